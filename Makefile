@@ -1,0 +1,40 @@
+# `make test` and `make demo` set everything up on a bare Debian 12 machine and
+# are quick no-ops for the set-up part once it is done.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+EXTRAS := dev,mpv,tui
+LINTED := src tests benchmarks
+
+.PHONY: test setup system-deps lint typecheck unit bench clean
+
+test: setup lint typecheck unit
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@scripts/ensure-system-deps.sh
+
+# Re-installs only when the project's metadata changed.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
+	@touch $@
+
+lint: setup
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest --cov --cov-report=term
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

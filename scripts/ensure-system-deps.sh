@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test rig and the demo need, only when some
+# are missing, so that a set-up machine pays a single dpkg-query (well under a
+# second). Runs apt-get update at most once per call, and only when installing.
+set -euo pipefail
+
+packages=(
+    dbus-daemon dbus-bin            # private session bus for tests, dbus-monitor
+    pulseaudio pulseaudio-utils     # real PulseAudio server; pactl, pacat, paplay
+    pipewire pipewire-bin pipewire-pulse wireplumber  # the PipeWire flavour
+    playerctl libglib2.0-bin        # real MPRIS and D-Bus clients (gdbus)
+    libmpv2                         # the mpv player backend
+    espeak-ng                       # the text-to-speech reader
+)
+
+# Debian's own python3 ships venv without ensurepip unless python3-venv is installed.
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    py_minor=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    packages+=("python${py_minor}-venv")
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    [ "$status" = "installed" ] || missing+=("$pkg")
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing Debian packages: ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+else
+    echo "error: missing Debian packages (${missing[*]}) and not root, no sudo." >&2
+    echo "Install them by hand: apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
