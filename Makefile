@@ -30,8 +30,13 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# coverage starts before pytest so that modules imported by the rig's pytest
+# plugin, and the host processes tests spawn, are measured too.
 unit: setup
-	$(BIN)/pytest --cov --cov-report=term
+	@rm -f .coverage .coverage.*
+	$(BIN)/coverage run -m pytest
+	@$(BIN)/coverage combine --quiet
+	@$(BIN)/coverage report
 
 bench: setup
 	$(BIN)/python -m benchmarks

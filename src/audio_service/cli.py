@@ -1,14 +1,17 @@
 """The ``audio-service`` console command.
 
-Each feature adds its own subcommand through :func:`build_parser`.
+Subcommands live in :mod:`audio_service._commands`, one module per feature.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import inspect
 import sys
 from collections.abc import Sequence
 
+from audio_service._commands import register_all
 from audio_session import __version__
 
 
@@ -18,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Inspect and drive audio sessions and background audio services.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    register_all(parser.add_subparsers(dest="command", metavar="COMMAND"))
     return parser
 
 
@@ -28,9 +31,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    handler = args.handler
-    result: int = handler(args)
-    return result
+    try:
+        result = args.handler(args)
+        if inspect.iscoroutine(result):
+            result = asyncio.run(result)
+    except KeyboardInterrupt:
+        return 130
+    status: int = result
+    return status
 
 
 if __name__ == "__main__":
