@@ -1,0 +1,432 @@
+"""Requests and replies between a live server and clients."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from conftest import MakeClient, MakeServer
+from ipc_support import APP_ID, RawPeer, eventually
+
+from audio_service._ipc import (
+    Client,
+    ConnectionLost,
+    ErrorCode,
+    FrameTooLargeError,
+    HandshakeError,
+    PeerInfo,
+    RemoteError,
+    Server,
+    ServiceNotRunningError,
+    VersionMismatchError,
+    _client,
+)
+
+encode = msgspec.msgpack.encode
+decode = msgspec.msgpack.decode
+
+
+async def test_a_call_returns_the_reply_payload(client: Client) -> None:
+    assert await client.call("echo", encode({"volume": 0.5})) == encode({"volume": 0.5})
+    assert decode(await client.call("increment", encode(41))) == 42
+    assert await client.call("echo") == b""
+
+
+@pytest.mark.parametrize(
+    "payload", [bytearray(b"\x01\x02"), memoryview(b"\x01\x02"), msgspec.Raw(b"\x01\x02")]
+)
+async def test_bytes_like_and_raw_payloads_are_accepted(client: Client, payload: Any) -> None:
+    assert await client.call("echo", payload) == b"\x01\x02"
+
+
+async def test_bad_arguments_to_call_are_type_errors(client: Client) -> None:
+    with pytest.raises(TypeError, match="payload must be bytes"):
+        await client.call("echo", "text")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="method must be a str"):
+        await client.call(b"echo")  # type: ignore[arg-type]
+    assert await client.call("echo", b"\xc0") == b"\xc0"
+
+
+async def test_the_handler_sees_who_called(client: Client, server: Server) -> None:
+    peer = decode(await client.call("peer"))
+    (connection,) = server.connections
+    assert peer == {
+        "pid": os.getpid(),
+        "uid": os.geteuid(),
+        "gid": os.getegid(),
+        "client_name": "test client",
+        "connection_id": connection.id,
+    }
+    assert connection.peer == PeerInfo(**peer)
+    assert client.server_pid == os.getpid()
+    assert client.app_id == APP_ID
+
+
+@pytest.mark.parametrize(
+    ("method", "payload", "code", "type_name", "message"),
+    [
+        ("nope", b"", "unknown_method", "UnknownMethodError", "unknown method 'nope'"),
+        ("increment", b"\xc1garbage", "bad_request", "msgspec.DecodeError", "malformed"),
+        ("increment", encode("text"), "bad_request", "msgspec.ValidationError", "Expected `int`"),
+        ("fail", b"", "handler_failed", "ValueError", "the handler broke"),
+        ("refuse", b"", "not_now", "RequestError", "try again later"),
+        ("none", b"", "handler_failed", "TypeError", "the reply of the handler for 'none'"),
+        (
+            "cancelled",
+            b"",
+            "handler_failed",
+            "asyncio.exceptions.CancelledError",
+            "the handler was cancelled",
+        ),
+    ],
+)
+async def test_handler_failures_come_back_as_typed_remote_errors(
+    client: Client,
+    method: str,
+    payload: bytes,
+    code: str,
+    type_name: str,
+    message: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with pytest.raises(RemoteError) as caught:
+        await client.call(method, payload)
+    error = caught.value
+    assert error.code == code
+    assert error.type_name == type_name
+    assert message in error.message
+    assert error.method == method
+    assert str(error).startswith(f"{method}: {code}: {type_name}: ")
+    # The connection is unaffected.
+    assert await client.call("echo", b"\x01") == b"\x01"
+
+
+async def test_error_codes_compare_equal_to_their_wire_strings(client: Client) -> None:
+    with pytest.raises(RemoteError) as caught:
+        await client.call("nope")
+    assert caught.value.code == ErrorCode.UNKNOWN_METHOD
+
+
+async def test_a_hundred_concurrent_calls_on_one_connection_get_their_own_replies(
+    client: Client,
+) -> None:
+    rng = random.Random(7)
+    delays = [rng.choice([0.0, 0.001, 0.003, 0.005]) for _ in range(100)]
+    completed: list[int] = []
+
+    async def one(index: int) -> None:
+        # The handler sleeps, then echoes: a wrong correlation would swap payloads.
+        reply = await client.call("sleep", encode(delays[index]))
+        assert decode(reply) == delays[index]
+        assert decode(await client.call("increment", encode(index))) == index + 1
+        completed.append(index)
+
+    async with asyncio.timeout(10):
+        await asyncio.gather(*(one(i) for i in range(100)))
+    assert sorted(completed) == list(range(100))
+    assert completed != list(range(100)), "replies overtook each other"
+
+
+async def test_a_fast_reply_overtakes_a_slow_one(
+    make_server: MakeServer, make_client: MakeClient
+) -> None:
+    release = asyncio.Event()
+
+    async def handler(method: str, payload: bytes, peer: PeerInfo) -> bytes:
+        if method == "slow":
+            await release.wait()
+        return payload
+
+    await make_server(handler)
+    client = await make_client()
+    slow = asyncio.ensure_future(client.call("slow", b"\x01"))
+    assert await client.call("fast", b"\x02") == b"\x02"
+    assert not slow.done()
+    release.set()
+    assert await slow == b"\x01"
+
+
+async def test_twenty_clients_call_concurrently(server: Server, make_client: MakeClient) -> None:
+    clients = await asyncio.gather(*(make_client(name=f"client {i}") for i in range(20)))
+    assert len(server.connections) == 20
+
+    async def work(index: int, client: Client) -> None:
+        for step in range(10):
+            value = index * 100 + step
+            assert decode(await client.call("increment", encode(value))) == value + 1
+
+    async with asyncio.timeout(10):
+        await asyncio.gather(*(work(i, c) for i, c in enumerate(clients)))
+    names = sorted(c.client_name for c in server.connections)
+    assert names == sorted(f"client {i}" for i in range(20))
+
+
+async def test_a_timed_out_call_leaves_the_connection_usable(client: Client) -> None:
+    with pytest.raises(TimeoutError):
+        await client.call("sleep", encode(0.05), timeout=0.01)
+    assert await client.call("echo", b"\x01") == b"\x01"
+    await asyncio.sleep(0.06)  # the late reply arrives and is dropped quietly
+    assert await client.call("echo", b"\x02") == b"\x02"
+
+
+async def test_a_cancelled_call_does_not_disturb_the_others(client: Client) -> None:
+    hanging = asyncio.ensure_future(client.call("hang"))
+    await asyncio.sleep(0.01)
+    hanging.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await hanging
+    assert await client.call("echo", b"\x03") == b"\x03"
+
+
+async def test_max_in_flight_holds_back_further_requests(make_server: MakeServer) -> None:
+    running = 0
+    peak = 0
+    release = asyncio.Event()
+
+    async def handler(method: str, payload: bytes, peer: PeerInfo) -> bytes:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await release.wait()
+        running -= 1
+        return payload
+
+    server = await make_server(handler, max_in_flight=3)
+    client = await _client.connect(APP_ID, "burst")
+    try:
+        calls = [asyncio.ensure_future(client.call("x", encode(i))) for i in range(20)]
+        await eventually(lambda: running == 3)
+        await asyncio.sleep(0.02)
+        assert running == 3
+        release.set()
+        results = await asyncio.gather(*calls)
+        assert [decode(r) for r in results] == list(range(20))
+        assert peak == 3
+    finally:
+        await client.close()
+    assert server.is_serving
+
+
+async def test_a_request_larger_than_the_server_limit_fails_locally(
+    make_server: MakeServer, make_client: MakeClient
+) -> None:
+    await make_server(max_frame_size=4096)
+    client = await make_client()
+    with pytest.raises(FrameTooLargeError, match="request 'echo' of 5"):
+        await client.call("echo", b"x" * 5000)
+    assert await client.call("echo", b"x" * 4000) == b"x" * 4000
+
+
+async def test_a_reply_larger_than_the_client_limit_becomes_an_error(
+    server: Server, make_client: MakeClient
+) -> None:
+    client = await make_client(max_frame_size=2048)
+    big = encode(b"y" * 1900)
+
+    async def grow(method: str, payload: bytes, peer: PeerInfo) -> bytes:
+        return payload * 2
+
+    server._handler = grow
+    with pytest.raises(RemoteError) as caught:
+        await client.call("double", big)
+    assert caught.value.code == ErrorCode.TOO_LARGE
+    assert await client.call("double", b"ab") == b"abab"
+
+
+async def test_connecting_to_nothing_is_service_not_running(
+    runtime_dir: Path, make_client: MakeClient
+) -> None:
+    with pytest.raises(ServiceNotRunningError, match=r"'org\.test\.Nobody' is not running"):
+        await make_client("org.test.Nobody")
+    with pytest.raises(ServiceNotRunningError, match="nothing listens"):
+        await make_client(runtime_dir / "missing.sock")
+
+
+async def test_connecting_by_path(server: Server, make_client: MakeClient) -> None:
+    by_path = await make_client(server.path)
+    by_str = await make_client(str(server.path))
+    assert by_path.app_id == by_str.app_id == APP_ID
+    assert await by_path.call("echo", b"\x01") == b"\x01"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"target": 3}, TypeError, "target must be an app id or a socket path"),
+        ({"name": None}, TypeError, "client_name must be a str"),
+        ({"name": ""}, ValueError, "client_name must not be empty"),
+        ({"name": "n" * 300}, ValueError, "client_name must be at most 256"),
+        ({"timeout": 0}, ValueError, "timeout must be positive"),
+        ({"max_frame_size": 10}, ValueError, "max_frame_size must be between 1024"),
+        ({"event_buffer": 0}, ValueError, "event_buffer must be at least 1"),
+        ({"target": "bad id!"}, ValueError, "may only contain"),
+    ],
+)
+async def test_bad_connect_arguments_are_clear_errors(
+    server: Server, make_client: MakeClient, kwargs: dict[str, Any], error: type, match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        await make_client(**kwargs)
+
+
+async def test_a_version_mismatch_is_a_clear_error_on_both_sides(
+    server: Server,
+    make_client: MakeClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(_client, "PROTOCOL_VERSION", 2)
+    with pytest.raises(VersionMismatchError) as caught:
+        await make_client()
+    assert "server speaks protocol version 1, the client speaks version 2" in str(caught.value)
+    assert caught.value.local_version == 2
+    assert any(
+        "refused the client" in r.getMessage() and "version 2" in r.getMessage()
+        for r in caplog.records
+        if r.levelno == logging.WARNING
+    )
+    assert server.connections == ()
+
+
+async def test_a_server_of_another_version_is_refused_by_the_client(
+    runtime_dir: Path, make_client: MakeClient
+) -> None:
+    async def fake_server(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readexactly(4)
+        body = encode(["welcome", 9, APP_ID, 1 << 20])
+        writer.write(len(body).to_bytes(4, "big") + body)
+        await writer.drain()
+        await reader.read()
+        writer.close()
+
+    path = runtime_dir / "fake.sock"
+    fake = await asyncio.start_unix_server(fake_server, os.fspath(path))
+    async with fake:
+        with pytest.raises(VersionMismatchError, match="speaks protocol version 9") as caught:
+            await make_client(path)
+    assert caught.value.remote_version == 9
+
+
+async def test_a_client_of_another_uid_is_refused(
+    server: Server, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    server._expected_uid = os.geteuid() + 1
+    with pytest.raises(HandshakeError) as caught:
+        await make_client()
+    assert caught.value.code == ErrorCode.PERMISSION_DENIED
+    assert f"uid {os.geteuid()}" in str(caught.value)
+    assert any("refused a connection" in r.getMessage() for r in caplog.records)
+    assert server.connections == ()
+
+
+async def test_a_server_of_another_uid_is_refused_by_the_client(
+    server: Server, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_uid = os.geteuid()
+    monkeypatch.setattr(os, "geteuid", lambda: real_uid + 1)
+    with pytest.raises(HandshakeError, match=f"runs as uid {real_uid}, not as you"):
+        await make_client(server.path)
+
+
+async def test_a_hello_for_another_app_is_refused(server: Server, raw_peer: Any) -> None:
+    peer: RawPeer = await raw_peer(server.path)
+    peer.hello(app_id="org.test.Other")
+    messages = await peer.expect_eof()
+    assert messages == [["err", None, "wrong_app", "ProtocolError", messages[0][4]]]
+    assert "serves 'org.test.Player', not 'org.test.Other'" in messages[0][4]
+
+
+async def test_a_silent_client_is_dropped_after_the_handshake_timeout(
+    make_server: MakeServer, raw_peer: Any, make_client: MakeClient
+) -> None:
+    server = await make_server(handshake_timeout=0.3)
+    silent: RawPeer = await raw_peer(server.path)
+    messages = await silent.expect_eof()
+    assert messages[0][2] == "protocol"
+    assert "handshake timeout" in messages[0][4]
+    await eventually(lambda: not server._protocols)
+    client = await make_client()
+    await asyncio.sleep(0.35)
+    assert await client.call("echo", b"\x01") == b"\x01", "the timer stops at the handshake"
+
+
+async def test_a_wrong_version_hello_gets_an_error_then_the_connection_ends(
+    server: Server, raw_peer: Any
+) -> None:
+    peer: RawPeer = await raw_peer(server.path)
+    peer.hello(version=99)
+    (message,) = await peer.expect_eof()
+    assert message[:3] == ["err", None, "version_mismatch"]
+    assert "version 99" in message[4]
+
+
+async def test_server_arguments_are_validated() -> None:
+    async def handler(method: str, payload: bytes, peer: PeerInfo) -> bytes:
+        return b""
+
+    with pytest.raises(TypeError, match="handler must be callable"):
+        Server(APP_ID, None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="on_connect must be callable"):
+        Server(APP_ID, handler, on_connect=3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_frame_size must be at least 1024"):
+        Server(APP_ID, handler, max_frame_size=10)
+    with pytest.raises(ValueError, match="max_send_buffer must be at least 1"):
+        Server(APP_ID, handler, max_send_buffer=0)
+    with pytest.raises(TypeError, match="max_in_flight must be an int"):
+        Server(APP_ID, handler, max_in_flight=1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="handshake_timeout must be positive"):
+        Server(APP_ID, handler, handshake_timeout=0)
+    with pytest.raises(ValueError, match="app_id"):
+        Server("no/slash", handler)
+
+
+async def test_start_twice_is_an_error(server: Server) -> None:
+    with pytest.raises(RuntimeError, match="only be called once"):
+        await server.start()
+
+
+async def test_client_close_fails_pending_calls_and_later_calls(
+    client: Client, server: Server
+) -> None:
+    pending = asyncio.ensure_future(client.call("hang"))
+    await asyncio.sleep(0.01)
+    await client.close()
+    with pytest.raises(ConnectionLost, match="hang: the client was closed"):
+        await pending
+    with pytest.raises(ConnectionLost, match="the client was closed"):
+        await client.call("echo")
+    assert client.is_closed
+    assert client.closed.done()
+    await eventually(lambda: server.connections == ())
+    await client.close()  # idempotent
+
+
+async def test_a_busy_server_pushes_back_on_a_flooding_client(make_server: MakeServer) -> None:
+    release = asyncio.Event()
+
+    async def handler(method: str, payload: bytes, peer: PeerInfo) -> bytes:
+        await release.wait()
+        return payload[:4]
+
+    await make_server(handler, max_in_flight=1)
+    client = await _client.connect(APP_ID, "flood")
+    try:
+        chunk = b"f" * 8192
+        calls = [
+            asyncio.ensure_future(client.call("x", i.to_bytes(4, "big") + chunk))
+            for i in range(300)
+        ]
+        await eventually(lambda: client._protocol.write_paused)
+        release.set()
+        async with asyncio.timeout(10):
+            results = await asyncio.gather(*calls)
+        assert [int.from_bytes(r, "big") for r in results] == list(range(300))
+        assert not client._protocol.write_paused
+    finally:
+        await client.close()
