@@ -169,8 +169,10 @@ class Stream(Generic[T]):
         An exception raised by the callback is logged (or given to ``on_error``)
         and the subscription carries on. Must be called with an event loop running.
         """
+        # Looked up first: without a running loop, no subscription may be left attached.
+        loop = asyncio.get_running_loop()
         subscription = self.subscribe(maxsize=maxsize)
-        subscription._task = asyncio.get_running_loop().create_task(
+        subscription._task = loop.create_task(
             _feed(subscription, callback, on_error), name=f"listener of {self._controller.name}"
         )
         return subscription
@@ -235,7 +237,9 @@ async def _feed(
                 try:
                     on_error(error)
                 except Exception:
-                    _log.exception("the error handler of a %s listener raised", error)
+                    _log.exception(
+                        "the error handler of a %s listener raised", subscription._controller.name
+                    )
 
 
 class StreamController(Generic[T]):
@@ -308,7 +312,11 @@ class StreamController(Generic[T]):
         if not self.closed:
             self._subscriptions.append(subscription)
             if self._on_listen is not None and len(self._subscriptions) == 1:
-                self._on_listen()
+                try:
+                    self._on_listen()
+                except Exception:
+                    # The subscription is attached already; raising would orphan it.
+                    _log.exception("the on_listen hook of %s raised", self.name)
         return subscription
 
     def _detach(self, subscription: Subscription[Any]) -> None:
