@@ -1,0 +1,101 @@
+"""In-process mode: the background task runs in the app's own event loop.
+
+Nothing crosses a process boundary, but free-form values (params, custom
+action arguments and results, custom events) are still copied through msgpack,
+so an app that works in-process works in host mode too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._background import active_core, load_task_factory
+from ._connection import EventSink
+from ._core import ServiceCore, ServicePhase
+from ._errors import TaskError
+from ._launcher import reference_entrypoint
+from ._models import ServiceConfig
+from ._portable import portable
+from ._position import Clock, monotonic
+from ._requests import CustomAction, Request
+
+__all__ = ["InProcessConnection", "InProcessLauncher"]
+
+
+class InProcessConnection:
+    """A :class:`~audio_service._connection.ServiceConnection` to a core in this process."""
+
+    def __init__(self, core: ServiceCore) -> None:
+        self._core = core
+        self._remove: Callable[[], None] | None = None
+
+    @property
+    def core(self) -> ServiceCore:
+        """The service this connection talks to."""
+        return self._core
+
+    async def attach(self, on_event: EventSink) -> None:
+        if self._remove is not None:
+            raise RuntimeError("this connection is already attached")
+        # No await between the snapshot and observe(): no event can fall in between.
+        on_event(self._core.snapshot())
+        if self._core.phase is not ServicePhase.STOPPED:
+            self._remove = self._core.observe(on_event)
+
+    async def request(self, request: Request) -> Any:
+        if isinstance(request, CustomAction):
+            arguments = portable(request.arguments, "custom action arguments")
+            result = await self._core.handle(CustomAction(name=request.name, arguments=arguments))
+            try:
+                return portable(result, "the result of on_custom_action")
+            except TypeError as error:
+                raise TaskError.from_exception(request.method, error) from error
+        return await self._core.handle(request)
+
+    async def close(self) -> None:
+        remove, self._remove = self._remove, None
+        if remove is not None:
+            remove()
+
+
+class InProcessLauncher:
+    """A :class:`~audio_service._connection.ServiceLauncher` for in-process mode.
+
+    One service per process: ``launch`` answers None while one runs.
+    """
+
+    def __init__(self, *, clock: Clock = monotonic, stop_grace: float = 2.0) -> None:
+        self._clock = clock
+        self._stop_grace = stop_grace
+
+    async def launch(
+        self,
+        *,
+        entrypoint: Callable[[], object],
+        params: dict[str, Any] | None,
+        config: ServiceConfig,
+    ) -> InProcessConnection | None:
+        # The same rule as host mode, so that switching modes never breaks an app.
+        reference_entrypoint(entrypoint)
+        if await self._running_core() is not None:
+            return None
+        factory = await load_task_factory(entrypoint)
+        # The entrypoint may have awaited: look again before taking the slot.
+        if await self._running_core() is not None:
+            return None
+        core = ServiceCore(factory(), config, clock=self._clock, stop_grace=self._stop_grace)
+        await core.start(params)
+        return InProcessConnection(core)
+
+    async def connect(self, app_id: str | None) -> InProcessConnection | None:
+        core = await self._running_core()
+        return InProcessConnection(core) if core is not None else None
+
+    @staticmethod
+    async def _running_core() -> ServiceCore | None:
+        core = active_core()
+        if core is not None and core.phase is ServicePhase.STOPPING:
+            await core.wait_stopped()
+            core = active_core()
+        return core
