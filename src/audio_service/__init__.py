@@ -18,6 +18,8 @@ through :data:`AudioService`, and the task publishes its state through
     await AudioService.play()
 """
 
+import sys
+
 from audio_session import __version__
 
 from ._background import AudioServiceBackground
@@ -41,6 +43,13 @@ from ._models import (
 )
 from ._queue import MediaQueue
 from ._task import BackgroundAudioTask
+
+if sys.platform.startswith("linux"):
+    # Host mode (the task in its own process) needs Unix sockets with peer
+    # credentials; elsewhere the singleton stays in-process until a backend exists.
+    from ._remote import HostLauncher as _HostLauncher
+
+    AudioService.host_launcher = _HostLauncher()
 
 __all__ = [
     "MEDIA_ROOT_ID",

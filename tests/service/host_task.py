@@ -1,0 +1,46 @@
+"""A background task for host-mode tests, imported by name in the host process."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from audio_service import (
+    AudioProcessingState,
+    AudioServiceBackground,
+    BackgroundAudioTask,
+    MediaControl,
+    MediaItem,
+)
+
+
+class RecordingTask(BackgroundAudioTask):
+    async def on_start(self, params: dict[str, Any] | None) -> None:
+        if params and params.get("fail"):
+            raise RuntimeError("on_start was told to fail")
+        items = [MediaItem(id=f"track-{i}", title=f"Track {i}", album="Host") for i in range(3)]
+        await AudioServiceBackground.set_queue(items)
+        await AudioServiceBackground.set_media_item(items[0])
+        await AudioServiceBackground.set_state(
+            controls=[MediaControl.play, MediaControl.pause],
+            processing_state=AudioProcessingState.READY,
+        )
+
+    async def on_play(self) -> None:
+        await AudioServiceBackground.set_state(playing=True)
+
+    async def on_pause(self) -> None:
+        await AudioServiceBackground.set_state(playing=False)
+
+    async def on_custom_action(self, name: str, arguments: Any) -> Any:
+        if name == "pid":
+            return os.getpid()
+        if name == "boom":
+            raise ValueError("the task refused")
+        if name == "event":
+            await AudioServiceBackground.send_custom_event({"echo": arguments})
+        return {"name": name, "arguments": arguments}
+
+
+def entrypoint() -> None:
+    AudioServiceBackground.run(RecordingTask)

@@ -1,0 +1,148 @@
+"""Host mode with real processes: the task lives in its own process, clients come and go."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import host_task
+import pytest
+
+from audio_service import NotConnectedError, TaskError
+from audio_service._client import AudioServiceClient
+from audio_service._launcher import EntrypointRef
+from audio_service._remote import HostLauncher, default_app_id
+
+APP_ID = "org.example.HostTest"
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    run = tmp_path / "run"
+    run.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(run))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return run
+
+
+@pytest.fixture
+async def client(runtime: Path) -> AsyncIterator[AudioServiceClient]:
+    client = AudioServiceClient()
+    client.host_launcher = HostLauncher(start_timeout=20)
+    yield client
+    if client.running:
+        pid = await client.custom_action("pid")
+        await client.stop()
+        await _wait_gone(pid)
+    await client.disconnect()
+
+
+async def test_start_returns_after_on_start_and_requests_reach_the_host(
+    client: AudioServiceClient,
+) -> None:
+    assert await client.start(host_task.entrypoint, {"a": 1}, app_id=APP_ID)
+    assert client.running
+    host_pid = await client.custom_action("pid")
+    assert host_pid != os.getpid()
+    # on_start's state was published before start() returned.
+    assert [item.id for item in client.queue] == ["track-0", "track-1", "track-2"]
+    assert client.current_media_item is not None
+    assert client.current_media_item.id == "track-0"
+
+    await client.play()
+    assert (await client.playback_state_stream.first(lambda s: s.playing)).playing
+    assert await client.custom_action("echo", [1, "two"]) == {
+        "name": "echo",
+        "arguments": [1, "two"],
+    }
+
+    with pytest.raises(TaskError, match="the task refused") as raised:
+        await client.custom_action("boom")
+    assert raised.value.error_type == "ValueError"
+    assert "on_custom_action" in raised.value.remote_traceback
+    assert await client.custom_action("pid") == host_pid, "the host survived the failing callback"
+
+    second = AudioServiceClient()
+    second.host_launcher = HostLauncher()
+    assert not await second.start(host_task.entrypoint, app_id=APP_ID), "already running"
+    await second.connect(APP_ID)
+    assert second.running
+    event = asyncio.ensure_future(second.custom_event_stream.first())
+    await asyncio.sleep(0.05)
+    await client.custom_action("event", "hello")
+    assert await asyncio.wait_for(event, 5) == {"echo": "hello"}
+    await second.disconnect()
+
+
+async def test_on_start_failure_is_reported_and_no_host_lingers(client: AudioServiceClient) -> None:
+    with pytest.raises(TaskError, match="told to fail"):
+        await client.start(host_task.entrypoint, {"fail": True}, app_id=APP_ID)
+    assert not client.running
+    assert await client.start(host_task.entrypoint, app_id=APP_ID), "a later start works"
+
+
+async def test_host_outlives_the_ui_that_started_it_and_dies_visibly(
+    runtime: Path, client: AudioServiceClient
+) -> None:
+    tests_dir = Path(__file__).parent
+    starter = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        sys.path.insert(0, {str(tests_dir)!r})
+        import host_task
+        from audio_service._client import AudioServiceClient
+        from audio_service._remote import HostLauncher
+
+        async def main():
+            ui = AudioServiceClient()
+            ui.host_launcher = HostLauncher()
+            assert await ui.start(host_task.entrypoint, app_id={APP_ID!r})
+            await ui.play()
+            print("started", flush=True)
+            await asyncio.sleep(60)
+
+        asyncio.run(main())
+        """
+    )
+    ui = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", starter, stdout=subprocess.PIPE, env=os.environ
+    )
+    assert ui.stdout is not None
+    line = await asyncio.wait_for(ui.stdout.readline(), 20)
+    assert line.strip() == b"started"
+    ui.kill()
+    await ui.wait()
+
+    await client.connect(APP_ID)
+    assert client.running
+    assert client.playback_state.playing, "the host played on after its UI was killed"
+    host_pid = await client.custom_action("pid")
+
+    os.kill(host_pid, signal.SIGKILL)
+    await asyncio.wait_for(client.running_stream.first(lambda running: not running), 5)
+    # The link ended with the host: requests say so instead of hanging.
+    with pytest.raises(NotConnectedError):
+        await client.play()
+    await client.disconnect()
+    assert await client.start(host_task.entrypoint, app_id=APP_ID), "a new host takes over"
+
+
+def test_default_app_id_comes_from_the_entrypoint_module() -> None:
+    assert default_app_id(EntrypointRef("myapp.audio", "main")) == "myapp.audio"
+    assert default_app_id(EntrypointRef("__main__", "main", "/x/2-player.py")) == "_2-player"
+
+
+async def _wait_gone(pid: int) -> None:
+    for _ in range(200):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"host {pid} did not exit")
