@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from ._core import ServiceCore
     from ._task import BackgroundAudioTask
 
+if TYPE_CHECKING:
+    from audio_service._persistence import SavedSession
+
 __all__ = [
     "AudioServiceBackground",
     "AudioServiceBackgroundApi",
@@ -145,6 +148,15 @@ class AudioServiceBackgroundApi:
     def queue(self) -> MediaQueue:
         """The queue as last set."""
         return _active.queue if _active is not None else MediaQueue()
+
+    @property
+    def saved_session(self) -> SavedSession | None:
+        """What the user was listening to when this service last ran, or None.
+
+        Read it in ``on_start`` to resume where the user was (the host saves the
+        queue, current item and position as they change, and when it stops).
+        """
+        return self._core("saved_session").saved_session
 
     @property
     def position(self) -> timedelta:

@@ -23,7 +23,7 @@ import enum
 import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audio_session._stream import Stream, StreamController
 
@@ -45,6 +45,9 @@ from ._position import Clock, monotonic
 from ._queue import MediaQueue, QueueOp, QueueSplice, QueueUpdate, apply, diff
 from ._requests import Request, _Request
 from ._task import BackgroundAudioTask
+
+if TYPE_CHECKING:
+    from audio_service._persistence import SavedSession
 
 __all__ = ["Observer", "ServiceCore", "ServicePhase"]
 
@@ -88,6 +91,8 @@ class ServiceCore:
         if not isinstance(task, BackgroundAudioTask):
             raise TypeError(f"task must be a BackgroundAudioTask, not {task!r}")
         self.config = config if config is not None else ServiceConfig()
+        #: What the previous run left (queue, item, position), offered to ``on_start``.
+        self.saved_session: SavedSession | None = None
         self.task = task
         self._clock = clock
         self._stop_grace = stop_grace

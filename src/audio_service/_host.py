@@ -26,6 +26,7 @@ from audio_service._core import ServiceCore
 from audio_service._errors import ServiceNotRunningError, TaskError, TaskErrorInfo
 from audio_service._events import QueueChanged, ServiceEvent, ServiceSnapshot
 from audio_service._launcher import HostSpec, StartReport, load_entrypoint
+from audio_service._persistence import SessionStore, store_path
 from audio_service._queue import QueueSplice
 from audio_service._wire import (
     METHOD_REQUEST,
@@ -120,6 +121,9 @@ class Host:
             try:
                 await self.core.start(params)
             except TaskError as error:
+                # Stop serving before saying so, so that a retry finds the name free.
+                remove()
+                await self.server.close()
                 reporter.send(StartReport("error", error.info.message, os.getpid(), error.info))
                 return 1
             reporter.send(StartReport("ready", pid=os.getpid()))
@@ -148,13 +152,18 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
         info = TaskError.from_exception("start", error).info
         reporter.send(StartReport("error", info.message, os.getpid(), info))
         return 1
+    store = SessionStore(store_path(spec.app_id))
+    store.attach(core)
     host = Host(spec, core)
     loop = asyncio.get_running_loop()
     stopping: set[asyncio.Task[None]] = set()
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         # A signal stops the task cleanly (on_stop runs) instead of killing it mid-write.
         loop.add_signal_handler(signum, lambda: stopping.add(loop.create_task(host.stop())))
-    return await host.run(spec.params, reporter)
+    try:
+        return await host.run(spec.params, reporter)
+    finally:
+        await store.close()
 
 
 def main(argv: list[str] | None = None) -> int:

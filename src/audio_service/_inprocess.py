@@ -16,6 +16,7 @@ from ._core import ServiceCore, ServicePhase
 from ._errors import TaskError
 from ._launcher import reference_entrypoint
 from ._models import ServiceConfig
+from ._persistence import SessionStore, store_path
 from ._portable import portable
 from ._position import Clock, monotonic
 from ._requests import CustomAction, Request
@@ -85,6 +86,9 @@ class InProcessLauncher:
         if await self._running_core() is not None:
             return None
         core = ServiceCore(factory(), config, clock=self._clock, stop_grace=self._stop_grace)
+        if config.app_id is not None:
+            # Resumption needs a name to save under; an anonymous in-process service has none.
+            SessionStore(store_path(config.app_id), clock=self._clock).attach(core)
         await core.start(params)
         return InProcessConnection(core)
 

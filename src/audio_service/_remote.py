@@ -50,6 +50,8 @@ _log = logging.getLogger(__name__)
 EVENT_BACKLOG = 1 << 16
 #: How long a new client waits for the host's greeting.
 SYNC_TIMEOUT = 10.0
+#: Starts tried while another host for the same app id is on its way out.
+LAUNCH_ATTEMPTS = 5
 
 
 class RemoteConnection:
@@ -151,15 +153,25 @@ class HostLauncher:
             cwd=os.getcwd(),
             log_path=str(log_path(app_id)),
         )
-        report = await launch_host(spec, timeout=self.start_timeout)
-        if report.status == "running":
-            return None
-        if report.status == "error":
-            info = report.error or TaskErrorInfo(
-                request="start", error_type="HostError", message=report.message
-            )
-            raise TaskError(info)
-        return await self.connect(app_id)
+        for _attempt in range(LAUNCH_ATTEMPTS):
+            report = await launch_host(spec, timeout=self.start_timeout)
+            if report.status == "error":
+                info = report.error or TaskErrorInfo(
+                    request="start", error_type="HostError", message=report.message
+                )
+                raise TaskError(info)
+            connection = await self.connect(app_id)
+            if report.status == "ready":
+                if connection is None:
+                    raise AudioServiceError(f"the service {app_id!r} started but went away")
+                return connection
+            if connection is not None:
+                # Another host serves this app id: the caller connects to it itself.
+                await connection.close()
+                return None
+            # The other host was on its way out: try again.
+            await asyncio.sleep(0.05)
+        raise AudioServiceError(f"could not start or reach the service {app_id!r}")
 
     async def connect(self, app_id: str | None) -> RemoteConnection | None:
         if app_id is None:
@@ -174,7 +186,8 @@ class HostLauncher:
             app_id = running[0]
         try:
             client = await _ipc.connect(app_id, _client_name())
-        except _ipc.ServiceNotRunningError:
+        except (_ipc.ServiceNotRunningError, _ipc.ConnectionLost):
+            # ConnectionLost here: a host that was shutting down accepted, then went.
             return None
         return RemoteConnection(client)
 

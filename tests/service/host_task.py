@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 from audio_service import (
@@ -16,6 +17,7 @@ from audio_service import (
 
 class RecordingTask(BackgroundAudioTask):
     async def on_start(self, params: dict[str, Any] | None) -> None:
+        self.saved = AudioServiceBackground.saved_session
         if params and params.get("fail"):
             raise RuntimeError("on_start was told to fail")
         items = [MediaItem(id=f"track-{i}", title=f"Track {i}", album="Host") for i in range(3)]
@@ -32,7 +34,29 @@ class RecordingTask(BackgroundAudioTask):
     async def on_pause(self) -> None:
         await AudioServiceBackground.set_state(playing=False)
 
+    async def on_add_queue_item(self, media_item: MediaItem) -> None:
+        await AudioServiceBackground.set_queue([*AudioServiceBackground.queue, media_item])
+
+    async def on_seek_to(self, position: timedelta) -> None:
+        await AudioServiceBackground.set_state(position=position)
+
+    async def on_skip_to_queue_item(self, media_id: str) -> None:
+        queue = AudioServiceBackground.queue
+        index = next(i for i, item in enumerate(queue) if item.id == media_id)
+        await AudioServiceBackground.set_media_item(queue[index])
+        await AudioServiceBackground.set_state(queue_index=index, position=timedelta(0))
+
     async def on_custom_action(self, name: str, arguments: Any) -> Any:
+        if name == "saved":
+            saved = self.saved
+            if saved is None:
+                return None
+            return {
+                "queue": [item.id for item in saved.queue],
+                "media_item": saved.media_item.id if saved.media_item else None,
+                "position": saved.position.total_seconds(),
+                "queue_index": saved.queue_index,
+            }
         if name == "pid":
             return os.getpid()
         if name == "boom":

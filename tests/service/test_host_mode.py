@@ -9,14 +9,16 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import host_task
 import pytest
 
-from audio_service import NotConnectedError, TaskError
+from audio_service import MediaItem, NotConnectedError, TaskError
 from audio_service._client import AudioServiceClient
 from audio_service._launcher import EntrypointRef
+from audio_service._persistence import SAVE_DELAY
 from audio_service._remote import HostLauncher, default_app_id
 
 APP_ID = "org.example.HostTest"
@@ -131,6 +133,29 @@ async def test_host_outlives_the_ui_that_started_it_and_dies_visibly(
         await client.play()
     await client.disconnect()
     assert await client.start(host_task.entrypoint, app_id=APP_ID), "a new host takes over"
+
+
+async def test_a_killed_host_is_resumed_where_the_user_was(client: AudioServiceClient) -> None:
+    assert await client.start(host_task.entrypoint, app_id=APP_ID)
+    assert await client.custom_action("saved") is None, "nothing saved on a first run"
+    await client.skip_to_queue_item("track-2")
+    await client.seek_to(timedelta(seconds=42))
+    await client.add_queue_item(MediaItem(id="extra", title="Extra", album="Host"))
+    host_pid = await client.custom_action("pid")
+    await asyncio.sleep(SAVE_DELAY + 0.3)  # the store writes shortly after the last change
+
+    os.kill(host_pid, signal.SIGKILL)
+    await asyncio.wait_for(client.running_stream.first(lambda running: not running), 5)
+    await client.disconnect()
+
+    assert await client.start(host_task.entrypoint, app_id=APP_ID)
+    saved = await client.custom_action("saved")
+    assert saved == {
+        "queue": ["track-0", "track-1", "track-2", "extra"],
+        "media_item": "track-2",
+        "position": 42.0,
+        "queue_index": 2,
+    }
 
 
 def test_default_app_id_comes_from_the_entrypoint_module() -> None:

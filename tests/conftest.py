@@ -1,0 +1,18 @@
+"""Suite-wide hygiene: no test writes into the real user's state or cache directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base: Path = tmp_path_factory.mktemp("xdg")
+    for name in ("XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        directory = base / name.lower()
+        directory.mkdir(mode=0o700)
+        monkeypatch.setenv(name, str(directory))
