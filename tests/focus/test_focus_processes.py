@@ -1,0 +1,131 @@
+"""Focus between real processes on a private session bus: every transition, and takeover."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from audio_session._focus import BUS_NAME, INTERFACE, OBJECT_PATH
+from audio_session.testing import PrivateSessionBus
+
+GAIN, TRANSIENT, MAY_DUCK, EXCLUSIVE = 1, 2, 3, 4
+VOICE = 2
+PAUSE, DUCK, UNKNOWN = 0, 1, 2
+BEGIN, END = True, False
+
+
+async def expect(participant: Any, *changes: tuple[int, list[list[Any]]]) -> None:
+    await participant.wait_changes(len(changes))
+    assert participant.take(len(changes)) == [(focus, events) for focus, events in changes]
+
+
+async def stack(bus: PrivateSessionBus) -> list[tuple[str, int]]:
+    result = await bus.gdbus_call(BUS_NAME, OBJECT_PATH, f"{INTERFACE}.GetStack")
+    return [
+        (owner, int(focus))
+        for owner, focus in re.findall(r"\('([^']*)', '[^']*', [^)]*?, (-?\d+)\)", result.stdout)
+    ]
+
+
+async def test_three_processes_take_share_and_return_focus(
+    spawn: Any, dbus_session: PrivateSessionBus
+) -> None:
+    a = await spawn()
+    b = await spawn()
+    c = await spawn()
+    assert [a.hosting, b.hosting, c.hosting] == [True, False, False]
+
+    assert await a.request(GAIN)
+    # Transient: pause, and resume when it is given back.
+    assert await b.request(TRANSIENT)
+    await expect(a, (-2, [[BEGIN, PAUSE]]))
+    assert await b.abandon()
+    await expect(a, (1, [[END, PAUSE]]))
+    # May duck, then an exclusive transient on top: the duck turns into a pause.
+    assert await b.request(MAY_DUCK)
+    await expect(a, (-3, [[BEGIN, DUCK]]))
+    assert await c.request(EXCLUSIVE)
+    await expect(b, (-2, [[BEGIN, PAUSE]]))
+    await expect(a, (-2, [[END, DUCK], [BEGIN, PAUSE]]))
+    assert await stack(dbus_session) == [(c.name, 1), (b.name, -2), (a.name, -2)]
+    assert await c.abandon()
+    await expect(b, (1, [[END, PAUSE]]))
+    assert await b.abandon()
+    await expect(a, (1, [[END, PAUSE]]))
+    # The holder asking again is a re-request: nothing is announced to anyone.
+    assert await a.request(GAIN, 1, True)
+    # will_pause_when_ducked turns the duck into a pause.
+    assert await b.request(MAY_DUCK)
+    await expect(a, (-3, [[BEGIN, PAUSE]]))
+    assert await b.abandon()
+    await expect(a, (1, [[END, PAUSE]]))
+    # A voice call denies everyone else until it ends.
+    assert await c.request(TRANSIENT, VOICE)
+    await expect(a, (-2, [[BEGIN, PAUSE]]))
+    assert not await b.request(MAY_DUCK)
+    assert await c.abandon()
+    await expect(a, (1, [[END, PAUSE]]))
+    # A permanent gain: the loser leaves the stack and must not resume.
+    assert await b.request(GAIN)
+    await expect(a, (-1, [[BEGIN, UNKNOWN]]))
+    assert await a.state() == (None, True)
+    assert await stack(dbus_session) == [(b.name, 1)]
+    # Nobody heard anything meant for someone else.
+    assert a.changes == b.changes == c.changes == []
+
+
+async def test_killed_host_is_replaced_and_the_stack_survives(
+    spawn: Any, dbus_session: PrivateSessionBus
+) -> None:
+    host = await spawn()
+    b = await spawn()
+    c = await spawn()
+    assert host.hosting
+    assert await b.request(GAIN)
+    assert await c.request(MAY_DUCK)
+    await expect(b, (-3, [[BEGIN, DUCK]]))
+    assert await host.request(TRANSIENT)
+    await expect(c, (-2, [[BEGIN, PAUSE]]))
+    await expect(b, (-2, [[END, DUCK], [BEGIN, PAUSE]]))
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await host.stop()  # SIGKILL while it holds transient focus
+    # The next one down regains focus; the one below keeps its pause (Android's rule).
+    await expect(c, (1, [[END, PAUSE]]))
+    assert loop.time() - started < 1.0
+    states = [await b.state(), await c.state()]
+    assert [focus for focus, _ in states] == [-2, 1]
+    assert sorted(hosting for _, hosting in states) == [False, True]
+    assert await stack(dbus_session) == [(c.name, 1), (b.name, -2)]
+    # The new arbiter carries on.
+    assert await c.abandon()
+    await expect(b, (1, [[END, PAUSE]]))
+    assert b.changes == c.changes == []
+
+
+async def test_host_quitting_hands_over_cleanly(
+    spawn: Any, dbus_session: PrivateSessionBus
+) -> None:
+    host = await spawn()
+    b = await spawn()
+    c = await spawn()
+    assert await b.request(GAIN)
+    assert await c.request(TRANSIENT)
+    await expect(b, (-2, [[BEGIN, PAUSE]]))
+    assert host.process.stdin is not None
+    host.process.stdin.write(b"quit\n")
+    await host.process.stdin.drain()
+    assert await asyncio.wait_for(host.process.wait(), 5.0) == 0
+    # Nobody lost anything; the stack is the same, served by someone else.
+    for _ in range(50):
+        try:
+            if await stack(dbus_session) == [(c.name, 1), (b.name, -2)]:
+                break
+        except Exception:
+            pass
+        await asyncio.sleep(0.02)
+    assert await stack(dbus_session) == [(c.name, 1), (b.name, -2)]
+    assert await c.abandon()
+    await expect(b, (1, [[END, PAUSE]]))
