@@ -27,7 +27,7 @@ from audio_service._errors import ServiceNotRunningError, TaskError, TaskErrorIn
 from audio_service._events import QueueChanged, ServiceEvent, ServiceSnapshot
 from audio_service._launcher import HostSpec, StartReport, load_entrypoint
 from audio_service._persistence import SessionStore, store_path
-from audio_service._queue import QueueSplice
+from audio_service._queue import QueueOp, QueueReplace, QueueSplice
 from audio_service._wire import (
     METHOD_REQUEST,
     METHOD_SNAPSHOT,
@@ -45,9 +45,11 @@ __all__ = ["main"]
 
 _log = logging.getLogger("audio_service.host")
 
-#: A new client receives the queue in splices of this many items, so that even a
-#: 100 000-item queue never needs one huge frame.
+#: Queue items per event: a new client's queue, and any large queue edit, travel
+#: in splices of at most this many items, so no frame comes near the frame cap.
 SNAPSHOT_CHUNK = 2000
+#: Bytes a client may have waiting; a 100 000-item queue (about 12 MB) must fit.
+SEND_BUFFER = 64 * 1024 * 1024
 
 
 class _Reporter:
@@ -74,8 +76,11 @@ class Host:
     def __init__(self, spec: HostSpec, core: ServiceCore) -> None:
         self.spec = spec
         self.core = core
-        self.server = _ipc.Server(spec.app_id, self._handle, on_connect=self._welcome)
+        self.server = _ipc.Server(
+            spec.app_id, self._handle, on_connect=self._welcome, max_send_buffer=SEND_BUFFER
+        )
         self._decode_request = request_decoder()
+        self._queue_length = len(core.queue)
 
     def _welcome(self, connection: _ipc.Connection) -> None:
         # Sent before the first await, so it precedes every later broadcast.
@@ -139,6 +144,42 @@ class Host:
         await self.core.shutdown()
 
 
+def chunk_queue_event(event: QueueChanged, length_before: int) -> list[QueueChanged]:
+    """``event`` as events of at most :data:`SNAPSHOT_CHUNK` items each, applied in order.
+
+    Keeps every frame far below the frame cap however large the queue, with a
+    correct running ``length`` on each part so a mirror can check itself.
+    """
+    if sum(_item_count(op) for op in event.ops) <= SNAPSHOT_CHUNK:
+        return [event]
+    parts: list[QueueChanged] = []
+    length = length_before
+    for op in event.ops:
+        if isinstance(op, QueueReplace):
+            first, rest, start = op.items[:SNAPSHOT_CHUNK], op.items[SNAPSHOT_CHUNK:], 0
+            length = len(first)
+            parts.append(QueueChanged(ops=(QueueReplace(items=first),), length=length))
+        elif isinstance(op, QueueSplice):
+            first, rest, start = op.items[:SNAPSHOT_CHUNK], op.items[SNAPSHOT_CHUNK:], op.index
+            length += len(first) - op.delete_count
+            head = QueueSplice(index=op.index, delete_count=op.delete_count, items=first)
+            parts.append(QueueChanged(ops=(head,), length=length))
+        else:
+            parts.append(QueueChanged(ops=(op,), length=length))
+            continue
+        index = start + len(first)
+        for offset in range(0, len(rest), SNAPSHOT_CHUNK):
+            chunk = rest[offset : offset + SNAPSHOT_CHUNK]
+            length += len(chunk)
+            parts.append(QueueChanged(ops=(QueueSplice(index=index, items=chunk),), length=length))
+            index += len(chunk)
+    return parts
+
+
+def _item_count(op: QueueOp) -> int:
+    return len(op.items) if isinstance(op, QueueReplace | QueueSplice) else 1
+
+
 def _without_queue(snapshot: ServiceSnapshot) -> ServiceSnapshot:
     return msgspec.structs.replace(snapshot, queue=())
 
@@ -153,7 +194,7 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
         reporter.send(StartReport("error", info.message, os.getpid(), info))
         return 1
     store = SessionStore(store_path(spec.app_id))
-    store.attach(core)
+    store.attach(core, close_when_stopped=False)
     host = Host(spec, core)
     loop = asyncio.get_running_loop()
     stopping: set[asyncio.Task[None]] = set()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from ._background import active_core, load_task_factory
 from ._connection import EventSink
 from ._core import ServiceCore, ServicePhase
@@ -52,6 +54,10 @@ class InProcessConnection:
                 return portable(result, "the result of on_custom_action")
             except TypeError as error:
                 raise TaskError.from_exception(request.method, error) from error
+        extras = getattr(request, "extras", None)
+        if extras is not None:
+            # As in host mode, the task gets its own copy, as msgpack delivers it.
+            request = msgspec.structs.replace(request, extras=portable(extras, "extras"))
         return await self._core.handle(request)
 
     async def close(self) -> None:

@@ -104,6 +104,7 @@ class SessionStore:
         self._timer: asyncio.TimerHandle | None = None
         self._writes: set[asyncio.Future[None]] = set()
         self._closer: asyncio.Task[None] | None = None
+        self._closing: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------------ loading
 
@@ -222,34 +223,39 @@ class SessionStore:
             self._timer.cancel()
             self._write_now()
         if self._writes:
-            await asyncio.gather(*tuple(self._writes))
+            # Shielded: a cancelled caller must not cancel a write under way.
+            await asyncio.shield(asyncio.gather(*tuple(self._writes)))
 
     async def close(self) -> None:
-        closer = self._closer
-        if closer is not None and closer is not asyncio.current_task():
-            closer.cancel()
+        """Write what is pending and release the database; safe to call more than once."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
         await self.flush()
-        self._executor.shutdown(wait=True)
+        await asyncio.to_thread(self._executor.shutdown, wait=True)
         with self._db_lock:
             if self._db is not None:
                 self._db.close()
                 self._db = None
 
-    def attach(self, core: ServiceCore) -> SavedSession | None:
+    def attach(self, core: ServiceCore, *, close_when_stopped: bool = True) -> SavedSession | None:
         """Load the saved session, offer it to ``core``'s task and follow ``core`` from now on.
 
-        The store closes itself once the service has stopped.
+        With ``close_when_stopped`` the store closes itself once the service stopped;
+        otherwise the owner calls :meth:`close`.
         """
         saved = self.load()
         core.saved_session = saved
         core.observe(self.observe)
+        if close_when_stopped:
 
-        async def close_after_stop() -> None:
-            await core.wait_stopped()
-            await self.close()
+            async def close_after_stop() -> None:
+                await core.wait_stopped()
+                await self.close()
 
-        task = asyncio.get_running_loop().create_task(close_after_stop())
-        self._closer = task
+            self._closer = asyncio.get_running_loop().create_task(close_after_stop())
         return saved
 
     def _connection(self) -> sqlite3.Connection:

@@ -57,6 +57,9 @@ class RecordingTask(BackgroundAudioTask):
                 "position": saved.position.total_seconds(),
                 "queue_index": saved.queue_index,
             }
+        if name == "big_queue":
+            await AudioServiceBackground.set_queue(big_queue(arguments))
+            return len(AudioServiceBackground.queue)
         if name == "pid":
             return os.getpid()
         if name == "boom":
@@ -68,3 +71,7 @@ class RecordingTask(BackgroundAudioTask):
 
 def entrypoint() -> None:
     AudioServiceBackground.run(RecordingTask)
+
+
+def big_queue(size: int) -> list[MediaItem]:
+    return [MediaItem(id=f"item-{i}", title=f"Item {i}", album="Big") for i in range(size)]

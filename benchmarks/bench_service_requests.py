@@ -1,0 +1,342 @@
+"""Requests through a host process, and the fan-out of its state to many clients.
+
+Run with ``python -m benchmarks.bench_service_requests`` (or ``python -m benchmarks service``).
+
+**Round trip**: ``play()`` (or ``pause()``) from a client in this process to the
+host process, whose callback calls ``set_state(playing=...)``, timed until the
+client's ``playback_state`` shows it. The baseline is a bare asyncio
+Unix-socket echo server *in a child process* (the host is one too), moving a
+message the size of the request frame. For reference, to show where the time
+goes: the same echo in this process, and the project's IPC transport calling
+an echo handler in a child process. All subjects run in interleaved rounds so
+that noise from other processes hits them alike.
+
+**Fan-out**: 100 ``AudioServiceClient`` instances in this process, connected to
+one host, each listening to ``playback_state_stream``; a separate client sends
+``play()``/``pause()`` and the time runs until the last of the 100 listeners
+got the new state. All 100 share this process's event loop, so the figure
+includes decoding the event 100 times here: a pessimistic stand-in for 100
+processes, which would share the machine's cores anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from audio_service import PlaybackState, _ipc
+from audio_service._client import AudioServiceClient
+from audio_service._ipc._framing import encode_frame
+from audio_service._ipc._protocol import Request, encoder
+from audio_service._requests import Play
+from audio_service._wire import METHOD_REQUEST, encode_request
+from audio_session._stream import Subscription
+from benchmarks.service_support import (
+    STEP_TIMEOUT,
+    host_client,
+    ms,
+    percentile,
+    private_runtime,
+    running_host,
+    until,
+    us,
+    verdict,
+)
+
+APP_ID = "org.example.BenchRequests"
+WARM_UP = 300
+ROUNDS = 10
+PER_ROUND = 200  # ROUNDS * PER_ROUND round trips of each subject
+LISTENERS = 100
+FAN_OUT_WARM_UP = 20
+FAN_OUT_TRIALS = 300
+
+# Serves until its standard input closes, so it cannot outlive the benchmark.
+_ECHO_SERVER = """
+import asyncio, sys
+
+class Echo(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data):
+        self.transport.write(data)
+
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_unix_server(Echo, sys.argv[1])
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    print("ready", flush=True)
+    await reader.read()
+    server.close()
+
+asyncio.run(main())
+"""
+
+# The project's IPC server with an echo handler, in a child process like the host.
+_IPC_ECHO_SERVER = """
+import asyncio, sys
+from pathlib import Path
+from audio_service._ipc import Server
+
+async def echo(method, payload, peer):
+    return payload
+
+async def main():
+    loop = asyncio.get_running_loop()
+    server = Server("bench.echo", echo, path=Path(sys.argv[1]))
+    await server.start()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    print("ready", flush=True)
+    await reader.read()
+    await server.close()
+
+asyncio.run(main())
+"""
+
+
+class _EchoServer(asyncio.Protocol):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self._transport.write(data)
+
+
+class _EchoClient(asyncio.Protocol):
+    """Resolves one future per round trip once the whole message came back."""
+
+    def __init__(self) -> None:
+        self.waiter: asyncio.Future[None] | None = None
+        self.expected = 0
+        self.received = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.received += len(data)
+        if self.received >= self.expected and self.waiter is not None:
+            self.waiter.set_result(None)
+            self.waiter = None
+
+    async def round_trip(self, message: bytes) -> None:
+        self.expected, self.received = len(message), 0
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(message)
+        await self.waiter
+
+
+async def _toggle(client: AudioServiceClient) -> None:
+    """``play()`` or ``pause()``, whichever changes the state, until the client sees it."""
+    playing = not client.playback_state.playing
+    await (client.play() if playing else client.pause())
+    if client.playback_state.playing is not playing:
+        await until(client.playback_state_stream, lambda state: state.playing is playing)
+
+
+async def _echo_child(script: str, path: Path) -> asyncio.subprocess.Process:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, str(path), stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert child.stdout is not None
+    async with asyncio.timeout(STEP_TIMEOUT):
+        ready = await child.stdout.readline()
+    if ready.strip() != b"ready":
+        await _end_child(child)
+        raise RuntimeError("an echo server child did not start")
+    return child
+
+
+async def _end_child(child: asyncio.subprocess.Process) -> None:
+    assert child.stdin is not None
+    child.stdin.close()
+    try:
+        async with asyncio.timeout(5):
+            await child.wait()
+    except TimeoutError:
+        child.kill()
+        await child.wait()
+
+
+async def _round_trip(directory: Path) -> list[str]:
+    loop = asyncio.get_running_loop()
+    payload = encode_request(Play())
+    message = b"\x00" * len(encode_frame(encoder(), Request(1, METHOD_REQUEST, payload)))
+    local_path = Path(directory, "echo-local.sock")
+    local_server = await loop.create_unix_server(_EchoServer, os.fspath(local_path))
+    children: list[asyncio.subprocess.Process] = []
+    try:
+        children.append(await _echo_child(_ECHO_SERVER, Path(directory, "echo.sock")))
+        children.append(await _echo_child(_IPC_ECHO_SERVER, Path(directory, "ipc.sock")))
+        _, remote_echo = await loop.create_unix_connection(
+            _EchoClient, os.fspath(Path(directory, "echo.sock"))
+        )
+        _, local_echo = await loop.create_unix_connection(_EchoClient, os.fspath(local_path))
+        ipc = await _ipc.connect(Path(directory, "ipc.sock"), "bench")
+        async with running_host(APP_ID) as host:
+            client = host.client
+
+            async def remote() -> None:
+                await remote_echo.round_trip(message)
+
+            async def local() -> None:
+                await local_echo.round_trip(message)
+
+            async def ipc_call() -> None:
+                await ipc.call(METHOD_REQUEST, payload)
+
+            async def service() -> None:
+                await _toggle(client)
+
+            samples: dict[Callable[[], Awaitable[None]], list[int]] = {
+                remote: [],
+                local: [],
+                ipc_call: [],
+                service: [],
+            }
+            for _ in range(WARM_UP):
+                for subject in samples:
+                    await subject()
+            clock = time.perf_counter_ns
+            for _ in range(ROUNDS):
+                for subject, times in samples.items():
+                    for _ in range(PER_ROUND):
+                        start = clock()
+                        await subject()
+                        times.append(clock() - start)
+        await ipc.close()
+        remote_echo.transport.close()
+        local_echo.transport.close()
+    finally:
+        for child in children:
+            await _end_child(child)
+        local_server.close()
+        await local_server.wait_closed()
+
+    base, done = samples[remote], samples[service]
+    p50_ratio = percentile(done, 0.50) / percentile(base, 0.50)
+    p99 = percentile(done, 0.99)
+    lines = [
+        f"Round trip: {len(done)} of each after {WARM_UP} warm-up, echo message "
+        f"{len(message)} bytes (the play() request frame), Python {sys.version.split()[0]}\n",
+        "| subject | p50 | p99 | mean | p50 / baseline |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, key in (
+        ("bare asyncio echo, server in a child process (**baseline**)", remote),
+        ("bare asyncio echo, server in this process", local),
+        ("IPC call to a child process's echo handler (transport only)", ipc_call),
+        ("play()/pause() -> callback -> set_state -> client sees it", service),
+    ):
+        times = samples[key]
+        lines.append(
+            f"| {name} | {us(percentile(times, 0.5))} | {us(percentile(times, 0.99))} "
+            f"| {us(statistics.fmean(times))} "
+            f"| {percentile(times, 0.5) / percentile(base, 0.5):.2f}x |"
+        )
+    lines += [
+        "",
+        "| target | measured | result |",
+        "|---|---:|---|",
+        f"| round trip p50 <= 2x baseline p50 | {p50_ratio:.2f}x | {verdict(p50_ratio <= 2)} |",
+        f"| round trip p99 < 1 ms | {us(p99)} | {verdict(p99 < 1_000_000)} |",
+    ]
+    return lines
+
+
+class _FanOut:
+    """Counts, per trial, the listeners that have seen the trial's state."""
+
+    def __init__(self) -> None:
+        self.trial = 0
+        self.target = False
+        self.pending = 0
+        self.seen: list[int] = []
+        self.done: asyncio.Future[int] | None = None
+
+    def listener(self, index: int) -> Callable[[PlaybackState], None]:
+        self.seen.append(-1)
+
+        def on_state(state: PlaybackState) -> None:
+            if state.playing is not self.target or self.seen[index] == self.trial:
+                return
+            self.seen[index] = self.trial
+            self.pending -= 1
+            if self.pending == 0 and self.done is not None and not self.done.done():
+                self.done.set_result(time.perf_counter_ns())
+
+        return on_state
+
+    async def run(self, sender: AudioServiceClient, listeners: int) -> int:
+        """One trial: the time from the request until ``listeners`` listeners have the state."""
+        self.trial += 1
+        self.target = not sender.playback_state.playing
+        self.pending = listeners
+        self.done = asyncio.get_running_loop().create_future()
+        start = time.perf_counter_ns()
+        await (sender.play() if self.target else sender.pause())
+        async with asyncio.timeout(STEP_TIMEOUT):
+            end = await self.done
+        return end - start
+
+
+async def _fan_out() -> list[str]:
+    async with running_host(APP_ID) as host:
+        sender = host.client
+        counter = _FanOut()
+        clients: list[AudioServiceClient] = []
+        subscriptions: list[Subscription[PlaybackState]] = []
+        results: dict[int, list[int]] = {}
+        try:
+            for count in (1, LISTENERS):
+                while len(clients) < count:
+                    client = host_client()
+                    clients.append(client)
+                    await client.connect(APP_ID, in_process=False)
+                    callback = counter.listener(len(subscriptions))
+                    subscriptions.append(client.playback_state_stream.listen(callback))
+                for _ in range(FAN_OUT_WARM_UP):
+                    await counter.run(sender, count)
+                results[count] = [await counter.run(sender, count) for _ in range(FAN_OUT_TRIALS)]
+        finally:
+            for subscription in subscriptions:
+                subscription.cancel()
+            for client in clients:
+                await client.disconnect()
+    one, many = results[1], results[LISTENERS]
+    p99 = percentile(many, 0.99)
+    return [
+        f"State fan-out: {FAN_OUT_TRIALS} play()/pause() requests after {FAN_OUT_WARM_UP} "
+        "warm-up, timed from the request until every listener has the new state\n",
+        "| listening clients | p50 | p99 | max |",
+        "|---|---:|---:|---:|",
+        f"| 1 | {ms(percentile(one, 0.5))} | {ms(percentile(one, 0.99))} | {ms(max(one))} |",
+        f"| {LISTENERS} | {ms(percentile(many, 0.5))} | {ms(p99)} | {ms(max(many))} |",
+        "",
+        "| target | measured | result |",
+        "|---|---:|---|",
+        f"| all {LISTENERS} have the state, p99 < 10 ms | {ms(p99)} "
+        f"| {verdict(p99 < 10_000_000)} |",
+    ]
+
+
+async def main() -> None:
+    with private_runtime("bench-service-requests-") as directory:
+        lines = await _round_trip(directory)
+        lines += [""] + await _fan_out()
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
