@@ -166,6 +166,17 @@ def test_server_restart_keeps_the_socket_and_the_speaker(pulseaudio_server: Audi
     assert pulseaudio_server._pactl_sync("get-default-sink").stdout.strip() == SPEAKER
 
 
+async def test_a_killed_server_comes_back_with_start_again(audio_server: AudioServer) -> None:
+    old = [process.pid for process in audio_server.processes]
+    audio_server.kill()
+    assert not _alive(set(old))
+    audio_server.start_again()
+    assert all(process.running for process in audio_server.processes)
+    assert await audio_server.default_sink() == SPEAKER
+    sink = await audio_server.add_sink("rig_after_crash", form_factor="headphone")
+    await audio_server.remove_sink(sink)
+
+
 def test_rig_activation_points_the_environment_at_the_rig_and_restores_it(
     pulseaudio_server: AudioServer,
 ) -> None:

@@ -204,8 +204,8 @@ class AudioServer(ABC):
             process.kill()
 
     def start_again(self) -> None:
-        for process in self.processes:
-            process.stop()
+        """Bring the server back after :meth:`kill` (or a crash), on the same socket."""
+        self._halt()
         self._sinks.clear()
         self._launch()
 
@@ -353,8 +353,9 @@ class AudioServer(ABC):
         for name in tuple(self._sinks):
             if name != SPEAKER:
                 await self.remove_sink(name)
-        if await self.default_sink() != SPEAKER:
-            await self.set_default_sink(SPEAKER)
+        # Always, even when it already is: PulseAudio remembers the default by name,
+        # so a later sink reusing an old default's name would otherwise take over.
+        await self.set_default_sink(SPEAKER)
 
     async def _wait(
         self, probe: Any, expected: str, what: str, *, contains: bool | None = None
