@@ -24,8 +24,8 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 lint: setup
-	$(BIN)/ruff check $(LINTED)
-	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/ruff check --no-cache $(LINTED)
+	$(BIN)/ruff format --no-cache --check $(LINTED)
 
 typecheck: setup
 	$(BIN)/mypy

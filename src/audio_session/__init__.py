@@ -15,6 +15,8 @@ Enum members use UPPER_CASE forms of the Flutter names
 platforms' exact numbers. Tests run a session on :class:`MemoryBackend`.
 """
 
+from typing import TYPE_CHECKING
+
 from ._android import (
     AndroidAudioAdjustment,
     AndroidAudioAttributes,
@@ -156,9 +158,13 @@ __all__ = [
     "AudioSessionConfiguration",
     "AudioSessionError",
     "BackendUnavailableError",
+    "InterruptionPolicy",
+    "LinuxBackend",
     "LinuxRole",
     "MemoryBackend",
     "NullBackend",
+    "PolicyAction",
+    "RoleClass",
     "SessionBackend",
     "SessionBackendListener",
     "SessionCapabilities",
@@ -171,3 +177,19 @@ __all__ = [
     "default_backend_name",
     "register_backend",
 ]
+
+
+# The Linux backend and its policy types load on first use, so that importing
+# audio_session never loads libpulse (and works on any OS).
+_LINUX_EXPORTS = ("LinuxBackend", "InterruptionPolicy", "PolicyAction", "RoleClass")
+
+if TYPE_CHECKING:
+    from ._linux import InterruptionPolicy, LinuxBackend, PolicyAction, RoleClass
+
+
+def __getattr__(name: str) -> object:
+    if name in _LINUX_EXPORTS:
+        from . import _linux
+
+        return getattr(_linux, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

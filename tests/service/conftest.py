@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from service_support import FakeClock, RecordingTask
 
 from audio_service import _background
+from service_support import FakeClock, RecordingTask
 
 
 @pytest.fixture

@@ -8,14 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from service_support import (
-    REQUEST_TABLE,
-    FakeClock,
-    RecordingTask,
-    item,
-    last_task,
-    recording_entrypoint,
-)
 
 from audio_service import (
     AudioProcessingState,
@@ -34,6 +26,14 @@ from audio_service import (
 from audio_service import _client as client_module
 from audio_service._connection import ServiceConnection
 from audio_service._inprocess import InProcessLauncher
+from service_support import (
+    REQUEST_TABLE,
+    FakeClock,
+    RecordingTask,
+    item,
+    last_task,
+    recording_entrypoint,
+)
 
 pytestmark = pytest.mark.usefixtures("no_leftover_service")
 

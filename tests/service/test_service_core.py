@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from service_support import REQUEST_TABLE, FakeClock, RecordingTask, item, request_made_by
 
 from audio_service import (
     AudioProcessingState,
@@ -32,6 +31,7 @@ from audio_service._events import (
 )
 from audio_service._queue import QueueSplice, QueueUpdate
 from audio_service._requests import CustomAction, LoadChildren, Pause, Play, SeekTo, Stop
+from service_support import REQUEST_TABLE, FakeClock, RecordingTask, item, request_made_by
 
 pytestmark = pytest.mark.usefixtures("no_leftover_service")
 

@@ -10,7 +10,6 @@ import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from service_support import ITEM_A, ITEM_B, REQUEST_TABLE, request_made_by
 
 from audio_service import (
     AudioProcessingState,
@@ -40,6 +39,7 @@ from audio_service._events import (
 )
 from audio_service._queue import QueueReplace, QueueSplice, QueueUpdate
 from audio_service._requests import REQUEST_TYPES, Request, SeekTo
+from service_support import ITEM_A, ITEM_B, REQUEST_TABLE, request_made_by
 
 # ------------------------------------------------------------------------ enums
 

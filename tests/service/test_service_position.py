@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from service_support import FakeClock
 
 from audio_service import (
     AudioProcessingState,
@@ -20,6 +19,7 @@ from audio_service import (
 )
 from audio_service._core import ServiceCore
 from audio_service._position import position_period
+from service_support import FakeClock
 
 pytestmark = pytest.mark.usefixtures("no_leftover_service")
 

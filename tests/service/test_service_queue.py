@@ -8,10 +8,10 @@ import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from service_support import item
 
 from audio_service import MediaItem, MediaQueue
 from audio_service._queue import QueueReplace, QueueSplice, QueueUpdate, apply, diff
+from service_support import item
 
 
 def content(items: Any) -> list[tuple[Any, ...]]:

@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from service_support import FakeClock, item
 
 from audio_service import (
     AudioProcessingState,
@@ -28,6 +27,7 @@ from audio_service._requests import (
     SkipToPrevious,
     TaskRemoved,
 )
+from service_support import FakeClock, item
 
 pytestmark = pytest.mark.usefixtures("no_leftover_service")
 

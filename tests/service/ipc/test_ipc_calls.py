@@ -11,7 +11,6 @@ from typing import Any
 
 import msgspec
 import pytest
-from conftest import MakeClient, MakeServer
 from ipc_support import APP_ID, RawPeer, eventually
 
 from audio_service._ipc import (
@@ -27,6 +26,7 @@ from audio_service._ipc import (
     VersionMismatchError,
     _client,
 )
+from conftest import MakeClient, MakeServer
 
 encode = msgspec.msgpack.encode
 decode = msgspec.msgpack.decode

@@ -12,7 +12,6 @@ from typing import Any
 
 import msgspec
 import pytest
-from conftest import MakeClient, MakeServer
 from ipc_support import APP_ID, RawPeer, eventually, standard_handler
 
 from audio_service._ipc import (
@@ -25,6 +24,7 @@ from audio_service._ipc import (
     Server,
     list_services,
 )
+from conftest import MakeClient, MakeServer
 
 encode = msgspec.msgpack.encode
 decode = msgspec.msgpack.decode
