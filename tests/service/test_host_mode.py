@@ -13,9 +13,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import host_task
+import msgspec
 import pytest
 
-from audio_service import MediaItem, NotConnectedError, TaskError
+from audio_service import AudioServiceError, MediaItem, NotConnectedError, TaskError, _ipc
 from audio_service._client import AudioServiceClient
 from audio_service._launcher import EntrypointRef
 from audio_service._persistence import SAVE_DELAY
@@ -171,3 +172,57 @@ async def _wait_gone(pid: int) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"host {pid} did not exit")
+
+
+async def test_connect_without_an_app_id_finds_the_only_service_or_names_them_all(
+    client: AudioServiceClient,
+) -> None:
+    other = AudioServiceClient()
+    other.host_launcher = HostLauncher()
+    finder = AudioServiceClient()
+    finder.host_launcher = HostLauncher()
+    assert await client.start(host_task.entrypoint, app_id=APP_ID)
+    try:
+        await finder.connect()
+        assert finder.running
+        assert await finder.custom_action("pid") == await client.custom_action("pid")
+        await finder.disconnect()
+
+        assert await other.start(host_task.entrypoint, app_id="org.example.Other")
+        with pytest.raises(AudioServiceError, match=r"org\.example\.HostTest, org\.example\.Other"):
+            await finder.connect()
+    finally:
+        if other.running:
+            await other.stop()
+        await other.disconnect()
+
+
+async def test_malformed_requests_to_a_real_host_get_errors_and_change_nothing(
+    client: AudioServiceClient,
+) -> None:
+    assert await client.start(host_task.entrypoint, app_id=APP_ID)
+    await client.play()
+    before = client.playback_state
+    raw = await _ipc.connect(APP_ID, "fuzzer")
+    try:
+        garbage = [
+            b"",
+            b"\xc1",
+            msgspec.msgpack.encode({"type": "no_such_request"}),
+            msgspec.msgpack.encode({"type": "seek_to", "position": "not a duration"}),
+            msgspec.msgpack.encode({"type": "set_speed", "speed": float("nan")}),
+            msgspec.msgpack.encode([1, 2, 3]),
+            bytes(range(256)),
+        ]
+        for payload in garbage:
+            with pytest.raises(_ipc.RemoteError) as raised:
+                await raw.call("request", payload)
+            assert raised.value.code == _ipc.ErrorCode.BAD_REQUEST, payload
+        with pytest.raises(_ipc.RemoteError) as unknown:
+            await raw.call("no_such_method", b"")
+        assert unknown.value.code == _ipc.ErrorCode.UNKNOWN_METHOD
+    finally:
+        await raw.close()
+    assert client.playback_state == before
+    await client.pause()
+    assert not (await client.playback_state_stream.first(lambda s: not s.playing)).playing
