@@ -18,38 +18,90 @@ through :data:`AudioService`, and the task publishes its state through
     await AudioService.play()
 """
 
-import sys
+from typing import TYPE_CHECKING
 
 from audio_session import __version__
 
-from ._background import AudioServiceBackground
-from ._client import AudioService, AudioServiceClient
-from ._errors import AudioServiceError, NotConnectedError, ServiceNotRunningError, TaskError
-from ._models import (
-    MEDIA_ROOT_ID,
-    RECENT_ROOT_ID,
-    AudioProcessingState,
-    AudioServiceRepeatMode,
-    AudioServiceShuffleMode,
-    CustomMediaAction,
-    MediaAction,
-    MediaButton,
-    MediaControl,
-    MediaItem,
-    PlaybackState,
-    Rating,
-    RatingStyle,
-    ServiceConfig,
-)
-from ._queue import MediaQueue
-from ._task import BackgroundAudioTask
+# Names load on first use (PEP 562), so that a process imports only the parts it
+# uses: a background host, a CLI or an app that needs one enum stays quick to start.
+_LAZY = {
+    "AudioServiceBackground": "._background",
+    "AudioService": "._client",
+    "AudioServiceClient": "._client",
+    "AudioServiceError": "._errors",
+    "NotConnectedError": "._errors",
+    "ServiceNotRunningError": "._errors",
+    "TaskError": "._errors",
+    "MEDIA_ROOT_ID": "._models",
+    "RECENT_ROOT_ID": "._models",
+    "AudioProcessingState": "._models",
+    "AudioServiceRepeatMode": "._models",
+    "AudioServiceShuffleMode": "._models",
+    "CustomMediaAction": "._models",
+    "MediaAction": "._models",
+    "MediaButton": "._models",
+    "MediaControl": "._models",
+    "MediaItem": "._models",
+    "PlaybackState": "._models",
+    "Rating": "._models",
+    "RatingStyle": "._models",
+    "ServiceConfig": "._models",
+    "MediaQueue": "._queue",
+    "BackgroundAudioTask": "._task",
+}
 
-if sys.platform.startswith("linux"):
-    # Host mode (the task in its own process) needs Unix sockets with peer
-    # credentials; elsewhere the singleton stays in-process until a backend exists.
-    from ._remote import HostLauncher as _HostLauncher
+if TYPE_CHECKING:
+    from ._background import (
+        AudioServiceBackground,
+    )
+    from ._client import (
+        AudioService,
+        AudioServiceClient,
+    )
+    from ._errors import (
+        AudioServiceError,
+        NotConnectedError,
+        ServiceNotRunningError,
+        TaskError,
+    )
+    from ._models import (
+        MEDIA_ROOT_ID,
+        RECENT_ROOT_ID,
+        AudioProcessingState,
+        AudioServiceRepeatMode,
+        AudioServiceShuffleMode,
+        CustomMediaAction,
+        MediaAction,
+        MediaButton,
+        MediaControl,
+        MediaItem,
+        PlaybackState,
+        Rating,
+        RatingStyle,
+        ServiceConfig,
+    )
+    from ._queue import (
+        MediaQueue,
+    )
+    from ._task import (
+        BackgroundAudioTask,
+    )
 
-    AudioService.host_launcher = _HostLauncher()
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "MEDIA_ROOT_ID",

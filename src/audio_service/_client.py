@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
@@ -724,3 +725,10 @@ class _PositionController(StreamController[timedelta]):
 
 #: The app's side of the service (counterpart of ``AudioServiceBackground``).
 AudioService = AudioServiceClient()
+
+if sys.platform.startswith("linux"):
+    # Host mode (the task in its own process) needs Unix sockets with peer
+    # credentials; elsewhere the singleton stays in-process until a backend exists.
+    from ._remote import HostLauncher
+
+    AudioService.host_launcher = HostLauncher()
