@@ -12,7 +12,7 @@ The policy types configure which other applications' streams interrupt a session
 from ._backend import LinuxBackend
 from ._connection import Backoff
 from ._devices import device_type, is_private_output
-from ._focus import FocusArbiter, GrantingArbiter
+from ._focus import DBusFocusArbiter, FocusArbiter, GrantingArbiter
 from ._ours import TOKEN_PROPERTY, OwnStreams
 from ._policy import (
     DEFAULT_ACTIONS,
@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_ROLE_CLASSES",
     "TOKEN_PROPERTY",
     "Backoff",
+    "DBusFocusArbiter",
     "FocusArbiter",
     "GrantingArbiter",
     "InterruptionPolicy",

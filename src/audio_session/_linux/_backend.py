@@ -56,7 +56,7 @@ from ._devices import (
     is_private_output,
     snapshot_devices,
 )
-from ._focus import FocusArbiter, GrantingArbiter
+from ._focus import DBusFocusArbiter, FocusArbiter, GrantingArbiter
 from ._ours import OwnStreams
 from ._policy import InterruptionPolicy, InterruptionTracker
 
@@ -92,7 +92,8 @@ class LinuxBackend(SessionBackend):
 
     ``policy`` says which other streams interrupt this app (default:
     :class:`InterruptionPolicy()`). ``arbiter`` decides activations (default:
-    grant all; Linux has no focus service). ``server`` is a pulse server address
+    :class:`DBusFocusArbiter`, focus shared with the other apps on the session bus;
+    :class:`GrantingArbiter` grants everything). ``server`` is a pulse server address
     (default: ``$PULSE_SERVER``, else the user's server). ``backoff`` paces
     reconnection attempts.
     """
@@ -120,7 +121,8 @@ class LinuxBackend(SessionBackend):
         if connect_timeout <= 0:
             raise ValueError(f"connect_timeout must be positive, not {connect_timeout!r}")
         self.policy = policy if policy is not None else InterruptionPolicy()
-        self._arbiter: FocusArbiter = arbiter if arbiter is not None else GrantingArbiter()
+        self._arbiter: FocusArbiter = arbiter if arbiter is not None else DBusFocusArbiter()
+        self._arbiter.watch(self._on_focus_change)
         self._link = PulseLink(
             client_name=client_name, server=server, backoff=backoff, connect_timeout=connect_timeout
         )
@@ -134,6 +136,7 @@ class LinuxBackend(SessionBackend):
         self._idle.set()
         self._opened = False
         self._closed = False
+        self._focus_tasks: set[asyncio.Task[None]] = set()
         self._saved_env: dict[str, str | None] | None = None
         # What the server looks like, as of the last refresh.
         self._sinks: dict[int, Endpoint] = {}
@@ -198,6 +201,7 @@ class LinuxBackend(SessionBackend):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._restore_environment()
+        await self._arbiter.close()
 
     async def apply_configuration(self, configuration: AudioSessionConfiguration) -> None:
         self._apply_environment(configuration)
@@ -421,7 +425,17 @@ class LinuxBackend(SessionBackend):
             for index, stream in self._streams.items():
                 if stream.server_corked:
                     found[("corked", index)] = AudioInterruptionType.PAUSE
+        focus_loss = self._arbiter.loss()
+        if focus_loss is not None:
+            found[("focus",)] = focus_loss
         return found
+
+    def _on_focus_change(self) -> None:
+        # Focus changes arrive on the loop from the focus client's stream.
+        if self._request is not None and not self._closed:
+            task = asyncio.get_running_loop().create_task(self._evaluate())
+            self._focus_tasks.add(task)
+            task.add_done_callback(self._focus_tasks.discard)
 
     def _report_interruptions(self, events: list[AudioInterruptionEvent]) -> bool:
         """Reports ``events``; true when the last one is a permanent loss."""
