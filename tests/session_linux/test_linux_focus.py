@@ -6,8 +6,12 @@ import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
+from dbus_fast.aio import MessageBus
+from dbus_fast.annotations import DBusStr
+from dbus_fast.service import PropertyAccess, ServiceInterface, dbus_property
 from linux_support import FAST_BACKOFF
 
 from audio_session import (
@@ -129,3 +133,87 @@ async def test_the_focus_command_prints_the_stack_holder_first(
 
 def _python(command: tuple[str, ...]) -> tuple[str, ...]:
     return (sys.executable, *command[1:])
+
+
+async def _foreign_player(audio_rig: AudioRig, name: str) -> asyncio.subprocess.Process:
+    player = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).with_name("mpris_player.py")),
+        name,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        env=audio_rig.env,
+        start_new_session=True,  # another app, not a child that stays in our session
+    )
+    assert player.stdout is not None
+    assert (await asyncio.wait_for(player.stdout.readline(), 10)).strip() == b"READY"
+    return player
+
+
+async def _set_status(player: asyncio.subprocess.Process, status: str) -> None:
+    assert player.stdin is not None
+    assert player.stdout is not None
+    player.stdin.write(f"{status}\n".encode())
+    await player.stdin.drain()
+    assert (
+        await asyncio.wait_for(player.stdout.readline(), 10)
+    ).strip() == f"SET {status}".encode()
+
+
+@pytest.mark.parametrize("opted_in", [True, False])
+async def test_another_mpris_player_starting_takes_media_focus_only_when_opted_in(
+    audio_rig: AudioRig, opted_in: bool
+) -> None:
+    session = await AudioSession.create(
+        LinuxBackend(backoff=FAST_BACKOFF, yield_to_other_players=opted_in)
+    )
+    player = await _foreign_player(audio_rig, "rigforeign")
+    try:
+        app = App(session)
+        await session.configure(AudioSessionConfiguration.music())
+        assert await session.set_active(True)
+        await _set_status(player, "Playing")
+        if opted_in:
+            await app.told((True, UNKNOWN))
+            assert not session.is_active
+        else:
+            await asyncio.sleep(0.3)
+            assert app.events == []
+            assert session.is_active
+    finally:
+        player.kill()
+        await player.wait()
+        await session.close()
+
+
+async def test_a_player_of_our_own_process_never_takes_focus_from_us(
+    audio_rig: AudioRig,
+) -> None:
+    session = await AudioSession.create(
+        LinuxBackend(backoff=FAST_BACKOFF, yield_to_other_players=True)
+    )
+    bus = await MessageBus(bus_address=audio_rig.bus.address).connect()
+    try:
+        app = App(session)
+        await session.configure(AudioSessionConfiguration.music())
+        assert await session.set_active(True)
+        own = _OwnPlayer()
+        bus.export("/org/mpris/MediaPlayer2", own)
+        await bus.request_name("org.mpris.MediaPlayer2.rigown")
+        await asyncio.sleep(0.2)
+        own.emit_properties_changed({"PlaybackStatus": "Playing"})
+        await asyncio.sleep(0.3)
+        assert app.events == []
+        assert session.is_active
+    finally:
+        bus.disconnect()
+        await session.close()
+
+
+class _OwnPlayer(ServiceInterface):
+    def __init__(self) -> None:
+        super().__init__("org.mpris.MediaPlayer2.Player")
+
+    @dbus_property(access=PropertyAccess.READ)
+    def PlaybackStatus(self) -> DBusStr:
+        return "Playing"

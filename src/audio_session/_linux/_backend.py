@@ -31,6 +31,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from audio_session._android import AndroidAudioFocusGainType, AndroidAudioUsage
 from audio_session._backend import (
     ActivationRequest,
     BackendUnavailableError,
@@ -58,6 +59,7 @@ from ._devices import (
 )
 from ._focus import DBusFocusArbiter, FocusArbiter, GrantingArbiter
 from ._ours import OwnStreams
+from ._players import ForeignPlayers
 from ._policy import InterruptionPolicy, InterruptionTracker
 
 __all__ = ["LinuxBackend"]
@@ -95,7 +97,9 @@ class LinuxBackend(SessionBackend):
     :class:`DBusFocusArbiter`, focus shared with the other apps on the session bus;
     :class:`GrantingArbiter` grants everything). ``server`` is a pulse server address
     (default: ``$PULSE_SERVER``, else the user's server). ``backoff`` paces
-    reconnection attempts.
+    reconnection attempts. ``yield_to_other_players=True`` makes another process's
+    MPRIS player that starts playing, while this app holds permanent media focus, a
+    permanent loss (off by default; players of this process tree never count).
     """
 
     name = "linux"
@@ -109,6 +113,7 @@ class LinuxBackend(SessionBackend):
         client_name: str = "audio_session",
         backoff: Backoff | None = None,
         connect_timeout: float = 2.0,
+        yield_to_other_players: bool = False,
     ) -> None:
         if policy is not None and not isinstance(policy, InterruptionPolicy):
             raise TypeError(f"policy must be an InterruptionPolicy, not {policy!r}")
@@ -128,6 +133,11 @@ class LinuxBackend(SessionBackend):
         )
         #: Tells our streams (and our children's) from other applications'.
         self.own_streams = OwnStreams()
+        #: Opt-in: another process's MPRIS player starting to play while we hold
+        #: permanent media focus is a permanent loss for us (Android's GAIN by another app).
+        self.yield_to_other_players = bool(yield_to_other_players)
+        self._players: ForeignPlayers | None = None
+        self._player_took_over: str | None = None
         self._listener: SessionBackendListener | None = None
         self._task: asyncio.Task[None] | None = None
         self._settled: asyncio.Event | None = None
@@ -202,6 +212,9 @@ class LinuxBackend(SessionBackend):
                 await task
         self._restore_environment()
         await self._arbiter.close()
+        if self._players is not None:
+            await self._players.close()
+            self._players = None
 
     async def apply_configuration(self, configuration: AudioSessionConfiguration) -> None:
         self._apply_environment(configuration)
@@ -210,6 +223,9 @@ class LinuxBackend(SessionBackend):
         if not await self._arbiter.request_focus(request):
             self._drop_activation()
             return False
+        if self.yield_to_other_players and self._players is None:
+            self._players = ForeignPlayers(self.own_streams, self._on_foreign_player)
+            await self._players.start()
         self._apply_environment(request.effective_configuration)
         if self._request is None:
             pulse = self._link.pulse
@@ -428,7 +444,17 @@ class LinuxBackend(SessionBackend):
         focus_loss = self._arbiter.loss()
         if focus_loss is not None:
             found[("focus",)] = focus_loss
+        if self._player_took_over is not None:
+            found[("player", self._player_took_over)] = AudioInterruptionType.UNKNOWN
         return found
+
+    def _on_foreign_player(self, bus_name: str) -> None:
+        request = self._request
+        if request is None or not _holds_media_for_good(request):
+            return
+        _log.info("the media player %s started playing: yielding audio focus", bus_name)
+        self._player_took_over = bus_name
+        self._on_focus_change()
 
     def _on_focus_change(self) -> None:
         # Focus changes arrive on the loop from the focus client's stream.
@@ -447,6 +473,7 @@ class LinuxBackend(SessionBackend):
 
     def _drop_activation(self) -> None:
         self._request = None
+        self._player_took_over = None
         self._tracker.reset()
         self._grandfathered.clear()
 
@@ -470,6 +497,16 @@ class LinuxBackend(SessionBackend):
             deliver(listener)
         except Exception:
             _log.exception("the audio session listener raised")
+
+
+def _holds_media_for_good(request: ActivationRequest) -> bool:
+    attributes = request.android_audio_attributes
+    usage = attributes.usage if attributes is not None else AndroidAudioUsage.MEDIA
+    return request.android_audio_focus_gain_type is AndroidAudioFocusGainType.GAIN and usage in (
+        AndroidAudioUsage.MEDIA,
+        AndroidAudioUsage.UNKNOWN,
+        AndroidAudioUsage.GAME,
+    )
 
 
 def _interruption(
