@@ -40,14 +40,11 @@ from audio_service._wire import (
     decode_outcome,
     encode_request,
 )
-from audio_session._stream import Subscription
 
 __all__ = ["HostLauncher", "RemoteConnection", "default_app_id", "log_path"]
 
 _log = logging.getLogger(__name__)
 
-#: Events a slow client may have waiting before it falls behind for good.
-EVENT_BACKLOG = 1 << 16
 #: How long a new client waits for the host's greeting.
 SYNC_TIMEOUT = 10.0
 #: Starts tried while another host for the same app id is on its way out.
@@ -64,22 +61,30 @@ class RemoteConnection:
     async def attach(self, on_event: EventSink) -> None:
         if self._pump is not None:
             raise RuntimeError("this connection is already attached")
-        # The host greets each client with its snapshot, the queue in chunks, then
-        # "synced"; deliver all of that before returning, as the in-process link does.
-        subscription = self._client.events.subscribe(maxsize=EVENT_BACKLOG)
+        # Events go straight from the socket to the mirror: no task hop, no buffer to
+        # overflow. The host greets each client with its snapshot, the queue in
+        # chunks, then "synced"; all of that is delivered before this returns.
+        loop = asyncio.get_running_loop()
+        synced: asyncio.Future[None] = loop.create_future()
+
+        def sink(event: _ipc.Event) -> None:
+            if event.topic == TOPIC_SYNCED:
+                if not synced.done():
+                    synced.set_result(None)
+                return
+            self._deliver_one(event, on_event)
+
+        self._client.set_event_sink(sink)
+        closed = self._client.closed
         try:
             async with asyncio.timeout(SYNC_TIMEOUT):
-                async for event in subscription:
-                    if event.topic == TOPIC_SYNCED:
-                        break
-                    self._deliver_one(event, on_event)
-                else:
-                    raise ServiceNotRunningError("the service closed the connection at once")
+                await asyncio.wait((synced, closed), return_when=asyncio.FIRST_COMPLETED)
+            if not synced.done():
+                raise ServiceNotRunningError("the service closed the connection at once")
         except BaseException:
-            subscription.cancel()
             await self._client.close()
             raise
-        self._pump = asyncio.create_task(self._deliver(subscription, on_event))
+        self._pump = asyncio.create_task(self._announce_end(on_event))
 
     @staticmethod
     def _deliver_one(event: _ipc.Event, on_event: EventSink) -> None:
@@ -92,21 +97,14 @@ class RemoteConnection:
             return
         on_event(decoded)
 
-    async def _deliver(self, subscription: Subscription[_ipc.Event], on_event: EventSink) -> None:
+    async def _announce_end(self, on_event: EventSink) -> None:
         reason = "the connection was closed"
         try:
-            async for event in subscription:
-                if subscription.dropped:
-                    # The mirror can no longer be trusted; end the link rather than lie.
-                    reason = "this client fell too far behind the service's events"
-                    await self._client.close()
-                    break
-                self._deliver_one(event, on_event)
+            await self._client.closed
             lost = self._client.close_reason
             if lost is not None:
                 reason = str(lost)
         finally:
-            subscription.cancel()
             on_event(ConnectionLost(reason=reason))
 
     async def request(self, request: Request) -> Any:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,16 @@ class Client:
         #: The events pushed by the server.
         self.events: Stream[Event] = protocol.events.stream
 
+    def set_event_sink(self, sink: Callable[[Event], None]) -> None:
+        """Deliver pushed events by calling ``sink`` at once, in order, instead of :attr:`events`.
+
+        For a consumer that must see every event (a mirror of the server's state):
+        no task hop, no buffer that could overflow. Events that arrived before are
+        passed to ``sink`` first. ``sink`` must be quick and must not raise (what it
+        raises is logged).
+        """
+        self._protocol.set_sink(sink)
+
     async def call(
         self, method: str, payload: Payload = b"", *, timeout: float | None = None
     ) -> bytes:
@@ -261,6 +272,7 @@ class _ClientProtocol(asyncio.Protocol):
             f"events of {label}", on_listen=self._flush_early_events
         )
         self._early: deque[Event] | None = deque(maxlen=event_buffer)
+        self._sink: Callable[[Event], None] | None = None
         self._early_overflowed = False
         self.server_max_frame = MIN_FRAME_LIMIT
         self.write_paused = False
@@ -377,7 +389,22 @@ class _ClientProtocol(asyncio.Protocol):
         if error.code != ErrorCode.SHUTTING_DOWN:
             _log.warning("%s reported %s", self.label, self._notice)
 
+    def set_sink(self, sink: Callable[[Event], None]) -> None:
+        self._sink = sink
+        early, self._early = self._early, None
+        for event in early or ():
+            self._to_sink(sink, event)
+
+    def _to_sink(self, sink: Callable[[Event], None], event: Event) -> None:
+        try:
+            sink(event)
+        except Exception:
+            _log.exception("the event sink of %s raised", self.label)
+
     def _deliver(self, event: Event) -> None:
+        if self._sink is not None:
+            self._to_sink(self._sink, event)
+            return
         early = self._early
         if early is None or self.events.has_listener:
             self.events.add(event)
