@@ -1,0 +1,195 @@
+"""The root and Player interfaces, driven by playerctl and gdbus on a private bus."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from mpris_support import (
+    APP_ID,
+    BUS_NAME,
+    PATH,
+    PLAYER,
+    PLAYLISTS,
+    ROOT,
+    Harness,
+    PlayerTask,
+    track_id,
+)
+
+from audio_service import AudioServiceRepeatMode, AudioServiceShuffleMode, ServiceConfig
+from audio_service._core import ServiceCore
+from audio_service._mpris import RAISE_EVENT, MprisServer
+from audio_session.testing import PrivateSessionBus
+
+
+async def test_owns_the_app_name_with_the_root_properties(player: Harness) -> None:
+    assert player.server.bus_name == BUS_NAME
+    assert BUS_NAME in await player.bus.list_names()
+    assert await player.get(ROOT, "Identity") == "'Example Player'"
+    assert await player.get(ROOT, "DesktopEntry") == "'org.example.Player'"
+    assert await player.get(ROOT, "CanQuit") == "true"
+    assert await player.get(ROOT, "CanRaise") == "true"
+    assert await player.get(ROOT, "HasTrackList") == "true"
+    assert await player.get(ROOT, "SupportedUriSchemes") == "['file', 'http', 'https']"
+    assert await player.get(ROOT, "SupportedMimeTypes") == "@as []"
+
+
+async def test_a_second_player_of_the_same_app_takes_an_instance_name(player: Harness) -> None:
+    async with MprisServer(player.core, identity="Again", bus_address=player.bus.address) as second:
+        assert second.bus_name is not None
+        assert second.bus_name.startswith(f"{BUS_NAME}.instance")
+        # Without a desktop entry the optional property is absent, not empty.
+        result = await player.bus.gdbus_call(
+            second.bus_name,
+            PATH,
+            "org.freedesktop.DBus.Properties.Get",
+            ROOT,
+            "DesktopEntry",
+            check=False,
+        )
+        assert result.returncode != 0
+    assert BUS_NAME in await player.bus.list_names()
+
+
+async def test_status_and_typed_metadata(player: Harness) -> None:
+    assert await player.playerctl("status") == "Paused"
+    assert await player.playerctl("metadata", "title") == "Song 0"
+    assert await player.playerctl("metadata", "artist") == "Artist 0"
+    metadata = await player.get(PLAYER, "Metadata")
+    assert f"'mpris:trackid': <objectpath '{track_id('song-0')}'>" in metadata
+    assert "'mpris:length': <int64 180000000>" in metadata
+    assert "'xesam:artist': <['Artist 0']>" in metadata
+    assert "'xesam:genre': <['Jazz']>" in metadata
+    assert "'xesam:album': <'Album'>" in metadata
+    assert "artUrl" not in metadata  # no art: absent, never "null"
+
+
+async def test_play_pause_next_previous(player: Harness) -> None:
+    await player.playerctl("play-pause")
+    assert await player.playerctl("status") == "Playing"
+    await player.playerctl("play-pause")
+    assert await player.playerctl("status") == "Paused"
+    await player.playerctl("next")
+    assert await player.playerctl("metadata", "title") == "Song 1"
+    await player.playerctl("next")
+    await player.playerctl("previous")
+    assert await player.playerctl("metadata", "title") == "Song 1"
+    await player.playerctl("play")
+    await player.playerctl("play")  # already playing: no second request
+    # One play from the first play-pause (a media-button click), one from "play".
+    assert player.task.called("play") == [None, None]
+    await player.playerctl("pause")
+    assert player.core.state.playing is False
+
+
+async def test_position_absolute_and_relative(player: Harness) -> None:
+    await player.playerctl("position", "30")
+    assert player.core.position() == timedelta(seconds=30)
+    assert await player.playerctl("position") == "30.000000"
+    await player.playerctl("position", "10+")
+    assert player.core.position() == timedelta(seconds=40)
+    await player.playerctl("position", "100-")
+    assert player.core.position() == timedelta(0)  # clamped at the start
+    assert await player.get(PLAYER, "Position") == "int64 0"
+
+
+async def test_position_is_extrapolated_while_playing(player: Harness) -> None:
+    await player.playerctl("play")
+    await asyncio.sleep(0.3)
+    microseconds = int((await player.get(PLAYER, "Position")).split()[1])
+    assert microseconds >= 300_000
+
+
+async def test_loop_shuffle_rate_and_volume(player: Harness) -> None:
+    await player.playerctl("loop", "Track")
+    assert player.core.state.repeat_mode is AudioServiceRepeatMode.ONE
+    assert await player.playerctl("loop") == "Track"
+    await player.playerctl("loop", "Playlist")
+    assert player.core.state.repeat_mode is AudioServiceRepeatMode.ALL
+    await player.playerctl("shuffle", "On")
+    assert player.core.state.shuffle_mode is AudioServiceShuffleMode.ALL
+    assert await player.playerctl("shuffle") == "On"
+    await player.playerctl("volume", "0.5")
+    assert player.task.called("set_volume") == [0.5]
+    assert await player.playerctl("volume") == "0.500000"
+    await player.set(PLAYER, "Rate", "<1.5>")
+    assert player.core.state.speed == 1.5
+    assert await player.get(PLAYER, "Rate") == "1.5"
+    assert await player.get(PLAYER, "MinimumRate") == "0.25"
+    assert await player.get(PLAYER, "MaximumRate") == "4.0"
+
+
+async def test_capabilities_follow_the_published_controls(player: Harness) -> None:
+    for name in ("CanGoNext", "CanGoPrevious", "CanPlay", "CanPause", "CanSeek", "CanControl"):
+        assert await player.get(PLAYER, name) == "true", name
+    player.core.set_state(controls=[], system_actions=[])
+    for name in ("CanGoNext", "CanGoPrevious", "CanPlay", "CanPause", "CanSeek"):
+        assert await player.get(PLAYER, name) == "false", name
+    assert await player.get(PLAYER, "CanControl") == "true"
+    # Without SET_SPEED the rate is fixed, as the spec asks of players without rate control.
+    assert await player.get(PLAYER, "MinimumRate") == "1.0"
+    assert await player.get(PLAYER, "MaximumRate") == "1.0"
+    # Methods whose capability is off do nothing (playerctl would not even call them).
+    await player.call(f"{PLAYER}.Next")
+    await player.call(f"{PLAYER}.Play")
+    assert player.task.called("skip_to_queue_item") == []
+    assert player.task.called("play") == []
+    result = await player.call(f"{PLAYER}.PlayPause", check=False)
+    assert result.returncode != 0
+
+
+async def test_open_uri(player: Harness) -> None:
+    await player.playerctl("open", "file:///music/song.ogg")
+    assert player.task.called("play_from_uri") == ["file:///music/song.ogg"]
+    result = await player.call(f"{PLAYER}.OpenUri", "ftp://example.com/a.ogg", check=False)
+    assert result.returncode != 0
+    assert "NotSupported" in result.stderr
+    assert player.task.called("play_from_uri") == ["file:///music/song.ogg"]
+
+
+async def test_quit_stops_the_service_and_the_player_leaves(player: Harness) -> None:
+    await player.call(f"{ROOT}.Quit")
+    await asyncio.wait_for(player.core.wait_stopped(), 5)
+    closing = player.server._close_task
+    assert closing is not None  # the server closes itself once the service stopped
+    await asyncio.wait_for(closing, 5)
+    names = await player.bus.list_names()
+    assert BUS_NAME not in names
+
+
+async def test_raise_sends_a_custom_event(player: Harness) -> None:
+    events: asyncio.Queue[object] = asyncio.Queue()
+    player.core.custom_event_stream.listen(events.put_nowait)
+    await player.call(f"{ROOT}.Raise")
+    assert await asyncio.wait_for(events.get(), 5) == RAISE_EVENT
+
+
+async def test_introspection_carries_the_change_annotations(player: Harness) -> None:
+    xml = await player.bus.gdbus_introspect(BUS_NAME, PATH)
+    annotation = '@org.freedesktop.DBus.Property.EmitsChangedSignal("{}")'
+    player_section = xml.split(f"interface {PLAYER} {{")[1].split("interface ")[0]
+    assert f"{annotation.format('false')}\n      readonly x Position" in player_section
+    assert f"{annotation.format('false')}\n      readonly b CanControl" in player_section
+    assert "Seek(in  x Offset)" in player_section
+    assert "SetPosition(in  o TrackId,\n                  in  x Position)" in player_section
+    assert "Seeked(x Position);" in player_section
+    tracklist = xml.split("interface org.mpris.MediaPlayer2.TrackList {")[1]
+    assert f"{annotation.format('invalidates')}\n      readonly ao Tracks" in tracklist
+
+
+async def test_a_server_started_before_the_service_catches_up(
+    dbus_session: PrivateSessionBus,
+) -> None:
+    core = ServiceCore(PlayerTask(), ServiceConfig(app_id=APP_ID))
+    async with MprisServer(core, identity="Early", bus_address=dbus_session.address):
+        assert await dbus_session.playerctl("status", player=APP_ID) == "Stopped"
+        await core.start()
+        try:
+            assert await dbus_session.playerctl("metadata", "title", player=APP_ID) == "Song 0"
+            count = await dbus_session.gdbus_call(
+                BUS_NAME, PATH, "org.freedesktop.DBus.Properties.Get", PLAYLISTS, "PlaylistCount"
+            )
+            assert "uint32 2" in count.stdout
+        finally:
+            await core.shutdown()
