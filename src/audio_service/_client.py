@@ -310,6 +310,11 @@ class AudioServiceClient:
         app_id: str | None = None,
         fast_forward_interval: timedelta = _TEN_SECONDS,
         rewind_interval: timedelta = _TEN_SECONDS,
+        mpris: bool = True,
+        identity: str | None = None,
+        desktop_entry: str | None = None,
+        notification: bool = False,
+        headset_clicks: bool = False,
     ) -> bool:
         """Start the background task; True once its ``on_start`` completed.
 
@@ -318,12 +323,23 @@ class AudioServiceClient:
         (msgpack-encodable values only: in host mode they cross a process
         boundary). Returns False, and connects to it, when a service already
         runs. Raises :class:`~audio_service.TaskError` when ``on_start`` raised.
+
+        Desktop surfaces (Linux): ``mpris`` publishes the service as an MPRIS2
+        player named ``identity`` (panels, lock screen, media keys, ``playerctl``),
+        ``desktop_entry`` names the UI's desktop file, ``notification`` adds a
+        notification with transport buttons, ``headset_clicks`` turns bursts of
+        play/pause presses into next (2) and previous (3).
         """
         reference_entrypoint(background_task_entrypoint)
         config = ServiceConfig(
             app_id=app_id,
             fast_forward_interval=fast_forward_interval,
             rewind_interval=rewind_interval,
+            mpris=mpris,
+            identity=identity,
+            desktop_entry=desktop_entry,
+            notification=notification,
+            headset_clicks=headset_clicks,
         )
         if params is not None:
             if not isinstance(params, dict) or not all(isinstance(key, str) for key in params):

@@ -28,6 +28,7 @@ from audio_service._events import QueueChanged, ServiceEvent, ServiceSnapshot
 from audio_service._launcher import HostSpec, StartReport, load_entrypoint
 from audio_service._persistence import SessionStore, store_path
 from audio_service._queue import QueueOp, QueueReplace, QueueSplice
+from audio_service._surfaces import Surfaces
 from audio_service._wire import (
     METHOD_REQUEST,
     METHOD_SNAPSHOT,
@@ -195,6 +196,8 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
         return 1
     store = SessionStore(store_path(spec.app_id))
     store.attach(core, close_when_stopped=False)
+    # MPRIS lives here, in the process that plays: WirePlumber finds players by PID.
+    surfaces = await Surfaces(core, spec.config).start()
     host = Host(spec, core)
     loop = asyncio.get_running_loop()
     stopping: set[asyncio.Task[None]] = set()
@@ -204,6 +207,7 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
     try:
         return await host.run(spec.params, reporter)
     finally:
+        await surfaces.close()
         await store.close()
 
 

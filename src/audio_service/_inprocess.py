@@ -7,6 +7,7 @@ so an app that works in-process works in host mode too.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from ._persistence import SessionStore, store_path
 from ._portable import portable
 from ._position import Clock, monotonic
 from ._requests import CustomAction, Request
+from ._surfaces import Surfaces
 
 __all__ = ["InProcessConnection", "InProcessLauncher"]
 
@@ -66,6 +68,19 @@ class InProcessConnection:
             remove()
 
 
+_closing: set[asyncio.Task[None]] = set()
+
+
+def _close_after_stop(core: ServiceCore, surfaces: Surfaces) -> None:
+    async def close() -> None:
+        await core.wait_stopped()
+        await surfaces.close()
+
+    task = asyncio.get_running_loop().create_task(close())
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
 class InProcessLauncher:
     """A :class:`~audio_service._connection.ServiceLauncher` for in-process mode.
 
@@ -95,7 +110,13 @@ class InProcessLauncher:
         if config.app_id is not None:
             # Resumption needs a name to save under; an anonymous in-process service has none.
             SessionStore(store_path(config.app_id), clock=self._clock).attach(core)
-        await core.start(params)
+        surfaces = await Surfaces(core, config).start()
+        try:
+            await core.start(params)
+        except BaseException:
+            await surfaces.close()
+            raise
+        _close_after_stop(core, surfaces)
         return InProcessConnection(core)
 
     async def connect(self, app_id: str | None) -> InProcessConnection | None:

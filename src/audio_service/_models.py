@@ -720,8 +720,27 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     app_id: str | None = None
     fast_forward_interval: timedelta = timedelta(seconds=10)
     rewind_interval: timedelta = timedelta(seconds=10)
+    #: Publish the service as an MPRIS2 player (Linux, with a session bus).
+    mpris: bool = True
+    #: The player's friendly name (MPRIS ``Identity``); default: the app id.
+    identity: str | None = None
+    #: The UI's desktop file id, without ``.desktop`` (icon and window matching).
+    desktop_entry: str | None = None
+    #: Also show a desktop notification with transport buttons (GNOME and KDE
+    #: already show MPRIS players, hence off by default).
+    notification: bool = False
+    #: Turn bursts of play/pause presses into gestures: 2 = next, 3 = previous.
+    headset_clicks: bool = False
 
     def __post_init__(self) -> None:
+        for flag in ("mpris", "notification", "headset_clicks"):
+            _check_bool(getattr(self, flag), flag)
+        _check_str(self.identity, "identity", optional=True)
+        _check_str(self.desktop_entry, "desktop_entry", optional=True)
+        if self.desktop_entry is not None and self.desktop_entry.endswith(".desktop"):
+            raise ValueError(
+                f"desktop_entry is the desktop file id without .desktop, not {self.desktop_entry!r}"
+            )
         if self.app_id is not None:
             _check_str(self.app_id, "app_id")
             if len(self.app_id) > 200 or not _APP_ID.match(self.app_id):

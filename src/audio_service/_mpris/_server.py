@@ -151,6 +151,7 @@ class MprisServer:
         rate_range: tuple[float, float] = (0.25, 4.0),
         track_window: int = 20,
         reply_after: float = 0.5,
+        on_play_pause: Callable[[], object] | None = None,
     ) -> None:
         if not isinstance(core, ServiceCore):
             raise TypeError(f"core must be a ServiceCore, not {core!r}")
@@ -181,6 +182,8 @@ class MprisServer:
         self._rate_range = (float(low), float(high))
         self._track_window = track_window
         self._reply_after = reply_after
+        #: With headset-click gestures on, PlayPause presses go to the aggregator.
+        self._on_play_pause = on_play_pause
         #: The last volume the task accepted; the service publishes none of its own.
         self.volume = 1.0
 
@@ -472,6 +475,9 @@ class MprisServer:
     async def play_pause(self) -> None:
         if not self.can_play():
             raise DBusError(ErrorType.NOT_SUPPORTED, "CanPause is false: nothing to play or pause")
+        if self._on_play_pause is not None:
+            self._on_play_pause()
+            return
         await self._request(Click(button=MediaButton.MEDIA))
 
     async def stop(self) -> None:

@@ -1,0 +1,80 @@
+"""A host process publishes its service on MPRIS, where real desktop clients drive it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import host_task
+import pytest
+
+from audio_service._client import AudioServiceClient
+from audio_service._remote import HostLauncher
+from audio_session.testing import AudioRig
+
+APP_ID = "org.example.SurfaceTest"
+PLAYER = "org.example.SurfaceTest"
+
+pytestmark = pytest.mark.audio_server("pulseaudio")
+
+
+@pytest.fixture
+async def client(audio_rig: AudioRig) -> AsyncIterator[AudioServiceClient]:
+    client = AudioServiceClient()
+    client.host_launcher = HostLauncher()
+    yield client
+    if client.running:
+        await client.stop()
+    await client.disconnect()
+
+
+async def _until(expected: str, rig: AudioRig, *args: str) -> str:
+    found = ""
+    for _ in range(100):
+        found = await rig.playerctl(*args, player=PLAYER, check=False)
+        if found == expected:
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"playerctl {' '.join(args)} said {found!r}, not {expected!r}")
+
+
+async def test_the_host_is_an_mpris_player_that_playerctl_drives(
+    client: AudioServiceClient, audio_rig: AudioRig
+) -> None:
+    assert await client.start(host_task.entrypoint, app_id=APP_ID, identity="Surface Test")
+    assert PLAYER in (await audio_rig.playerctl("-l")).splitlines()
+    assert await audio_rig.playerctl("metadata", "xesam:title", player=PLAYER) == "Track 0"
+
+    await audio_rig.playerctl("play", player=PLAYER)
+    await client.playback_state_stream.first(lambda state: state.playing)
+    await _until("Playing", audio_rig, "status")
+
+    await audio_rig.playerctl("pause", player=PLAYER)
+    await client.playback_state_stream.first(lambda state: not state.playing)
+    await _until("Paused", audio_rig, "status")
+
+    await client.stop()
+    for _ in range(100):
+        if PLAYER not in (await audio_rig.playerctl("-l", check=False)).splitlines():
+            break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError("the MPRIS name outlived the service")
+
+
+async def test_a_double_press_of_the_headset_button_skips_to_the_next_track(
+    client: AudioServiceClient, audio_rig: AudioRig
+) -> None:
+    assert await client.start(host_task.entrypoint, app_id=APP_ID, headset_clicks=True)
+    await audio_rig.playerctl("play-pause", player=PLAYER)
+    await audio_rig.playerctl("play-pause", player=PLAYER)
+    item = await client.current_media_item_stream.first(
+        lambda item: item is not None and item.id == "track-1"
+    )
+    assert item is not None
+    assert not client.playback_state.playing, "two presses are a skip, not play then pause"
+
+
+async def test_mpris_can_be_turned_off(client: AudioServiceClient, audio_rig: AudioRig) -> None:
+    assert await client.start(host_task.entrypoint, app_id=APP_ID, mpris=False)
+    assert PLAYER not in (await audio_rig.playerctl("-l", check=False)).splitlines()
