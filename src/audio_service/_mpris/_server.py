@@ -184,6 +184,9 @@ class MprisServer:
         self._reply_after = reply_after
         #: With headset-click gestures on, PlayPause presses go to the aggregator.
         self._on_play_pause = on_play_pause
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
         #: The last volume the task accepted; the service publishes none of its own.
         self.volume = 1.0
 
@@ -320,7 +323,7 @@ class MprisServer:
             self._last_item_id = None
             self._flush()
             if self._close_task is None:
-                self._close_task = asyncio.get_running_loop().create_task(self.close())
+                self._close_task = asyncio.get_running_loop().create_task(self._close_when_idle())
             return
         elif not isinstance(event, QueueChanged):
             return
@@ -375,7 +378,25 @@ class MprisServer:
 
     # --------------------------------------------------------------- the requests
 
+    async def _close_when_idle(self) -> None:
+        # A Quit or Stop call is what stopped the service: answer it before leaving the bus.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), 2.0)
+        for _ in range(3):
+            await asyncio.sleep(0)  # dbus-fast sends a reply after the handler returns
+        await self.close()
+
     async def _request(self, request: Request) -> Any:
+        self._inflight += 1
+        self._idle.clear()
+        try:
+            return await self._request_now(request)
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
+
+    async def _request_now(self, request: Request) -> Any:
         future = asyncio.ensure_future(self.core.handle(request))
         try:
             return await asyncio.wait_for(asyncio.shield(future), self._reply_after)
