@@ -20,46 +20,13 @@ from pathlib import Path
 import msgspec
 
 from audio_service._ipc import PeerInfo, Server, connect
+from benchmarks.echo import EchoClient, EchoServer
 
 WARM_UP = 500
 ROUNDS = 10
 PER_ROUND = 300  # ROUNDS * PER_ROUND trials of each subject
 # A typical small request, as the service's msgspec-encoded requests will be.
 PAYLOAD = msgspec.msgpack.encode({"position_us": 123_456_789})
-
-
-class _EchoServer(asyncio.Protocol):
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self._transport.write(data)
-
-
-class _EchoClient(asyncio.Protocol):
-    """Resolves one future per round trip once the whole message came back."""
-
-    def __init__(self) -> None:
-        self.waiter: asyncio.Future[None] | None = None
-        self.expected = 0
-        self.received = 0
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.received += len(data)
-        if self.received >= self.expected and self.waiter is not None:
-            self.waiter.set_result(None)
-            self.waiter = None
-
-    async def round_trip(self, message: bytes) -> None:
-        self.expected, self.received = len(message), 0
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(message)
-        await self.waiter
 
 
 async def _echo_handler(method: str, payload: bytes, peer: PeerInfo) -> bytes:
@@ -76,8 +43,8 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-ipc-") as directory:
         os.chmod(directory, 0o700)
         echo_path = Path(directory, "echo.sock")
-        echo_server = await loop.create_unix_server(_EchoServer, os.fspath(echo_path))
-        _, echo = await loop.create_unix_connection(_EchoClient, os.fspath(echo_path))
+        echo_server = await loop.create_unix_server(EchoServer, os.fspath(echo_path))
+        _, echo = await loop.create_unix_connection(EchoClient, os.fspath(echo_path))
         ipc_server = Server("bench.ipc", _echo_handler, path=Path(directory, "ipc.sock"))
         await ipc_server.start()
         client = await connect(ipc_server.path, "bench")

@@ -37,6 +37,7 @@ from audio_service._ipc._protocol import Request, encoder
 from audio_service._requests import Play
 from audio_service._wire import METHOD_REQUEST, encode_request
 from audio_session._stream import Subscription
+from benchmarks.echo import EchoClient, EchoServer
 from benchmarks.service_support import (
     STEP_TIMEOUT,
     host_client,
@@ -103,40 +104,6 @@ asyncio.run(main())
 """
 
 
-class _EchoServer(asyncio.Protocol):
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self._transport.write(data)
-
-
-class _EchoClient(asyncio.Protocol):
-    """Resolves one future per round trip once the whole message came back."""
-
-    def __init__(self) -> None:
-        self.waiter: asyncio.Future[None] | None = None
-        self.expected = 0
-        self.received = 0
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.received += len(data)
-        if self.received >= self.expected and self.waiter is not None:
-            self.waiter.set_result(None)
-            self.waiter = None
-
-    async def round_trip(self, message: bytes) -> None:
-        self.expected, self.received = len(message), 0
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(message)
-        await self.waiter
-
-
 async def _toggle(client: AudioServiceClient) -> None:
     """``play()`` or ``pause()``, whichever changes the state, until the client sees it."""
     playing = not client.playback_state.playing
@@ -174,15 +141,15 @@ async def _round_trip(directory: Path) -> list[str]:
     payload = encode_request(Play())
     message = b"\x00" * len(encode_frame(encoder(), Request(1, METHOD_REQUEST, payload)))
     local_path = Path(directory, "echo-local.sock")
-    local_server = await loop.create_unix_server(_EchoServer, os.fspath(local_path))
+    local_server = await loop.create_unix_server(EchoServer, os.fspath(local_path))
     children: list[asyncio.subprocess.Process] = []
     try:
         children.append(await _echo_child(_ECHO_SERVER, Path(directory, "echo.sock")))
         children.append(await _echo_child(_IPC_ECHO_SERVER, Path(directory, "ipc.sock")))
         _, remote_echo = await loop.create_unix_connection(
-            _EchoClient, os.fspath(Path(directory, "echo.sock"))
+            EchoClient, os.fspath(Path(directory, "echo.sock"))
         )
-        _, local_echo = await loop.create_unix_connection(_EchoClient, os.fspath(local_path))
+        _, local_echo = await loop.create_unix_connection(EchoClient, os.fspath(local_path))
         ipc = await _ipc.connect(Path(directory, "ipc.sock"), "bench")
         async with running_host(APP_ID) as host:
             client = host.client

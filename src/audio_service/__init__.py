@@ -21,9 +21,9 @@ through :data:`AudioService`, and the task publishes its state through
 from typing import TYPE_CHECKING
 
 from audio_session import __version__
+from audio_session._lazy import lazy_exports
 
-# Names load on first use (PEP 562), so that a process imports only the parts it
-# uses: a background host, a CLI or an app that needs one enum stays quick to start.
+# Names load on first use (PEP 562): see audio_session._lazy.
 _LAZY = {
     "AudioServiceBackground": "._background",
     "AudioService": "._client",
@@ -88,19 +88,7 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 
 __all__ = [

@@ -18,8 +18,9 @@ platforms' exact numbers. Tests run a session on :class:`MemoryBackend`.
 __version__ = "0.1.0.dev0"
 from typing import TYPE_CHECKING
 
-# Names load on first use (PEP 562), so that a process imports only the parts it
-# uses: a background host, a CLI or an app that needs one enum stays quick to start.
+from ._lazy import lazy_exports
+
+# Names load on first use (PEP 562): see audio_session._lazy.
 _LAZY = {
     "InterruptionPolicy": "._linux",
     "LinuxBackend": "._linux",
@@ -198,19 +199,7 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 
 __all__ = [
