@@ -48,6 +48,8 @@ FLAVOURS: tuple[AudioServerFlavour, ...] = ("pulseaudio", "pipewire")
 
 #: The always-present null sink that plays the part of the built-in speaker.
 SPEAKER = "speaker"
+#: What the pulse protocol reports for "no sink" (``PA_INVALID_INDEX``).
+PA_INVALID_INDEX = 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,11 @@ class SinkInput:
     def role(self) -> str | None:
         return self.properties.get("media.role")
 
+    @property
+    def linked(self) -> bool:
+        """Whether the stream plays on a sink yet (PipeWire lists it a moment before)."""
+        return self.sink != PA_INVALID_INDEX
+
 
 class ForeignStream:
     """Another application's playback stream (a ``pacat`` of silence) with a media role."""
@@ -91,10 +98,11 @@ class ForeignStream:
         return None
 
     async def wait_connected(self, timeout: float = 5.0) -> SinkInput:
+        """The stream once the server lists it and has linked it to a sink."""
         deadline = time.monotonic() + timeout
         while True:
             found = await self.sink_input()
-            if found is not None:
+            if found is not None and found.linked:
                 return found
             if not self.process.running:
                 raise RigError(f"pacat for {self.tag} exited:\n{self.process.log_tail()}")
