@@ -13,13 +13,11 @@ from audio_service import (
     AudioServiceBackground,
     AudioServiceRepeatMode,
     AudioServiceShuffleMode,
-    BackgroundAudioTask,
     MediaAction,
-    MediaButton,
     MediaControl,
     MediaItem,
-    Rating,
 )
+from service_support import RecordingTask
 
 #: The queue every scenario starts from (``reset``).
 BASE_QUEUE = (
@@ -64,8 +62,12 @@ def describe(value: Any) -> Any:
     return [type(value).__name__, msgspec.to_builtins(value)]
 
 
-class AgreeTask(BackgroundAudioTask):
-    """Records each callback with its arguments; edits the queue as the request says."""
+class AgreeTask(RecordingTask):
+    """Records each callback (types included) and edits the queue as the request says.
+
+    The callbacks that only record come from :class:`RecordingTask`; this class
+    changes the record format and adds the behaviour both modes must agree on.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -102,83 +104,14 @@ class AgreeTask(BackgroundAudioTask):
         await AudioServiceBackground.send_custom_event({"stopping": True})
         await super().on_stop()
 
-    async def on_close(self) -> None:
-        self._record("on_close")
-
-    async def on_task_removed(self) -> None:
-        self._record("on_task_removed")
-
     async def on_load_children(self, parent_media_id: str) -> list[MediaItem]:
         self._record("on_load_children", parent_media_id)
         return CHILDREN[parent_media_id]
-
-    async def on_click(self, button: MediaButton) -> None:
-        self._record("on_click", button)
-
-    async def on_prepare(self) -> None:
-        self._record("on_prepare")
-
-    async def on_prepare_from_media_id(self, media_id: str) -> None:
-        self._record("on_prepare_from_media_id", media_id)
-
-    async def on_play(self) -> None:
-        self._record("on_play")
-
-    async def on_play_from_media_id(self, media_id: str) -> None:
-        self._record("on_play_from_media_id", media_id)
-
-    async def on_play_media_item(self, media_item: MediaItem) -> None:
-        self._record("on_play_media_item", media_item)
-
-    async def on_play_from_uri(self, uri: str, extras: dict[str, Any] | None) -> None:
-        self._record("on_play_from_uri", uri, extras)
 
     async def on_play_from_search(self, query: str, extras: dict[str, Any] | None) -> None:
         self._record("on_play_from_search", query, extras)
         if query == "fail":
             raise LookupError(f"nothing matches {query!r}")
-
-    async def on_pause(self) -> None:
-        self._record("on_pause")
-
-    async def on_seek_to(self, position: timedelta) -> None:
-        self._record("on_seek_to", position)
-
-    async def on_fast_forward(self) -> None:
-        self._record("on_fast_forward")
-
-    async def on_rewind(self) -> None:
-        self._record("on_rewind")
-
-    async def on_seek_forward(self, begin: bool) -> None:
-        self._record("on_seek_forward", begin)
-
-    async def on_seek_backward(self, begin: bool) -> None:
-        self._record("on_seek_backward", begin)
-
-    async def on_set_speed(self, speed: float) -> None:
-        self._record("on_set_speed", speed)
-
-    async def on_set_volume(self, volume: float) -> None:
-        self._record("on_set_volume", volume)
-
-    async def on_set_rating(self, rating: Rating, extras: dict[str, Any] | None) -> None:
-        self._record("on_set_rating", rating, extras)
-
-    async def on_set_repeat_mode(self, repeat_mode: AudioServiceRepeatMode) -> None:
-        self._record("on_set_repeat_mode", repeat_mode)
-
-    async def on_set_shuffle_mode(self, shuffle_mode: AudioServiceShuffleMode) -> None:
-        self._record("on_set_shuffle_mode", shuffle_mode)
-
-    async def on_skip_to_next(self) -> None:
-        self._record("on_skip_to_next")
-
-    async def on_skip_to_previous(self) -> None:
-        self._record("on_skip_to_previous")
-
-    async def on_skip_to_queue_item(self, media_id: str) -> None:
-        self._record("on_skip_to_queue_item", media_id)
 
     async def on_add_queue_item(self, media_item: MediaItem) -> None:
         self._record("on_add_queue_item", media_item)
