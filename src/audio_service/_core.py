@@ -73,6 +73,37 @@ def _consume(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
+#: Receives a request's outcome: ``(value, None)`` or ``(None, error)``.
+Settle = Callable[[Any, BaseException | None], None]
+
+
+class _Once:
+    """Passes on a request's outcome once: the callback's end or the shutdown, if earlier."""
+
+    __slots__ = ("_target",)
+
+    def __init__(self, target: Settle) -> None:
+        self._target: Settle | None = target
+
+    def __call__(self, value: Any, error: BaseException | None) -> None:
+        target = self._target
+        if target is not None:
+            self._target = None
+            target(value, error)
+
+
+def _settle_future(future: asyncio.Future[Any]) -> Settle:
+    def settle(value: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is None:
+            future.set_result(value)
+        else:
+            future.set_exception(error)
+
+    return settle
+
+
 class ServiceCore:
     """Runs one :class:`BackgroundAudioTask` and publishes what it sets.
 
@@ -101,7 +132,7 @@ class ServiceCore:
         self._media_item: MediaItem | None = None
         self._queue = MediaQueue()
         self._observers: list[Observer] = []
-        self._inflight: dict[asyncio.Task[None], asyncio.Future[Any]] = {}
+        self._inflight: dict[asyncio.Task[None], _Once] = {}
         self._start_settled = asyncio.Event()
         self._stopped = asyncio.Event()
         self._shutdown_task: asyncio.Task[None] | None = None
@@ -271,9 +302,9 @@ class ServiceCore:
         was_running = self._running_ctl.latest
         others = [task for task in self._inflight if task not in self._awaiting_shutdown]
         for task in others:
-            result = self._inflight.get(task)
-            if result is not None and not result.done():
-                result.set_result(None)
+            once = self._inflight.get(task)
+            if once is not None:
+                once(None, None)
         if others:
             _done, pending = await asyncio.wait(others, timeout=self._stop_grace)
             for task in pending:
@@ -312,51 +343,60 @@ class ServiceCore:
         running) and :class:`ServiceNotRunningError` when no task runs. Cancelling
         the caller does not cancel the callback.
         """
+        loop = asyncio.get_running_loop()
+        result: asyncio.Future[Any] = loop.create_future()
+        result.add_done_callback(_consume)
+        self.submit(request, result)
+        return await asyncio.shield(result)
+
+    def submit(self, request: Request, result: asyncio.Future[Any] | Settle) -> None:
+        """Start dispatching ``request``; its outcome goes to ``result`` when the callback ends.
+
+        ``result`` is a future (given the callback's value, or :class:`TaskError`
+        / :class:`ServiceNotRunningError`), or a plain function called with
+        ``(value, error)`` at the very end of the callback's last step — the IPC
+        host answers from there, in the same loop iteration as the events the
+        callback published. Raises at once for what :meth:`handle` raises at once.
+        """
         if not isinstance(request, _Request):
             raise TypeError(f"request must be a request object, not {request!r}")
         if self._phase not in (ServicePhase.STARTING, ServicePhase.RUNNING):
             raise ServiceNotRunningError(
                 f"cannot {request.method}: the background task is {self._phase.value}"
             )
-        loop = asyncio.get_running_loop()
-        result: asyncio.Future[Any] = loop.create_future()
-        result.add_done_callback(_consume)
-        task = loop.create_task(
-            self._dispatch(request, result), name=f"audio_service {request.method}"
+        once = _Once(_settle_future(result) if isinstance(result, asyncio.Future) else result)
+        task = asyncio.get_running_loop().create_task(
+            self._dispatch(request, once), name=f"audio_service {request.method}"
         )
-        self._inflight[task] = result
+        self._inflight[task] = once
         task.add_done_callback(self._forget)
-        return await asyncio.shield(result)
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         self._inflight.pop(task, None)
 
-    async def _dispatch(self, request: _Request, result: asyncio.Future[Any]) -> None:
+    async def _dispatch(self, request: _Request, result: _Once) -> None:
         try:
             if self._phase is ServicePhase.STARTING:
                 await self._start_settled.wait()
             if self._phase is not ServicePhase.RUNNING:
-                if not result.done():
-                    result.set_exception(
-                        ServiceNotRunningError(
-                            f"cannot {request.method}: the background task is {self._phase.value}"
-                        )
-                    )
+                result(
+                    None,
+                    ServiceNotRunningError(
+                        f"cannot {request.method}: the background task is {self._phase.value}"
+                    ),
+                )
                 return
             value = await request.invoke(self.task)
         except asyncio.CancelledError:
             raise
         except Exception as error:
             _log.debug("the %s callback raised", request.method, exc_info=True)
-            if not result.done():
-                result.set_exception(TaskError.from_exception(request.method, error))
+            result(None, TaskError.from_exception(request.method, error))
         else:
-            if not result.done():
-                result.set_result(value)
+            result(value, None)
         finally:
             # Interrupted (cancelled at shutdown) or killed by a BaseException: release the caller.
-            if not result.done():
-                result.set_result(None)
+            result(None, None)
 
     # -------------------------------------------------------- publishing (task side)
 

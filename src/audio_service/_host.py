@@ -53,6 +53,16 @@ SNAPSHOT_CHUNK = 2000
 SEND_BUFFER = 64 * 1024 * 1024
 
 
+def _outcome(value: Any, error: BaseException | None) -> bytes:
+    if isinstance(error, TaskError):
+        return encode_outcome(Failed(info=error.info))
+    if isinstance(error, ServiceNotRunningError):
+        return encode_outcome(NotRunning(message=str(error)))
+    if error is not None:
+        raise error
+    return encode_outcome(Succeeded(value=value))
+
+
 class _Reporter:
     """Sends the one start report the launcher waits for, then closes the pipe."""
 
@@ -99,22 +109,31 @@ class Host:
     def _broadcast(self, event: ServiceEvent) -> None:
         self.server.broadcast(TOPIC_EVENT, encode_event(event))
 
-    async def _handle(self, method: str, payload: bytes, peer: _ipc.PeerInfo) -> bytes:
+    def _handle(self, method: str, payload: bytes, peer: _ipc.PeerInfo) -> _ipc.Deferred:
+        # A Deferred, not a coroutine: the request costs one task (the callback's), and the reply
+        # is queued in the callback's last step, together with the state it published.
+        reply = _ipc.Deferred()
         if method == METHOD_SNAPSHOT:
-            return encode_event(self.core.snapshot())
+            reply.resolve(encode_event(self.core.snapshot()))
+            return reply
         if method != METHOD_REQUEST:
             raise _ipc.UnknownMethodError(f"unknown method {method!r}")
         try:
             request = self._decode_request(payload)
         except (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError) as error:
             raise _ipc.BadRequestError(f"malformed request: {error}") from None
+
+        def settle(value: Any, error: BaseException | None) -> None:
+            try:
+                reply.resolve(_outcome(value, error))
+            except Exception as failure:  # an unencodable return value, say
+                reply.reject(failure)
+
         try:
-            result = await self.core.handle(request)
-        except TaskError as error:
-            return encode_outcome(Failed(info=error.info))
+            self.core.submit(request, settle)
         except ServiceNotRunningError as error:
-            return encode_outcome(NotRunning(message=str(error)))
-        return encode_outcome(Succeeded(value=result))
+            settle(None, error)
+        return reply
 
     async def run(self, params: dict[str, Any] | None, reporter: _Reporter) -> int:
         try:

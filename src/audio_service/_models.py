@@ -191,6 +191,7 @@ _BUTTON_ACTIONS: Final = frozenset(
         MediaAction.CUSTOM,
     }
 )
+_PLAIN_BUTTON_ACTIONS: Final = _BUTTON_ACTIONS - {MediaAction.CUSTOM}
 
 
 # ---------------------------------------------------------------------- validators
@@ -394,6 +395,15 @@ class MediaControl(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     fast_forward: ClassVar[MediaControl]
 
     def __post_init__(self) -> None:
+        # Every state a client receives rebuilds its controls: the usual shape is checked inline.
+        if (
+            type(self.android_icon) is str
+            and type(self.label) is str
+            and self.custom_action is None
+            and type(self.action) is MediaAction
+            and self.action in _PLAIN_BUTTON_ACTIONS
+        ):
+            return
         _check_str(self.android_icon, "android_icon")
         _check_str(self.label, "label")
         action = coerce_enum(MediaAction, self.action, "action")
@@ -477,6 +487,29 @@ class MediaItem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, e
     extras: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
+        # Runs for every item of a queue on both sides of the wire (100k items: 85 ms with the
+        # general checks below), so the usual shape is recognised inline first.
+        duration = self.duration
+        if (
+            type(self.id) is str
+            and type(self.title) is str
+            and (self.album is None or type(self.album) is str)
+            and (self.artist is None or type(self.artist) is str)
+            and (self.genre is None or type(self.genre) is str)
+            and (self.art_uri is None or type(self.art_uri) is str)
+            and (self.display_title is None or type(self.display_title) is str)
+            and (self.display_subtitle is None or type(self.display_subtitle) is str)
+            and (self.display_description is None or type(self.display_description) is str)
+            and (duration is None or (type(duration) is timedelta and duration >= _ZERO))
+            and (self.playable is True or self.playable is False or self.playable is None)
+            and self.art_headers is None
+            and self.rating is None
+            and self.extras is None
+        ):
+            return
+        self._validate()
+
+    def _validate(self) -> None:
         _check_str(self.id, "id")
         _check_str(self.title, "title")
         for name in (
@@ -572,6 +605,42 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     queue_index: int | None = None
 
     def __post_init__(self) -> None:
+        # Runs for every state published and every state a client decodes; a state already in
+        # normal form (members, a tuple of controls, a frozenset of actions, float times) is
+        # recognised inline and left as it is.
+        controls = self.controls
+        update_time = self.update_time
+        speed = self.speed
+        if (
+            type(self.processing_state) is AudioProcessingState
+            and type(self.playing) is bool
+            and type(controls) is tuple
+            and all(type(control) is MediaControl for control in controls)
+            and self.android_compact_action_indices is None
+            and type(self.system_actions) is frozenset
+            and all(type(action) is MediaAction for action in self.system_actions)
+            and type(self.update_position) is timedelta
+            and self.update_position >= _ZERO
+            and type(self.buffered_position) is timedelta
+            and self.buffered_position >= _ZERO
+            and type(speed) is float
+            and 0.0 <= speed < math.inf
+            and type(update_time) is float
+            and -math.inf < update_time < math.inf
+            and self.error_code is None
+            and self.error_message is None
+            and type(self.repeat_mode) is AudioServiceRepeatMode
+            and type(self.shuffle_mode) is AudioServiceShuffleMode
+            and type(self.captioning_enabled) is bool
+            and (
+                self.queue_index is None
+                or (type(self.queue_index) is int and self.queue_index >= 0)
+            )
+        ):
+            return
+        self._validate()
+
+    def _validate(self) -> None:
         _set(
             self,
             "processing_state",

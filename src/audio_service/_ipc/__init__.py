@@ -28,7 +28,7 @@ from ._framing import DEFAULT_MAX_FRAME_SIZE
 from ._paths import list_services, socket_dir, socket_path, validate_app_id
 from ._peer import PeerInfo
 from ._protocol import PROTOCOL_VERSION, Event, Payload
-from ._server import Connection, Handler, Server
+from ._server import Connection, Deferred, Handler, Server
 
 __all__ = [
     "DEFAULT_MAX_FRAME_SIZE",
@@ -37,6 +37,7 @@ __all__ = [
     "Client",
     "Connection",
     "ConnectionLost",
+    "Deferred",
     "ErrorCode",
     "Event",
     "FrameTooLargeError",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import itertools
 import logging
@@ -53,12 +54,52 @@ from ._protocol import (
     server_decoder,
 )
 
-__all__ = ["Connection", "Handler", "Server"]
+__all__ = ["Connection", "Deferred", "Handler", "Server"]
 
 _log = logging.getLogger(__name__)
 
-#: ``async handler(method, payload, peer) -> reply payload``.
-Handler = Callable[[str, bytes, PeerInfo], Awaitable[Payload]]
+
+class Deferred:
+    """A reply that a handler settles later with a plain call, instead of awaiting it.
+
+    A handler that returns one costs no task of the server's: the reply frame is
+    queued inside :meth:`resolve` or :meth:`reject`, so a reply settled in the
+    same step as the events it caused leaves in the same write as them (see
+    ``_ServerProtocol._send_frame``). Settling twice keeps the first outcome.
+    """
+
+    __slots__ = ("_error", "_payload", "_settled", "_sink")
+
+    def __init__(self) -> None:
+        self._sink: Callable[[Payload | None, BaseException | None], None] | None = None
+        self._settled = False
+        self._payload: Payload | None = None
+        self._error: BaseException | None = None
+
+    def resolve(self, payload: Payload) -> None:
+        """Reply with ``payload``."""
+        self._settle(payload, None)
+
+    def reject(self, error: BaseException) -> None:
+        """Reply with an error, mapped as for an exception raised by a handler."""
+        self._settle(None, error)
+
+    def _settle(self, payload: Payload | None, error: BaseException | None) -> None:
+        if self._settled:
+            return
+        self._settled = True
+        self._payload, self._error = payload, error
+        if self._sink is not None:
+            self._sink(payload, error)
+
+    def _bind(self, sink: Callable[[Payload | None, BaseException | None], None]) -> None:
+        self._sink = sink
+        if self._settled:
+            sink(self._payload, self._error)
+
+
+#: ``handler(method, payload, peer)``: a coroutine of the reply payload, or a :class:`Deferred`.
+Handler = Callable[[str, bytes, PeerInfo], Awaitable[Payload] | Deferred]
 #: Called with a :class:`Connection`; may be a coroutine function.
 ConnectionCallback = Callable[["Connection"], Awaitable[None] | None]
 
@@ -453,7 +494,12 @@ class _ServerProtocol(asyncio.Protocol):
         self._reader = FrameReader(server.max_frame_size)
         self._state = _CONNECTING
         self._tasks: set[asyncio.Task[None]] = set()
+        # Requests answered through a Deferred, not settled yet.
+        self._deferred = 0
         self._reading_paused = False
+        # Frames queued in this loop iteration, written together by _flush.
+        self._pending: list[bytearray] | None = None
+        self._pending_size = 0
         self._timer: asyncio.TimerHandle | None = None
         self._peer_max_frame = MIN_FRAME_LIMIT
         self._pid = 0
@@ -505,7 +551,7 @@ class _ServerProtocol(asyncio.Protocol):
             return
         if self.closing or self._transport is None:
             return
-        busy = len(self._tasks) >= self.server.max_in_flight
+        busy = self._in_flight() >= self.server.max_in_flight
         if busy and not self._reading_paused:
             self._reading_paused = True
             self._transport.pause_reading()
@@ -541,7 +587,7 @@ class _ServerProtocol(asyncio.Protocol):
             return False
         if type(message) is Request:
             self._start_request(message)
-            return len(self._tasks) >= self.server.max_in_flight
+            return self._in_flight() >= self.server.max_in_flight
         request_id = getattr(message, "id", None)
         self._send_frame(
             self._error_frame(
@@ -635,22 +681,66 @@ class _ServerProtocol(asyncio.Protocol):
 
     # -- requests ----------------------------------------------------------------------
 
+    def _in_flight(self) -> int:
+        return len(self._tasks) + self._deferred
+
     def _start_request(self, request: Request) -> None:
-        task = asyncio.get_running_loop().create_task(self._run(request))
+        assert self.connection is not None
+        # Counted as deferred from the start, so that what the handler publishes before it
+        # returns is held for the reply too.
+        self._deferred += 1
+        try:
+            result = self.server._handler(request.method, request.payload, self.connection.peer)
+        except Exception as error:
+            self._deferred_settled(request, None, error)
+            return
+        if isinstance(result, Deferred):
+            result._bind(functools.partial(self._deferred_settled, request))
+            return
+        self._deferred -= 1
+        task = asyncio.get_running_loop().create_task(self._run(request, result))
         self._tasks.add(task)
         task.add_done_callback(self._request_done)
 
+    def _deferred_settled(
+        self, request: Request, payload: Payload | None, error: BaseException | None
+    ) -> None:
+        self._deferred -= 1
+        self._send_frame(self._reply_frame(request, payload, error))
+        self._flush()
+        self._resume_if_idle()
+
     def _request_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        self._resume_if_idle()
+
+    def _resume_if_idle(self) -> None:
         if self._reading_paused and not self.closing:
             # Frames held back while busy come first, then the socket is read again.
             self._feed(b"")
 
-    async def _run(self, request: Request) -> None:
-        server = self.server
-        assert self.connection is not None
+    async def _run(self, request: Request, awaitable: Awaitable[Payload]) -> None:
         try:
-            result = await server._handler(request.method, request.payload, self.connection.peer)
+            result = await awaitable
+        except asyncio.CancelledError as error:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the connection is going away: nobody is left to answer
+            # Something the handler awaited was cancelled, not this request: it still gets
+            # its one answer, or the caller would wait forever.
+            self._send_frame(self._reply_frame(request, None, error))
+        except Exception as error:
+            self._send_frame(self._reply_frame(request, None, error))
+        else:
+            self._send_frame(self._reply_frame(request, result, None))
+
+    def _reply_frame(
+        self, request: Request, result: Payload | None, error: BaseException | None
+    ) -> bytearray:
+        server = self.server
+        try:
+            if error is not None:
+                raise error
             payload = as_payload(result, f"the reply of the handler for {request.method!r}")
         except asyncio.CancelledError as error:
             task = asyncio.current_task()
@@ -658,29 +748,28 @@ class _ServerProtocol(asyncio.Protocol):
                 raise  # the connection is going away: nobody is left to answer
             # Something the handler awaited was cancelled, not this request: it still gets
             # its one answer, or the caller would wait forever.
-            frame = self._error_frame(
+            return self._error_frame(
                 request.id, ErrorCode.HANDLER_FAILED, error, "the handler was cancelled"
             )
         except RequestError as error:
             # A deliberate refusal: the code says it all, the module path would be noise.
-            frame = encode_frame(
+            return encode_frame(
                 server._encoder,
                 Error(request.id, error.code, type(error).__qualname__, error.message),
             )
         except DECODE_ERRORS as error:
-            frame = self._error_frame(request.id, ErrorCode.BAD_REQUEST, error, str(error))
+            return self._error_frame(request.id, ErrorCode.BAD_REQUEST, error, str(error))
         except Exception as error:
             _log.warning("the handler for %r failed", request.method, exc_info=True)
-            frame = self._error_frame(request.id, ErrorCode.HANDLER_FAILED, error, str(error))
-        else:
-            frame = encode_frame(server._encoder, Reply(request.id, payload))
-            size = body_size(frame)
-            if size > self._peer_max_frame:
-                too_large = FrameTooLargeError(size, self._peer_max_frame, "reply")
-                frame = self._error_frame(
-                    request.id, ErrorCode.TOO_LARGE, too_large, f"{too_large} of the client"
-                )
-        self._send_frame(frame)
+            return self._error_frame(request.id, ErrorCode.HANDLER_FAILED, error, str(error))
+        frame = encode_frame(server._encoder, Reply(request.id, payload))
+        size = body_size(frame)
+        if size > self._peer_max_frame:
+            too_large = FrameTooLargeError(size, self._peer_max_frame, "reply")
+            frame = self._error_frame(
+                request.id, ErrorCode.TOO_LARGE, too_large, f"{too_large} of the client"
+            )
+        return frame
 
     # -- sending -----------------------------------------------------------------------
 
@@ -706,15 +795,37 @@ class _ServerProtocol(asyncio.Protocol):
             return False
         transport = self._transport
         assert transport is not None
-        queued = transport.get_write_buffer_size()
+        queued = transport.get_write_buffer_size() + self._pending_size
         if queued and queued + len(frame) > self.server.max_send_buffer:
             self.abort(
                 f"its send queue overflowed ({queued} bytes waiting, limit "
                 f"{self.server.max_send_buffer}): it does not read fast enough"
             )
             return False
-        transport.write(frame)
+        if self._pending is not None:
+            self._pending.append(frame)
+            self._pending_size += len(frame)
+        elif self._deferred:
+            # A callback of this client's is running: what it publishes is held until its reply
+            # (or the next loop iteration, if it goes on), so that events and reply leave in one
+            # write — one system call here, one wake-up for the client.
+            self._pending = [frame]
+            self._pending_size = len(frame)
+            asyncio.get_running_loop().call_soon(self._flush)
+        else:
+            transport.write(frame)
         return True
+
+    def _flush(self) -> None:
+        pending = self._pending
+        if pending is None:
+            return
+        self._pending = None
+        self._pending_size = 0
+        transport = self._transport
+        if transport is None or self._aborted or transport.is_closing():
+            return
+        transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
     def close(self, reason: str, last_frame: bytearray | None = None) -> None:
         """Close after the queued frames (and ``last_frame``) are sent."""
@@ -726,6 +837,7 @@ class _ServerProtocol(asyncio.Protocol):
         self.close_reason = reason
         _log.debug("closing the connection of %s: %s", self._describe(), reason)
         self._cancel_all()
+        self._flush()
         if self._transport is not None:
             self._transport.close()
 
