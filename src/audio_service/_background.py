@@ -189,23 +189,10 @@ class AudioServiceBackgroundApi:
         back); with ``position`` it is that position as of ``update_time``
         (default: now, in :func:`time.monotonic` seconds).
         """
-        self._core("set_state").set_state(
-            controls=controls,
-            system_actions=system_actions,
-            processing_state=processing_state,
-            playing=playing,
-            position=position,
-            buffered_position=buffered_position,
-            speed=speed,
-            update_time=update_time,
-            android_compact_action_indices=android_compact_action_indices,
-            repeat_mode=repeat_mode,
-            shuffle_mode=shuffle_mode,
-            error_code=error_code,
-            error_message=error_message,
-            captioning_enabled=captioning_enabled,
-            queue_index=queue_index,
-        )
+        # Only what was given travels on: a set_state(playing=True) is the hot path of a request.
+        changes = {name: value for name, value in locals().items() if value is not UNSET}
+        del changes["self"]
+        self._core("set_state").set_state(**changes)
 
     async def set_media_item(self, media_item: MediaItem | None) -> None:
         """Broadcast the current media item (None: nothing is current)."""

@@ -756,25 +756,18 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
         else:
             check_duration(position, "position")
             new_position = position
-        changes: dict[str, Any] = {"update_position": new_position, "update_time": base_time}
-        given = {
-            "processing_state": processing_state,
-            "playing": playing,
-            "controls": controls,
-            "android_compact_action_indices": android_compact_action_indices,
-            "system_actions": system_actions,
-            "buffered_position": buffered_position,
-            "speed": speed,
-            "error_code": error_code,
-            "error_message": error_message,
-            "repeat_mode": repeat_mode,
-            "shuffle_mode": shuffle_mode,
-            "captioning_enabled": captioning_enabled,
-            "queue_index": queue_index,
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in locals().items()
+            if name in _STATE_FIELDS and value is not UNSET
         }
-        changes.update({key: value for key, value in given.items() if value is not UNSET})
+        changes["update_position"] = new_position
+        changes["update_time"] = base_time
         return msgspec.structs.replace(self, **changes)
 
+
+#: The fields copy_with takes as they are (position and update_time are re-based).
+_STATE_FIELDS: Final = frozenset(PlaybackState.__struct_fields__) - {"update_time"}
 
 # -------------------------------------------------------------------------- config
 
