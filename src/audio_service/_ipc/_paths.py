@@ -231,4 +231,4 @@ def _warn_fallback(reason: str) -> None:
     global _warned_fallback
     if not _warned_fallback:
         _warned_fallback = True
-        _log.warning("%s; using %s for the audio service sockets", reason, _FALLBACK_ROOT)
+        _log.info("%s; using %s for the audio service sockets", reason, _FALLBACK_ROOT)
