@@ -315,6 +315,7 @@ class AudioServiceClient:
         desktop_entry: str | None = None,
         notification: bool = False,
         headset_clicks: bool = False,
+        media_keys: bool = False,
     ) -> bool:
         """Start the background task; True once its ``on_start`` completed.
 
@@ -328,7 +329,9 @@ class AudioServiceClient:
         player named ``identity`` (panels, lock screen, media keys, ``playerctl``),
         ``desktop_entry`` names the UI's desktop file, ``notification`` adds a
         notification with transport buttons, ``headset_clicks`` turns bursts of
-        play/pause presses into next (2) and previous (3).
+        play/pause presses into next (2) and previous (3), and ``media_keys``
+        reads media keys from evdev input devices (kiosks and headless systems
+        only: under a desktop the compositor already turns them into MPRIS calls).
         """
         reference_entrypoint(background_task_entrypoint)
         config = ServiceConfig(
@@ -340,6 +343,7 @@ class AudioServiceClient:
             desktop_entry=desktop_entry,
             notification=notification,
             headset_clicks=headset_clicks,
+            media_keys=media_keys,
         )
         if params is not None:
             if not isinstance(params, dict) or not all(isinstance(key, str) for key in params):

@@ -793,9 +793,12 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     notification: bool = False
     #: Turn bursts of play/pause presses into gestures: 2 = next, 3 = previous.
     headset_clicks: bool = False
+    #: Read media keys from evdev devices (kiosks and headless systems without a desktop,
+    #: whose compositor would otherwise turn them into MPRIS calls).
+    media_keys: bool = False
 
     def __post_init__(self) -> None:
-        for flag in ("mpris", "notification", "headset_clicks"):
+        for flag in ("mpris", "notification", "headset_clicks", "media_keys"):
             _check_bool(getattr(self, flag), flag)
         _check_str(self.identity, "identity", optional=True)
         _check_str(self.desktop_entry, "desktop_entry", optional=True)

@@ -1,4 +1,4 @@
-"""The desktop's ways in to a running service: MPRIS2, the notification, headset clicks.
+"""The desktop's ways in to a running service: MPRIS2, the notification, clicks, media keys.
 
 Started next to the core by whoever runs it (the host process, or the app in
 in-process mode), from the service's :class:`~audio_service._models.ServiceConfig`.
@@ -19,6 +19,8 @@ from audio_service._core import ServiceCore
 from audio_service._models import ServiceConfig
 
 if TYPE_CHECKING:
+    from audio_service._art import ArtCache
+    from audio_service._media_keys import MediaKeys
     from audio_service._mpris import MprisServer
 
 __all__ = ["Surfaces"]
@@ -34,6 +36,8 @@ class Surfaces:
         self.config = config
         #: The MPRIS server, when it runs.
         self.mpris: MprisServer | None = None
+        #: The evdev media-key reader, when it runs.
+        self.media_keys: MediaKeys | None = None
         self._closers: list[Callable[[], Awaitable[None] | None]] = []
 
     async def start(self) -> Surfaces:
@@ -46,7 +50,24 @@ class Surfaces:
 
             clicks = ClickAggregator(self.core.handle)
             self._closers.append(clicks.close)
-        if config.mpris and _has_session_bus():
+        if config.media_keys:
+            from audio_service._media_keys import MediaKeys
+
+            keys = MediaKeys(self.core.handle, clicks=clicks)
+            # Closed before the aggregator: a key still held is released into it first.
+            self._closers.append(keys.close)
+            try:
+                self.media_keys = await keys.start()
+            except Exception as error:
+                _log.warning("not reading media keys: %s", error)
+        art: ArtCache | None = None
+        if (config.mpris or config.notification) and _has_session_bus():
+            from audio_service._art import ArtCache
+
+            # One cache for both, so the notification and MPRIS share each download.
+            art = ArtCache()
+            self._closers.append(art.aclose)
+        if config.mpris and art is not None:
             from audio_service._mpris import MprisServer
 
             identity = config.identity or config.app_id or "audio_service"
@@ -55,6 +76,7 @@ class Surfaces:
                 identity=identity,
                 desktop_entry=config.desktop_entry,
                 on_play_pause=clicks.click if clicks is not None else None,
+                art=art,
             )
             try:
                 await server.start()
@@ -63,18 +85,15 @@ class Surfaces:
             else:
                 self.mpris = server
                 self._closers.append(server.close)
-        if config.notification and _has_session_bus():
-            from audio_service._art import ArtCache
+        if config.notification and art is not None:
             from audio_service._notification import MediaNotification
 
-            art = ArtCache()
             notification = MediaNotification(
                 self.core.handle,
                 app_name=config.identity or config.app_id or "",
                 desktop_entry=config.desktop_entry,
                 art=art,
             )
-            self._closers.append(art.aclose)
             if await notification.start():
                 notification.attach(self.core)
                 self._closers.append(notification.close)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+
+# The album-art tests serve their covers with the control tests' HTTP server.
+sys.path.append(str(Path(__file__).parent.parent / "controls"))
 from mpris_support import APP_ID, Harness, PlayerTask
 
 from audio_service import ServiceConfig

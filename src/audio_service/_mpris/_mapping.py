@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Final
 
@@ -26,6 +27,7 @@ __all__ = [
     "loop_status",
     "metadata",
     "microseconds",
+    "own_art",
     "playback_status",
     "user_rating",
 ]
@@ -87,12 +89,20 @@ def user_rating(rating: Rating | None) -> float | None:
     return stars / maximum
 
 
-def metadata(item: MediaItem | None) -> dict[str, Variant]:
+def own_art(item: MediaItem) -> str | None:
+    """The item's own ``art_uri``: the ``mpris:artUrl`` when no art cache is involved."""
+    return item.art_uri
+
+
+def metadata(
+    item: MediaItem | None, art_url: Callable[[MediaItem], str | None] = own_art
+) -> dict[str, Variant]:
     """The MPRIS ``Metadata`` of ``item``, each value with its spec type.
 
     Empty for no item (the spec's "no current track"). List-valued xesam keys
     are lists even for one value, and absent fields are left out rather than
-    sent as empty or "null" strings.
+    sent as empty or "null" strings. ``art_url`` gives the ``mpris:artUrl``
+    (None: no art key); the server passes one that answers from its art cache.
     """
     if item is None:
         return {}
@@ -102,8 +112,9 @@ def metadata(item: MediaItem | None) -> dict[str, Variant]:
     }
     if item.duration is not None:
         result["mpris:length"] = Variant("x", microseconds(item.duration))
-    if item.art_uri:
-        result["mpris:artUrl"] = Variant("s", item.art_uri)
+    art = art_url(item)
+    if art:
+        result["mpris:artUrl"] = Variant("s", art)
     if item.album is not None:
         result["xesam:album"] = Variant("s", item.album)
     if item.artist is not None:

@@ -7,6 +7,15 @@ PropertiesChanged with only the values that differ from what was last sent,
 then ``Seeked`` when the position moved in a way the rate cannot explain, then
 the track-list signals.
 
+Album art: with an :class:`~audio_service._art.ArtCache`, ``mpris:artUrl`` is
+never a remote URL. Metadata goes out at once (``file://`` and other local
+schemes as they are, ``http(s)`` art only when already cached, otherwise
+without art) and again, as PropertiesChanged and TrackMetadataChanged, once the
+cache has the file. Shells can fetch ``http(s)`` art themselves, but then the
+image is downloaded twice (by the shell and, for the notification, by us),
+without the item's ``art_headers`` (art behind a login fails), and the URL
+flips to the cached file later, which redraws the widget for the same picture.
+
 Client calls become requests to the task. A task callback may take long (many
 players' ``play()`` returns only when playback stops), so a method call is
 answered once its callback returns or after ``reply_after`` seconds, whichever
@@ -23,10 +32,21 @@ import os
 import posixpath
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
-from typing import Any, Final
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlsplit
 
-from dbus_fast import BusType, DBusError, ErrorType, NameFlag, RequestNameReply, Variant
+from dbus_fast import (
+    BusType,
+    DBusError,
+    ErrorType,
+    Message,
+    MessageFlag,
+    MessageType,
+    NameFlag,
+    RequestNameReply,
+    Variant,
+)
 from dbus_fast.aio import MessageBus
 
 from audio_service._core import ServiceCore
@@ -86,7 +106,6 @@ from ._interfaces import (
 from ._mapping import (
     LOOP_STATUS_TO_REPEAT,
     PLAY_PAUSE_ACTIONS,
-    comparable,
     loop_status,
     metadata,
     microseconds,
@@ -94,11 +113,15 @@ from ._mapping import (
 )
 from ._tracklist import Window, WindowChange, window_of
 
+if TYPE_CHECKING:
+    from audio_service._art import ArtCache, ArtFollower
+
 __all__ = ["RAISE_EVENT", "MprisServer"]
 
 _log = logging.getLogger("audio_service.mpris")
 
 OBJECT_PATH: Final = "/org/mpris/MediaPlayer2"
+PLAYER_INTERFACE: Final = "org.mpris.MediaPlayer2.Player"
 #: The custom event a ``Raise`` call sends to the service's clients (the UI shows its window).
 RAISE_EVENT: Final = {"mpris": "raise"}
 #: D-Bus error names for failures that have no standard name.
@@ -111,6 +134,21 @@ DEFAULT_URI_SCHEMES: Final = ("file", "http", "https")
 
 _ZERO = timedelta(0)
 _NO_PLAYLIST: Final = (False, ("/", "", ""))
+_REMOTE: Final = ("http://", "https://")
+
+
+def _dbus_error(error: BaseException | None) -> DBusError | None:
+    if error is None or isinstance(error, DBusError):
+        return error
+    if isinstance(error, TaskError):
+        return DBusError(TASK_FAILED, str(error))
+    if isinstance(error, ServiceNotRunningError):
+        return DBusError(NOT_RUNNING, str(error))
+    return DBusError(ErrorType.FAILED, f"{type(error).__name__}: {error}")
+
+
+def _remote(uri: str) -> bool:
+    return uri[:8].lower().startswith(_REMOTE)
 
 
 def _invalid(message: str) -> DBusError:
@@ -133,6 +171,9 @@ class MprisServer:
     once the service has stopped. ``rate_range`` is the (minimum, maximum)
     ``Rate`` while the task offers :attr:`MediaAction.SET_SPEED`; without it
     the rate is fixed at 1.0.
+
+    ``art`` makes ``http(s)`` album art local (``mpris:artUrl`` and playlist
+    icons); without it the item's ``art_uri`` is published as it is.
     """
 
     ORDERINGS: Final = ("User", "Alphabetical")
@@ -152,6 +193,7 @@ class MprisServer:
         track_window: int = 20,
         reply_after: float = 0.5,
         on_play_pause: Callable[[], object] | None = None,
+        art: ArtCache | None = None,
     ) -> None:
         if not isinstance(core, ServiceCore):
             raise TypeError(f"core must be a ServiceCore, not {core!r}")
@@ -190,6 +232,22 @@ class MprisServer:
         #: The last volume the task accepted; the service publishes none of its own.
         self.volume = 1.0
 
+        self._art = art
+        self._art_follower: ArtFollower | None = (
+            art.follower(self._art_ready) if art is not None else None
+        )
+        #: The current item's (id, remote art URI) and its local file, once there is one.
+        self._art_key: tuple[str, str] | None = None
+        self._art_local: str | None = None
+        #: Items whose art became local since the last flush (TrackMetadataChanged).
+        self._art_updated: set[str] = set()
+        #: The last metadata built, with the (item, art URL) it was built from.
+        self._metadata_memo: (
+            tuple[tuple[MediaItem | None, str | None], dict[str, Variant]] | None
+        ) = None
+        #: Remote playlist icons being fetched, or that failed (not retried).
+        self._icons_tried: set[str] = set()
+
         self._bus: MessageBus | None = None
         self._bus_name: str | None = None
         self._root = root_interface(self)
@@ -197,6 +255,14 @@ class MprisServer:
         self._tracklist = TrackListInterface(self)
         self._playlists = PlaylistsInterface(self)
         self._unobserve: Callable[[], None] | None = None
+        self._direct: dict[str, Callable[[], Request | None]] = {
+            "PlayPause": self._play_pause_request,
+            "Play": self._play_request,
+            "Pause": self._pause_request,
+            "Next": self._next_request,
+            "Previous": self._previous_request,
+            "Stop": self._stop_request,
+        }
         self._closed = False
         self._close_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[Any]] = set()
@@ -205,6 +271,7 @@ class MprisServer:
         self._sent_player: dict[str, Any] = {}
         self._sent_playlists: dict[str, Any] = {}
         self._window = Window()
+        self._tracklist_dirty = False
         self._flush_handle: asyncio.Handle | None = None
         self._seek_pending = False
         self._seeked_count = 0
@@ -235,6 +302,7 @@ class MprisServer:
         try:
             for interface in (self._root, self._player, self._tracklist, self._playlists):
                 bus.export(OBJECT_PATH, interface)
+            bus.add_message_handler(self._on_call)
             self._unobserve = self.core.observe(self._on_event)
             self._remember_sent()
             self._bus_name = await self._request_name(bus)
@@ -268,6 +336,8 @@ class MprisServer:
             self._flush_handle = None
         for task in tuple(self._background):
             task.cancel()
+        if self._art_follower is not None:
+            self._art_follower.close()
         await self._disconnect()
 
     async def _disconnect(self) -> None:
@@ -305,7 +375,10 @@ class MprisServer:
             actual = new.position_at(new.update_time, duration)
             if abs((actual - expected).total_seconds()) > JUMP_TOLERANCE:
                 self._seek_pending = True
+            if new.queue_index != old.queue_index:
+                self._tracklist_dirty = True
         elif isinstance(event, MediaItemChanged):
+            self._tracklist_dirty = True
             new_id = event.media_item.id if event.media_item is not None else None
             if new_id != self._last_item_id and new_id is not None:
                 # A new track: clients resync their position (Seeked at the start position).
@@ -318,6 +391,7 @@ class MprisServer:
                 self._reload_playlists()
             return
         elif isinstance(event, ServiceStopped):
+            self._tracklist_dirty = True
             self._seek_pending = False
             self._last_state = self.core.state
             self._last_item_id = None
@@ -325,7 +399,9 @@ class MprisServer:
             if self._close_task is None:
                 self._close_task = asyncio.get_running_loop().create_task(self._close_when_idle())
             return
-        elif not isinstance(event, QueueChanged):
+        elif isinstance(event, QueueChanged):
+            self._tracklist_dirty = True
+        else:
             return
         self._schedule_flush()
 
@@ -339,11 +415,29 @@ class MprisServer:
         self._window = self._current_window()
 
     def _player_values(self) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            name: getattr(self._player, name) for name in PlayerInterface.CHANGING
+        # Runs on every change of the service, so computed straight from the state; the
+        # getters of the same properties answer through the same helpers.
+        state = self.core.state
+        item = self.core.media_item
+        actions = state.actions
+        low, high = self._rate_limits(actions)
+        playable = self._playable(item, actions)
+        return {
+            "PlaybackStatus": playback_status(state),
+            "LoopStatus": loop_status(state.repeat_mode),
+            "Rate": min(max(state.speed, low), high),
+            "Shuffle": state.shuffle_mode is not AudioServiceShuffleMode.NONE,
+            # Items are immutable: the item and its published art stand for the metadata.
+            "Metadata": self._metadata_key(item),
+            "Volume": self.volume,
+            "MinimumRate": low,
+            "MaximumRate": high,
+            "CanGoNext": MediaAction.SKIP_TO_NEXT in actions,
+            "CanGoPrevious": MediaAction.SKIP_TO_PREVIOUS in actions,
+            "CanPlay": playable,
+            "CanPause": playable,
+            "CanSeek": item is not None and MediaAction.SEEK in actions,
         }
-        values["Metadata"] = comparable(values["Metadata"])
-        return values
 
     def _playlists_values(self) -> dict[str, Any]:
         return {name: getattr(self._playlists, name) for name in PlaylistsInterface.CHANGING}
@@ -365,7 +459,10 @@ class MprisServer:
             self._seek_pending = False
             self._seeked_count += 1
             self._player.Seeked(self.position())
-        self._flush_tracklist()
+        if self._tracklist_dirty:
+            # Only the queue, the current item and its index move the window.
+            self._tracklist_dirty = False
+            self._flush_tracklist()
         playlists = self._playlists_values()
         changed = {k: v for k, v in playlists.items() if self._sent_playlists.get(k) != v}
         self._sent_playlists = playlists
@@ -386,36 +483,101 @@ class MprisServer:
             await asyncio.sleep(0)  # dbus-fast sends a reply after the handler returns
         await self.close()
 
-    async def _request(self, request: Request) -> Any:
-        self._inflight += 1
-        self._idle.clear()
-        try:
-            return await self._request_now(request)
-        finally:
-            self._inflight -= 1
-            if self._inflight == 0:
-                self._idle.set()
+    def _submit(self, request: Request, on_answer: Callable[[Any, DBusError | None], None]) -> None:
+        """Start ``request``; ``on_answer(value, error)`` is called once, when to reply.
 
-    async def _request_now(self, request: Request) -> Any:
-        future = asyncio.ensure_future(self.core.handle(request))
+        That is when the task's callback has ended, after the flush that tells
+        clients what it published (so a client sees the new state no later than
+        the reply), or after ``reply_after`` seconds with ``(None, None)``.
+        ``core.submit`` calls back at the end of the callback's last step, so no
+        task of our own stands in between.
+        """
+        loop = asyncio.get_running_loop()
+        answered = False
+
+        def answer(value: Any, error: BaseException | None) -> None:
+            nonlocal answered
+            if answered:
+                if error is not None:
+                    _log.warning("an MPRIS request failed after it was answered: %s", error)
+                return
+            answered = True
+            timer.cancel()
+            try:
+                on_answer(value, _dbus_error(error))
+            finally:
+                self._inflight -= 1
+                if self._inflight == 0:
+                    self._idle.set()
+
+        def settle(value: Any, error: BaseException | None) -> None:
+            # Queued behind the flush that the callback's events have scheduled.
+            loop.call_soon(answer, value, error)
+
         try:
-            return await asyncio.wait_for(asyncio.shield(future), self._reply_after)
-        except TimeoutError:
-            # Still running (a play() that lasts as long as playback): answer now.
-            future.add_done_callback(self._report_late)
-            return None
-        except TaskError as error:
-            raise DBusError(TASK_FAILED, str(error)) from error
+            self.core.submit(request, settle)
         except ServiceNotRunningError as error:
             raise DBusError(NOT_RUNNING, str(error)) from error
+        self._inflight += 1
+        self._idle.clear()
+        # Still running after reply_after (a play() that lasts as long as playback): answer now.
+        timer = loop.call_later(self._reply_after, answer, None, None)
 
-    @staticmethod
-    def _report_late(future: asyncio.Future[Any]) -> None:
-        if future.cancelled():
+    async def _request(self, request: Request) -> Any:
+        loop = asyncio.get_running_loop()
+        outcome: asyncio.Future[Any] = loop.create_future()
+
+        def on_answer(value: Any, error: DBusError | None) -> None:
+            if outcome.done():  # the caller went away
+                return
+            if error is not None:
+                outcome.set_exception(error)
+            else:
+                outcome.set_result(value)
+
+        self._submit(request, on_answer)
+        return await outcome
+
+    def _on_call(self, message: Message) -> bool | Message:
+        """The transport methods of Player, answered from the bus's reader itself.
+
+        These are what media keys, panels and headsets press, so the request
+        starts in the loop iteration the call arrives in, instead of after a
+        task of dbus-fast's. Anything else (other members, a call without an
+        interface or with arguments) goes on to dbus-fast's own dispatch, which
+        serves the same members through :class:`PlayerInterface`.
+        """
+        if (
+            message.message_type is not MessageType.METHOD_CALL
+            or message.path != OBJECT_PATH
+            or message.interface != PLAYER_INTERFACE
+            or message.signature
+        ):
+            return False
+        decide = self._direct.get(message.member or "")
+        if decide is None:
+            return False
+        reply = not message.flags & MessageFlag.NO_REPLY_EXPECTED
+        try:
+            request = decide()
+            if request is not None:
+                self._submit(request, partial(self._reply, message if reply else None))
+        except DBusError:
+            if reply:
+                raise  # dbus-fast turns it into the error reply
+            return True
+        if request is None and reply:
+            return Message.new_method_return(message)
+        return True
+
+    def _reply(self, call: Message | None, value: Any, error: DBusError | None) -> None:
+        bus = self._bus
+        if call is None or bus is None:
             return
-        error = future.exception()
         if error is not None:
-            _log.warning("an MPRIS request failed after it was answered: %s", error)
+            bus.send(Message.new_error(call, error.type, error.text))
+        else:
+            bus.send(Message.new_method_return(call))
 
     # ------------------------------------------------------------- root interface
 
@@ -443,18 +605,91 @@ class MprisServer:
     def shuffle(self) -> bool:
         return self.core.state.shuffle_mode is not AudioServiceShuffleMode.NONE
 
+    def _rate_limits(self, actions: frozenset[MediaAction]) -> tuple[float, float]:
+        return self._rate_range if MediaAction.SET_SPEED in actions else (1.0, 1.0)
+
     def rate_range(self) -> tuple[float, float]:
-        if MediaAction.SET_SPEED in self.core.state.actions:
-            return self._rate_range
-        return (1.0, 1.0)
+        return self._rate_limits(self.core.state.actions)
 
     def rate(self) -> float:
         low, high = self.rate_range()
         # Never 0.0 (the spec reserves it), and always within the published range.
         return min(max(self.core.state.speed, low), high)
 
+    def _metadata_key(self, item: MediaItem | None) -> tuple[MediaItem | None, str | None]:
+        self._follow_art(item)
+        return (item, self._art_url(item) if item is not None else None)
+
     def metadata(self) -> dict[str, Variant]:
-        return metadata(self.core.media_item)
+        key = self._metadata_key(self.core.media_item)
+        memo = self._metadata_memo
+        if memo is None or memo[0] != key:
+            memo = self._metadata_memo = (key, metadata(key[0], self._art_url))
+        return memo[1]
+
+    # ------------------------------------------------------------------- album art
+
+    def _follow_art(self, item: MediaItem | None) -> None:
+        # Resolved once per item and art URI: a cache hit now, or a download that calls back.
+        follower = self._art_follower
+        if follower is None:
+            return
+        uri = item.art_uri if item is not None else None
+        if item is None or not uri or not _remote(uri):
+            if self._art_key is not None:
+                self._art_key = self._art_local = None
+                follower.resolve(None)
+            return
+        key = (item.id, uri)
+        if key != self._art_key:
+            self._art_key = key
+            self._art_local = follower.resolve(item)
+
+    def _art_url(self, item: MediaItem) -> str | None:
+        uri = item.art_uri
+        if not uri or self._art is None or not _remote(uri):
+            return uri
+        if (item.id, uri) == self._art_key:
+            return self._art_local
+        # Another track-list item: its art only if some earlier download left it in the cache.
+        return self._art.lookup(uri)
+
+    def _art_ready(self, item: MediaItem, local: str) -> None:
+        if (item.id, item.art_uri) != self._art_key or self._closed:
+            return
+        self._art_local = local
+        self._art_updated.add(item.id)
+        self._tracklist_dirty = True
+        self._schedule_flush()
+
+    def _icon(self, item: MediaItem) -> str:
+        uri = item.art_uri or ""
+        if not uri or self._art is None or not _remote(uri):
+            return uri
+        local = self._art.lookup(uri)
+        if local is not None:
+            return local
+        if uri not in self._icons_tried and not self._closed:
+            self._icons_tried.add(uri)
+            self._spawn(self._fetch_icon(item))
+        return ""
+
+    async def _fetch_icon(self, item: MediaItem) -> None:
+        from audio_service._art import ArtError
+
+        assert self._art is not None
+        uri = item.art_uri or ""
+        try:
+            await self._art.fetch(uri, item.art_headers)
+        except (ArtError, ValueError) as error:
+            _log.warning("icon of playlist %r not available: %s", item.id, error)
+            return
+        self._icons_tried.discard(uri)
+        if self._bus is None:
+            return
+        for child in self._playlists_cache:
+            if child.art_uri == uri:
+                self._playlists.PlaylistChanged(self._playlist(child))
 
     def position(self) -> int:
         return microseconds(self.core.position())
@@ -468,41 +703,71 @@ class MprisServer:
     def can_go_previous(self) -> bool:
         return MediaAction.SKIP_TO_PREVIOUS in self._actions()
 
-    def can_play(self) -> bool:
+    @staticmethod
+    def _playable(item: MediaItem | None, actions: frozenset[MediaAction]) -> bool:
         # CanPlay and CanPause: there is a track and the task offers play/pause at all.
-        return self.core.media_item is not None and bool(self._actions() & PLAY_PAUSE_ACTIONS)
+        return item is not None and not actions.isdisjoint(PLAY_PAUSE_ACTIONS)
+
+    def can_play(self) -> bool:
+        return self._playable(self.core.media_item, self._actions())
 
     def can_seek(self) -> bool:
         return self.core.media_item is not None and MediaAction.SEEK in self._actions()
 
     # ----------------------------------------------------------- player: methods
 
-    async def next(self) -> None:
-        if self.can_go_next():
-            await self._request(SkipToNext())
+    # Each transport method decides at once (the request to make, or None for "nothing to
+    # do", or a DBusError), so that _on_call can answer it from the bus's reader.
 
-    async def previous(self) -> None:
-        if self.can_go_previous():
-            await self._request(SkipToPrevious())
+    def _next_request(self) -> Request | None:
+        return SkipToNext() if self.can_go_next() else None
 
-    async def pause(self) -> None:
+    def _previous_request(self) -> Request | None:
+        return SkipToPrevious() if self.can_go_previous() else None
+
+    def _pause_request(self) -> Request | None:
         if self.can_play() and self.playback_status() != "Paused":
-            await self._request(Pause())
+            return Pause()
+        return None
 
-    async def play(self) -> None:
+    def _play_request(self) -> Request | None:
         if self.can_play() and self.playback_status() != "Playing":
-            await self._request(Play())
+            return Play()
+        return None
 
-    async def play_pause(self) -> None:
+    def _play_pause_request(self) -> Request | None:
         if not self.can_play():
             raise DBusError(ErrorType.NOT_SUPPORTED, "CanPause is false: nothing to play or pause")
         if self._on_play_pause is not None:
             self._on_play_pause()
-            return
-        await self._request(Click(button=MediaButton.MEDIA))
+            return None
+        return Click(button=MediaButton.MEDIA)
+
+    def _stop_request(self) -> Request | None:
+        return Stop()
+
+    async def _transport(self, decide: Callable[[], Request | None]) -> None:
+        request = decide()
+        if request is not None:
+            await self._request(request)
+
+    async def next(self) -> None:
+        await self._transport(self._next_request)
+
+    async def previous(self) -> None:
+        await self._transport(self._previous_request)
+
+    async def pause(self) -> None:
+        await self._transport(self._pause_request)
+
+    async def play(self) -> None:
+        await self._transport(self._play_request)
+
+    async def play_pause(self) -> None:
+        await self._transport(self._play_pause_request)
 
     async def stop(self) -> None:
-        await self._request(Stop())
+        await self._transport(self._stop_request)
 
     async def seek(self, offset: int) -> None:
         if not self.can_seek():
@@ -597,10 +862,19 @@ class MprisServer:
             tracklist.TrackRemoved(track_path(removed.media_id))
         for added in change.added:
             after = track_path(added.after) if added.after is not None else NO_TRACK
-            tracklist.TrackAdded(metadata(added.item), after)
+            tracklist.TrackAdded(metadata(added.item, self._art_url), after)
         for changed in change.changed:
             path = track_path(changed.item.id)
-            tracklist.TrackMetadataChanged(path, metadata(changed.item))
+            tracklist.TrackMetadataChanged(path, metadata(changed.item, self._art_url))
+        if self._art_updated:
+            # Art that became local: the spec's "metadata of a track in the list changed".
+            sent = {c.item.id for c in change.changed} | {a.item.id for a in change.added}
+            for media_id in self._art_updated - sent:
+                item = None if change.replaced else new.find(media_id)
+                if item is not None:
+                    path = track_path(media_id)
+                    tracklist.TrackMetadataChanged(path, metadata(item, self._art_url))
+            self._art_updated.clear()
         if change.tracks_changed:
             tracklist.emit_properties_changed({}, ["Tracks"])
 
@@ -620,7 +894,7 @@ class MprisServer:
         for track_id in track_ids:
             item = self._queue_item(track_id)
             if item is not None:
-                result.append(metadata(item))
+                result.append(metadata(item, self._art_url))
         return result
 
     async def go_to(self, track_id: str) -> None:
@@ -683,7 +957,7 @@ class MprisServer:
                     child.title,
                     child.art_uri,
                 ):
-                    self._playlists.PlaylistChanged(_playlist(child))
+                    self._playlists.PlaylistChanged(self._playlist(child))
             self._schedule_flush()
         return self._playlists_cache
 
@@ -693,7 +967,7 @@ class MprisServer:
     def active_playlist(self) -> tuple[bool, tuple[str, str, str]]:
         if self._active_playlist is None:
             return _NO_PLAYLIST
-        return (True, _playlist(self._active_playlist))
+        return (True, self._playlist(self._active_playlist))
 
     async def get_playlists(
         self, index: int, max_count: int, order: str, reverse: bool
@@ -711,7 +985,7 @@ class MprisServer:
             items.sort(key=lambda item: item.title.casefold())
         if reverse:
             items.reverse()
-        return [_playlist(item) for item in items[index : index + max_count]]
+        return [self._playlist(item) for item in items[index : index + max_count]]
 
     async def activate_playlist(self, playlist_id: str) -> None:
         media_id = media_id_of_path(playlist_id, PLAYLIST_PREFIX)
@@ -724,6 +998,5 @@ class MprisServer:
         self._active_playlist = item
         self._schedule_flush()
 
-
-def _playlist(item: MediaItem) -> tuple[str, str, str]:
-    return (playlist_path(item.id), item.title, item.art_uri or "")
+    def _playlist(self, item: MediaItem) -> tuple[str, str, str]:
+        return (playlist_path(item.id), item.title, self._icon(item))

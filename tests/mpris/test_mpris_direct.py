@@ -1,0 +1,133 @@
+"""The transport methods answered from the bus's reader: order, errors, and the fall-backs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+from dbus_fast import Message, MessageFlag, MessageType
+from dbus_fast.aio import MessageBus
+from mpris_support import BUS_NAME, PATH, PLAYER, Harness
+
+from audio_service._mpris._interfaces import PlayerInterface
+
+
+async def test_the_reply_comes_after_the_state_it_caused(player: Harness) -> None:
+    assert player.server._bus is not None
+    me = player.server._bus.unique_name
+    async with player.bus.monitor() as monitor:
+        await player.call(f"{PLAYER}.PlayPause")
+        await monitor.wait_for(lambda m: m.kind == "method return" and m.sender == me)
+    # gdbus introspects the object first; look at what follows the PlayPause call.
+    messages = monitor.messages
+    call = next(i for i, m in enumerate(messages) if m.member == "PlayPause")
+    answers = [m for m in messages[call + 1 :] if m.sender == me]
+    assert [(m.kind, m.member) for m in answers[:2]] == [
+        ("signal", "PropertiesChanged"),
+        ("method return", ""),
+    ]
+    assert 'string "PlaybackStatus"' in answers[0].text
+    assert await player.playerctl("status") == "Playing"
+
+
+async def test_a_raising_transport_callback_is_a_task_failed_error(player: Harness) -> None:
+    async def broken_play() -> None:
+        raise RuntimeError("no audio device")
+
+    player.task.on_play = broken_play  # type: ignore[method-assign]
+    result = await player.call(f"{PLAYER}.Play", check=False)
+    assert "org.audioservicekit.Error.TaskFailed" in result.stderr
+    assert "no audio device" in result.stderr
+    assert player.core.running
+
+
+async def test_a_failure_after_the_reply_is_logged(
+    player: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    release = asyncio.Event()
+
+    async def slow_then_broken() -> None:
+        await release.wait()
+        raise RuntimeError("lost the stream")
+
+    player.task.on_play = slow_then_broken  # type: ignore[method-assign]
+    with caplog.at_level(logging.WARNING, logger="audio_service.mpris"):
+        await player.call(f"{PLAYER}.Play")  # answered after reply_after, successfully
+        release.set()
+        for _ in range(200):
+            if caplog.records:
+                break
+            await asyncio.sleep(0.01)
+    assert "lost the stream" in caplog.records[0].getMessage()
+
+
+async def test_a_call_that_expects_no_reply_gets_none(player: Harness) -> None:
+    assert player.server._bus is not None
+    me = player.server._bus.unique_name
+    bus = await MessageBus(bus_address=player.bus.address).connect()
+    try:
+        async with player.bus.monitor() as monitor:
+            await bus.send(
+                Message(
+                    destination=BUS_NAME,
+                    path=PATH,
+                    interface=PLAYER,
+                    member="Play",
+                    flags=MessageFlag.NO_REPLY_EXPECTED,
+                )
+            )
+            await monitor.wait_for(lambda m: 'string "PlaybackStatus"' in m.text)
+            # A call that is answered: once its reply shows, everything before it has too.
+            answered = await bus.call(
+                Message(destination=BUS_NAME, path=PATH, interface=PLAYER, member="Pause")
+            )
+            assert answered is not None
+            assert answered.message_type is MessageType.METHOD_RETURN
+            await monitor.wait_for(lambda m: m.kind == "method return" and m.sender == me)
+    finally:
+        bus.disconnect()
+    replies = [m for m in monitor.messages if m.kind == "method return" and m.sender == me]
+    assert len(replies) == 1
+    assert player.task.called("play") == [None]
+    assert player.task.called("pause") == [None]
+
+
+async def test_a_call_without_an_interface_is_served_too(player: Harness) -> None:
+    bus = await MessageBus(bus_address=player.bus.address).connect()
+    try:
+        reply = await bus.call(Message(destination=BUS_NAME, path=PATH, member="PlayPause"))
+        assert reply is not None
+        assert reply.message_type is MessageType.METHOD_RETURN
+        assert player.core.state.playing
+        # Arguments where none belong: dbus-fast's own dispatch refuses them.
+        wrong = await bus.call(
+            Message(
+                destination=BUS_NAME,
+                path=PATH,
+                interface=PLAYER,
+                member="Next",
+                signature="s",
+                body=["extra"],
+            )
+        )
+        assert wrong is not None
+        assert wrong.message_type is MessageType.ERROR
+    finally:
+        bus.disconnect()
+
+
+async def test_stop_is_answered_before_the_player_leaves(player: Harness) -> None:
+    result = await player.call(f"{PLAYER}.Stop", check=False)
+    assert result.returncode == 0, result.stderr
+    await asyncio.wait_for(player.core.wait_stopped(), 5)
+
+
+async def test_the_flushed_values_are_the_properties_that_signal_changes(player: Harness) -> None:
+    values = player.server._player_values()
+    assert list(values) == list(PlayerInterface.CHANGING)
+    # Each flushed value is what a Get of the property answers (Metadata stands for its dict).
+    for name, value in values.items():
+        if name != "Metadata":
+            assert getattr(player.server._player, name) == value, name
+    assert values["Metadata"][0] is player.core.media_item
