@@ -7,6 +7,7 @@ import contextlib
 import os
 import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,7 +65,8 @@ class PrivateSessionBus:
             self.env,
             self.root / "logs" / "dbus-daemon.log",
         )
-        self.process.wait_until(self.socket_path.exists, "listening")
+        # The socket file appears at bind(), before listen(): only a connection proves it ready.
+        self.process.wait_until(lambda: _accepts_connections(self.socket_path), "listening")
         return self
 
     def stop(self) -> None:
@@ -274,3 +276,12 @@ class DBusMonitor:
 
 def _default_path() -> str:
     return os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")
+
+
+def _accepts_connections(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(os.fspath(path))
+        except OSError:
+            return False
+    return True
