@@ -1,0 +1,770 @@
+"""libmpv as the player engine: :class:`MpvEngine`, and :class:`MpvPlayerTask` built on it.
+
+Needs the optional extra ``audio-service-kit[mpv]`` (python-mpv) and libmpv
+(``libmpv2`` on Debian and Ubuntu)::
+
+    from audio_service import AudioServiceBackground
+    from audio_service.players.mpv import MpvPlayerTask
+
+    def entrypoint() -> None:
+        AudioServiceBackground.run(MpvPlayerTask)
+
+The engine plays files, ``file://`` and ``http(s)://`` URIs (internet radio
+playlists included), gapless from one source to the preloaded next one. mpv
+is only the audio engine: its own key bindings, on-screen controller, media
+keys, configuration files, scripts and terminal output are all off, because
+the service owns the desktop's media controls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from enum import Enum
+from typing import Any, Final
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from audio_service._art import ArtCache
+from audio_service._models import MediaItem
+from audio_session import AudioSession, AudioSessionConfiguration
+
+from ._covers import read_cover
+from ._engine import EngineError, EngineListener, PlayerEngine
+from ._interruptions import InterruptionOptions
+from ._player import QueuePlayerTask
+
+__all__ = ["DEFAULT_AO", "MpvEngine", "MpvPlayerTask"]
+
+_log = logging.getLogger("audio_service.players.mpv")
+
+_ZERO: Final = timedelta(0)
+
+#: The audio outputs tried in order. ``pulse`` first, on PulseAudio and on PipeWire
+#: (through pipewire-pulse) alike, because there the stream carries the session:
+#: libpulse puts ``PULSE_PROP`` (the role and the session's token, see
+#: docs/LINUX.md) on each stream that does not set those keys itself, and mpv's
+#: pulse output sets none; pausing corks the stream, which both servers show.
+#: mpv's native ``pipewire`` output writes ``media.role=Music``/``Movie`` over
+#: ``PIPEWIRE_PROPS``, so the session's role (a ``phone`` configuration, say)
+#: would be lost: it is only the fallback for a PipeWire without pipewire-pulse.
+#: No ALSA: audio_session needs a pulse-protocol server anyway, and libasound
+#: writes its errors to stderr on machines without a sound card.
+DEFAULT_AO: Final = "pulse,pipewire"
+
+#: Options that make libmpv an audio engine owned by this process, set before
+#: it initialises (the ones that exist in every libmpv the engine supports).
+_BASE_OPTIONS: Final[Mapping[str, str]] = {
+    # Nothing of the user's mpv setup (mpv.conf, input.conf, scripts such as
+    # mpv-mpris) may change the engine or grab the media controls we own.
+    "config": "no",
+    "load-scripts": "no",
+    "terminal": "no",
+    "input-default-bindings": "no",
+    "input-vo-keyboard": "no",
+    "osc": "no",
+    # Audio only: covers are read by the task, not shown; URLs are not youtube-dl'ed.
+    "vid": "no",
+    "vo": "null",
+    "ytdl": "no",
+    "sub-auto": "no",
+    "audio-file-auto": "no",
+    "idle": "yes",
+    "keep-open": "no",
+    # Gapless: the preloaded next source is opened before the current one ends and
+    # the audio output is kept open across when both share a format.
+    "gapless-audio": "weak",
+    "prefetch-playlist": "yes",
+    "audio-pitch-correction": "yes",
+    "hr-seek": "yes",
+}
+
+#: Options that exist only in some libmpv versions or builds; set after
+#: initialisation, skipped where unknown.
+_OPTIONAL_OPTIONS: Final[Mapping[str, str]] = {
+    "input-media-keys": "no",
+    "media-controls": "no",
+    "cover-art-auto": "no",
+}
+
+#: mpv's messages in our log. Its errors are about sources that failed, which the
+#: player reports itself (EngineError, on_error): they stay below warnings.
+_LOG_LEVELS: Final = {"fatal": logging.ERROR, "error": logging.INFO, "warn": logging.DEBUG}
+#: How long a failed load waits for mpv's explanation (log lines come after the event).
+_LOG_GRACE: Final = 0.1
+_MAX_ERROR_LINES: Final = 8
+#: When mpv has not said it is idle this long after a source's end, it has ended anyway.
+_DRAIN_TIMEOUT: Final = 3.0
+
+
+class _State(Enum):
+    IDLE = "idle"  # nothing loaded
+    LOADING = "loading"  # load() waits for the source to open
+    ADVANCING = "advancing"  # the current source ended; mpv opens the preloaded one
+    LOADED = "loaded"
+    DRAINING = "draining"  # decoded to its end; the server still plays what it was given
+    ENDED = "ended"  # played to its end with nothing preloaded
+
+
+def _import_mpv() -> Any:
+    try:
+        import mpv
+    except ImportError as error:
+        raise EngineError(
+            "python-mpv is not installed; install it with: pip install 'audio-service-kit[mpv]'"
+        ) from error
+    except OSError as error:
+        # python-mpv raises OSError at import time when it cannot find libmpv.
+        raise EngineError(
+            f"libmpv could not be loaded ({error}); install it (Debian/Ubuntu: libmpv2)"
+        ) from error
+    return mpv
+
+
+def _check_str(value: object, field: str, *, empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{field} must be a str, not {value!r}")
+    if not empty and not value.strip():
+        raise ValueError(f"{field} must not be empty")
+    if "\0" in value:
+        raise ValueError(f"{field} must not contain NUL characters: {value!r}")
+    return value
+
+
+def _seconds(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
+
+
+def _tags(metadata: object) -> dict[str, str]:
+    if not isinstance(metadata, Mapping):
+        return {}
+    tags: dict[str, str] = {}
+    for key, value in metadata.items():
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        if isinstance(key, str) and isinstance(value, str) and value.strip():
+            tags[key.lower()] = value
+    return tags
+
+
+class MpvEngine:
+    """A :class:`~audio_service.players.PlayerEngine` on libmpv, through python-mpv.
+
+    ``ao`` is mpv's audio output list (default :data:`DEFAULT_AO`),
+    ``audio_device`` mpv's ``audio-device`` (e.g. ``"pulse/alsa_output.usb-…"``;
+    default: the server's default output, following it when it changes),
+    ``client_name`` the application name the audio server shows, ``options``
+    further mpv options (``{"cache-secs": "20"}``), set last so they win.
+
+    libmpv calls back on its own thread; every report is handed to the event
+    loop with ``call_soon_threadsafe``, so the listener runs in the loop's thread.
+    """
+
+    def __init__(
+        self,
+        *,
+        ao: str | None = None,
+        audio_device: str | None = None,
+        client_name: str = "audio-service",
+        options: Mapping[str, str] | None = None,
+    ) -> None:
+        self.ao = DEFAULT_AO if ao is None else _check_str(ao, "ao")
+        self.audio_device = (
+            None if audio_device is None else _check_str(audio_device, "audio_device")
+        )
+        self.client_name = _check_str(client_name, "client_name")
+        if options is not None and not isinstance(options, Mapping):
+            raise TypeError(f"options must be a mapping of str to str, not {options!r}")
+        self.options: dict[str, str] = {}
+        for key, value in (options or {}).items():
+            _check_str(key, "options key")
+            self.options[key] = _check_str(value, f"options[{key!r}]", empty=True)
+        self._mpv: Any = None
+        self._listener: EngineListener | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        self._state = _State.IDLE
+        self._current_id: int | None = None
+        self._current_source: str | None = None
+        self._next_id: int | None = None
+        self._load: asyncio.Future[None] | None = None
+        self._start = _ZERO
+        self._seek_target: timedelta | None = None
+        self._duration: float | None = None
+        self._tags: dict[str, str] | None = None
+        self._buffering = False
+        self._advanced_from: int | None = None
+        self._opening: int | None = None
+        self._errors: list[str] = []
+        self._version: tuple[int, ...] = (0, 0, 0)
+        self._dead = False
+        self._drain_timer: asyncio.TimerHandle | None = None
+        # Counts loads, so that a late report about an earlier source is dropped.
+        self._generation = 0
+
+    def __repr__(self) -> str:
+        return f"<MpvEngine {self._state.value} {self._current_source!r}>"
+
+    # ----------------------------------------------------------------- lifecycle
+
+    async def open(self, listener: EngineListener) -> None:
+        """Start libmpv (in a worker thread: initialising it touches the disk and the server)."""
+        if self._closed:
+            raise EngineError("this MpvEngine is closed")
+        if self._mpv is not None:
+            raise EngineError("this MpvEngine is already open")
+        module = _import_mpv()
+        self._loop = asyncio.get_running_loop()
+        self._listener = listener
+        self._mpv = await asyncio.to_thread(self._create, module)
+
+    def _create(self, module: Any) -> Any:
+        options = dict(_BASE_OPTIONS)
+        options["ao"] = self.ao
+        options["audio-client-name"] = self.client_name
+        if self.audio_device is not None:
+            options["audio-device"] = self.audio_device
+        options.update(self.options)
+        try:
+            player = module.MPV(log_handler=self._on_log, loglevel="warn", **options)
+        except (AttributeError, ValueError, TypeError, SystemError) as error:
+            raise EngineError(f"libmpv refused the options: {error}") from error
+        for name, value in _OPTIONAL_OPTIONS.items():
+            if name not in self.options:
+                with contextlib.suppress(AttributeError, ValueError, TypeError, SystemError):
+                    player[name] = value  # (python-mpv maps this to "options/<name>")
+        self._version = tuple(getattr(player, "mpv_version_tuple", (0, 0, 0)))
+        events = module.MpvEventID
+        decoder = module.lazy_decoder
+
+        # These run on mpv's event thread: they only copy what they need and post it.
+        def on_event(event: Any) -> None:
+            kind = event.event_id.value
+            if kind == events.START_FILE:
+                self._post("start", event.data.playlist_entry_id)
+            elif kind == events.FILE_LOADED:
+                # Read now, so that they belong to this file and not to a later one.
+                duration = metadata = None
+                with contextlib.suppress(Exception):
+                    duration = player.duration
+                    metadata = player.metadata
+                self._post("loaded", _seconds(duration), _tags(metadata))
+            elif kind == events.END_FILE:
+                self._post("end", event.as_dict(decoder=decoder))
+            elif kind == events.PLAYBACK_RESTART:
+                self._post("restart")
+            elif kind == events.SHUTDOWN:
+                self._post("shutdown")
+
+        def on_property(name: str, value: Any) -> None:
+            self._post("property", name, value)
+
+        player.register_event_callback(on_event)
+        for name in ("paused-for-cache", "duration", "metadata", "idle-active"):
+            player.observe_property(name, on_property)
+        return player
+
+    async def close(self) -> None:
+        """Terminate libmpv; its shutdown (joining its threads) runs in a worker thread."""
+        self._closed = True
+        self._fail_load(EngineError("the engine was closed"))
+        self._cancel_drain()
+        player, self._mpv = self._mpv, None
+        self._listener = None
+        self._state = _State.IDLE
+        if player is None:
+            return
+        try:
+            await asyncio.to_thread(player.terminate)
+        except RuntimeError:
+            # The loop's executor is shut down already (interpreter exit): do it here.
+            player.terminate()
+
+    # ----------------------------------------------------------------- playback
+
+    async def load(self, source: str, *, position: timedelta, play: bool) -> None:
+        _check_str(source, "source")
+        if not isinstance(position, timedelta):
+            raise TypeError(f"position must be a timedelta, not {position!r}")
+        player = self._player()
+        path = _local_path(source)
+        if path is not None and await asyncio.to_thread(os.path.isdir, path):
+            # mpv would play a directory as a playlist of whatever it holds.
+            raise EngineError(f"cannot play {source}: it is a directory")
+        self._fail_load(EngineError(f"replaced by {source}"))
+        start = max(position, _ZERO)
+        options = f"start={start.total_seconds():.6f}" if start > _ZERO else ""
+        self._call(setattr, player, "pause", not play)
+        # mpv 0.38 put an insertion index before the per-file options.
+        index = ("-1",) if self._version >= (0, 38, 0) else ()
+        result = self._call(player.command, "loadfile", source, "replace", *index, options)
+        entry = result.get("playlist_entry_id") if isinstance(result, Mapping) else None
+        if not isinstance(entry, int):
+            self._call(player.command, "stop")
+            raise EngineError("this libmpv is too old: it does not number playlist entries")
+        loaded = asyncio.get_running_loop().create_future()
+        self._load = loaded
+        self._generation += 1
+        self._cancel_drain()
+        self._state = _State.LOADING
+        self._current_id, self._current_source = entry, source
+        self._next_id = self._advanced_from = None
+        self._start, self._seek_target = start, None
+        self._duration, self._tags, self._buffering = None, None, False
+        self._errors.clear()
+        try:
+            await loaded
+        except asyncio.CancelledError:
+            if self._load is loaded and self._mpv is not None:
+                # Nobody waits for this source any more: it must not start playing later.
+                self._load = None
+                self._state, self._current_id = _State.IDLE, None
+                with contextlib.suppress(EngineError):
+                    self._call(player.command, "stop")
+            raise
+        finally:
+            if self._load is loaded:
+                self._load = None
+
+    async def preload(self, source: str | None) -> None:
+        if source is not None:
+            _check_str(source, "source")
+        player = self._player()
+        if self._next_id is not None:
+            self._remove_entry(self._next_id)
+            self._next_id = None
+        if source is None:
+            return
+        index = ("-1",) if self._version >= (0, 38, 0) else ()
+        result = self._call(player.command, "loadfile", source, "append", *index, "")
+        entry = result.get("playlist_entry_id") if isinstance(result, Mapping) else None
+        self._next_id = entry if isinstance(entry, int) else None
+
+    async def play(self) -> None:
+        self._call(setattr, self._player(), "pause", False)
+
+    async def pause(self) -> None:
+        # mpv's pulse output corks the stream on pause: the server sees it stopped.
+        self._call(setattr, self._player(), "pause", True)
+
+    async def seek(self, position: timedelta) -> None:
+        if not isinstance(position, timedelta):
+            raise TypeError(f"position must be a timedelta, not {position!r}")
+        player = self._player()
+        if self._state is not _State.LOADED:
+            return
+        seconds = max(position.total_seconds(), 0.0)
+        if self._duration is not None:
+            seconds = min(seconds, self._duration)
+        self._call(player.command, "seek", f"{seconds:.6f}", "absolute+exact")
+        # time-pos keeps the old position until mpv has done the seek (playback-restart).
+        self._seek_target = timedelta(seconds=seconds)
+
+    async def set_speed(self, speed: float) -> None:
+        if isinstance(speed, bool) or not isinstance(speed, int | float):
+            raise TypeError(f"speed must be a number, not {speed!r}")
+        if not math.isfinite(speed) or speed <= 0:
+            raise ValueError(f"speed must be a finite number > 0, not {speed!r}")
+        self._call(setattr, self._player(), "speed", float(speed))
+
+    async def set_volume(self, volume: float) -> None:
+        if isinstance(volume, bool) or not isinstance(volume, int | float):
+            raise TypeError(f"volume must be a number, not {volume!r}")
+        if not 0.0 <= volume <= 1.0:
+            raise ValueError(f"volume must be between 0.0 and 1.0, not {volume!r}")
+        # mpv's volume is cubic (gain = (volume / 100) ** 3): the cube root keeps ours linear.
+        self._call(setattr, self._player(), "volume", 100.0 * float(volume) ** (1 / 3))
+
+    def position(self) -> timedelta:
+        if self._seek_target is not None:
+            return self._seek_target
+        if self._state is _State.LOADING:
+            return self._start
+        if self._state is _State.DRAINING and self._duration is not None:
+            return timedelta(seconds=self._duration)
+        if self._state is not _State.LOADED or self._mpv is None:
+            return _ZERO
+        try:
+            seconds = _seconds(self._mpv.time_pos)
+        except Exception:  # a dying core answers with anything; 0 is right then
+            return _ZERO
+        return _ZERO if seconds is None else timedelta(seconds=seconds)
+
+    async def stop(self) -> None:
+        player = self._player()
+        self._fail_load(EngineError("stopped"))
+        self._cancel_drain()
+        self._generation += 1
+        self._state, self._current_id, self._next_id = _State.IDLE, None, None
+        self._seek_target = None
+        # Unloading closes mpv's audio output: no stream is left on the server.
+        self._call(player.command, "stop")
+
+    # ------------------------------------------------------------------ helpers
+
+    def _player(self) -> Any:
+        if self._mpv is None:
+            raise EngineError("this MpvEngine is closed" if self._closed else "open() it first")
+        if self._dead:
+            raise EngineError("mpv has shut down; this engine cannot play any more")
+        return self._mpv
+
+    def _call(self, function: Any, *args: Any) -> Any:
+        try:
+            return function(*args)
+        except EngineError:
+            raise
+        except Exception as error:  # python-mpv raises all sorts for mpv's error codes
+            raise EngineError(f"mpv: {error}") from error
+
+    def _fail_load(self, error: EngineError) -> None:
+        loading, self._load = self._load, None
+        if loading is not None and not loading.done():
+            loading.set_exception(error)
+            loading.exception()  # retrieved: the awaiter may be gone already
+
+    def _remove_entry(self, entry: int) -> None:
+        player = self._mpv
+        if player is None:
+            return
+        with contextlib.suppress(EngineError):
+            playlist = self._call(getattr, player, "playlist")
+            for index, item in enumerate(playlist or ()):
+                if isinstance(item, Mapping) and item.get("id") == entry:
+                    self._call(player.command, "playlist-remove", str(index))
+                    return
+
+    # --------------------------------------------------------- mpv's thread
+
+    def _post(self, *message: Any) -> None:
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody listens
+                loop.call_soon_threadsafe(self._dispatch, message)
+
+    def _on_log(self, level: str, prefix: str, text: str) -> None:
+        line = str(text).strip()
+        if not line:
+            return
+        _log.log(_LOG_LEVELS.get(level, logging.DEBUG), "mpv %s: %s", prefix, line)
+        if level in ("fatal", "error", "warn"):
+            self._post("log", line)
+
+    # ---------------------------------------------------------- the loop's side
+
+    def _dispatch(self, message: tuple[Any, ...]) -> None:
+        if self._closed:
+            return
+        kind = message[0]
+        if kind == "start":
+            self._started(message[1])
+        elif kind == "loaded":
+            self._loaded(message[1], message[2])
+        elif kind == "end":
+            self._ended(message[1])
+        elif kind == "restart":
+            self._seek_target = None
+        elif kind == "property":
+            self._property(message[1], message[2])
+        elif kind == "log":
+            self._errors.append(message[1])
+            del self._errors[:-_MAX_ERROR_LINES]
+        elif kind == "shutdown":
+            self._shut_down()
+
+    def _started(self, entry: int) -> None:
+        self._opening = entry
+        if self._state is _State.ADVANCING and entry == self._next_id:
+            self._advanced_from = self._current_id
+            self._current_id, self._next_id = entry, None
+            self._state = _State.LOADING
+            self._start, self._seek_target = _ZERO, None
+            self._duration, self._tags, self._buffering = None, None, False
+        if entry == self._current_id:
+            self._errors.clear()
+
+    def _loaded(self, duration: float | None, tags: dict[str, str]) -> None:
+        if self._state is not _State.LOADING or self._opening != self._current_id:
+            return
+        self._state = _State.LOADED
+        listener = self._listener
+        advanced_from, self._advanced_from = self._advanced_from, None
+        if advanced_from is not None:
+            # mpv keeps played entries in its playlist; a long gapless run must not pile them up.
+            self._remove_entry(advanced_from)
+            if listener is not None:
+                listener.on_ended(True)
+        self._report_duration(duration, force=True)
+        self._report_tags(tags, force=True)
+        loading, self._load = self._load, None
+        if loading is not None and not loading.done():
+            loading.set_result(None)
+
+    def _ended(self, info: Mapping[str, Any]) -> None:
+        entry = info.get("playlist_entry_id")
+        if entry != self._current_id or entry is None:
+            return
+        reason = info.get("reason")
+        if reason == "redirect" and self._state is _State.LOADING:
+            # A playlist (an internet radio's .m3u/.pls) was opened: follow its first entry.
+            self._follow_redirect(info)
+            return
+        listener = self._listener
+        if self._state is _State.LOADING:
+            if self._advanced_from is not None:
+                # The preloaded source could not be opened: the task loads it itself and
+                # gets the reason from load().
+                self._advanced_from = None
+                self._drain()
+            elif reason in ("error", "eof"):
+                loading, self._load = self._load, None
+                self._state, self._current_id = _State.IDLE, None
+                if loading is not None and not loading.done():
+
+                    def fail(text: str) -> None:
+                        if not loading.done():
+                            loading.set_exception(EngineError(text))
+
+                    self._explained(self._failure(info), fail)
+            return
+        if self._state is not _State.LOADED:
+            return
+        nothing_played = info.get("file_error") == "no audio or video data played"
+        if reason == "eof" or (reason == "error" and nothing_played and self._start > _ZERO):
+            # (Started at or past the end: mpv calls that an error, the user an end.)
+            self._seek_target = None
+            if self._next_id is not None:
+                self._state = _State.ADVANCING
+            else:
+                self._drain()
+        elif reason == "error":
+            self._state, self._current_id = _State.IDLE, None
+            if listener is not None:
+                self._explained(self._failure(info), listener.on_error)
+
+    def _follow_redirect(self, info: Mapping[str, Any]) -> None:
+        first = info.get("playlist_insert_id")
+        if not isinstance(first, int):
+            return
+        self._current_id = first
+        count = info.get("playlist_insert_num_entries")
+        extra = count - 1 if isinstance(count, int) and count > 1 else 0
+        if not extra or self._mpv is None:
+            return
+        # Only its first entry plays: the queue, not the playlist, says what comes next.
+        with contextlib.suppress(EngineError):
+            playlist = self._call(getattr, self._mpv, "playlist") or []
+            ids = [item.get("id") for item in playlist if isinstance(item, Mapping)]
+            if first in ids:
+                at = ids.index(first) + 1
+                for _ in range(min(extra, len(ids) - at)):
+                    self._call(self._mpv.command, "playlist-remove", str(at))
+
+    def _failure(self, info: Mapping[str, Any]) -> str:
+        reason = info.get("file_error") or "playback failed"
+        return f"cannot play {self._current_source}: {reason}"
+
+    def _explained(self, message: str, then: Callable[[str], None]) -> None:
+        """Calls ``then`` with ``message`` and mpv's explanation, a moment later.
+
+        mpv delivers its log lines (the reason: "No such file or directory",
+        "Connection refused") a little after the end-file event.
+        """
+        generation = self._generation
+
+        def explain() -> None:
+            if self._closed or generation != self._generation:
+                return  # a newer source is loaded: this failure is nobody's business now
+            # "Failed to open <source>." says nothing the message does not.
+            lines = [line for line in self._errors if not line.startswith("Failed to open")]
+            details = list(dict.fromkeys(lines))[-3:]
+            then(f"{message} ({'; '.join(details)})" if details else message)
+
+        if self._loop is not None:
+            self._loop.call_later(_LOG_GRACE, explain)
+
+    def _drain(self) -> None:
+        """The source is decoded to its end: report the end once mpv has played it out.
+
+        With gapless audio mpv reports a source's end as soon as it has handed
+        its last samples to the server, up to a second before they are heard;
+        it goes idle once they are (while it drains, it answers no calls).
+        """
+        self._state = _State.DRAINING
+        self._cancel_drain()
+        if self._loop is not None:
+            self._drain_timer = self._loop.call_later(_DRAIN_TIMEOUT, self._drained)
+
+    def _drained(self) -> None:
+        self._cancel_drain()
+        if self._state is not _State.DRAINING:
+            return
+        self._state, self._current_id = _State.ENDED, None
+        if self._listener is not None:
+            self._listener.on_ended(False)
+
+    def _cancel_drain(self) -> None:
+        timer, self._drain_timer = self._drain_timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _property(self, name: str, value: Any) -> None:
+        if name == "idle-active":
+            if value is True and self._state is _State.DRAINING:
+                self._drained()
+            return
+        if self._state is not _State.LOADED:
+            return
+        if name == "paused-for-cache":
+            buffering = value is True
+            if buffering != self._buffering:
+                self._buffering = buffering
+                if self._listener is not None:
+                    self._listener.on_buffering(buffering)
+        elif name == "duration":
+            seconds = _seconds(value)
+            if seconds is not None:
+                self._report_duration(seconds)
+        elif name == "metadata":
+            tags = _tags(value)
+            if tags:
+                self._report_tags(tags)
+
+    def _report_duration(self, seconds: float | None, *, force: bool = False) -> None:
+        if not force and seconds == self._duration:
+            return
+        self._duration = seconds
+        if self._listener is not None:
+            self._listener.on_duration(None if seconds is None else timedelta(seconds=seconds))
+
+    def _report_tags(self, tags: dict[str, str], *, force: bool = False) -> None:
+        if not force and tags == self._tags:
+            return
+        self._tags = tags
+        if self._listener is not None:
+            self._listener.on_tags(dict(tags))
+
+    def _shut_down(self) -> None:
+        # Someone quit mpv (it has a quit command): this engine cannot play any more.
+        was_playing = self._state in (_State.LOADED, _State.ADVANCING, _State.DRAINING)
+        self._fail_load(EngineError("mpv shut down"))
+        self._cancel_drain()
+        self._state, self._current_id, self._next_id = _State.IDLE, None, None
+        self._dead = True
+        if was_playing and self._listener is not None:
+            self._listener.on_error("mpv shut down")
+
+
+# ----------------------------------------------------------------------- the task
+
+#: Embedded covers remembered per file (path, modification time, size).
+_COVER_MEMORY: Final = 64
+
+
+class MpvPlayerTask(QueuePlayerTask):
+    """A ready-made music and podcast player: :class:`QueuePlayerTask` on :class:`MpvEngine`.
+
+    Plays files, ``file://`` and ``http(s)://`` URIs (the item's id, or
+    ``extras["uri"]``). A queue item's missing title, artist, album, genre and
+    duration are filled from the source's tags; its art is ``art_uri`` when
+    set, else the cover embedded in a local file (ID3 or FLAC picture), stored
+    in ``art_cache`` (default: an :class:`~audio_service._art.ArtCache` in the
+    user's cache directory) and published as a ``file://`` URI.
+
+    The other arguments are :class:`QueuePlayerTask`'s; ``engine`` defaults to
+    ``MpvEngine()`` (pass one to choose the output device or mpv options).
+    """
+
+    def __init__(
+        self,
+        engine: PlayerEngine | None = None,
+        *,
+        session: AudioSession | None = None,
+        session_configuration: AudioSessionConfiguration | None = None,
+        handle_interruptions: bool = True,
+        interruptions: InterruptionOptions | None = None,
+        max_speed: float = 4.0,
+        art_cache: ArtCache | None = None,
+    ) -> None:
+        super().__init__(
+            engine,
+            session=session,
+            session_configuration=session_configuration,
+            handle_interruptions=handle_interruptions,
+            interruptions=interruptions,
+            max_speed=max_speed,
+        )
+        if art_cache is not None and not isinstance(art_cache, ArtCache):
+            raise TypeError(f"art_cache must be an ArtCache or None, not {art_cache!r}")
+        self._art_cache = art_cache
+        # One lookup per file version, shared by concurrent describes of the same item.
+        self._covers: OrderedDict[tuple[str, int, int], asyncio.Task[str | None]] = OrderedDict()
+
+    def create_engine(self) -> PlayerEngine:
+        """``MpvEngine()``: libmpv on the default output."""
+        return MpvEngine()
+
+    async def describe_media_item(
+        self, item: MediaItem, source: str, tags: Mapping[str, str]
+    ) -> MediaItem:
+        """Fills missing fields from the tags, and the art from the file when the item has none."""
+        described = await super().describe_media_item(item, source, tags)
+        if described.art_uri is None:
+            art = await self.embedded_art(source)
+            if art is not None:
+                described = described.copy_with(art_uri=art)
+        return described
+
+    async def embedded_art(self, source: str) -> str | None:
+        """The ``file://`` URI of the cover embedded in ``source`` (a local file), or None."""
+        path = _local_path(source)
+        if path is None:
+            return None
+        try:
+            info = await asyncio.to_thread(os.stat, path)
+        except OSError:
+            return None
+        key = (path, info.st_mtime_ns, info.st_size)
+        lookup = self._covers.get(key)
+        if lookup is None:
+            lookup = asyncio.get_running_loop().create_task(
+                self._store_cover(path), name=f"embedded cover of {path}"
+            )
+            self._covers[key] = lookup
+            while len(self._covers) > _COVER_MEMORY:
+                self._covers.popitem(last=False)
+        else:
+            self._covers.move_to_end(key)
+        # Shielded: the lookup is shared, a cancelled describe must not cancel it for others.
+        return await asyncio.shield(lookup)
+
+    async def _store_cover(self, path: str) -> str | None:
+        cache = self._art_cache
+        if cache is None:
+            cache = self._art_cache = ArtCache()
+        cover = await asyncio.to_thread(read_cover, path, max_size=cache.max_size)
+        if cover is None:
+            return None
+        try:
+            return await cache.store(cover.data, content_type=cover.content_type)
+        except (OSError, ValueError) as error:
+            _log.warning("cannot store the cover of %s: %s", path, error)
+            return None
+
+
+def _local_path(source: str) -> str | None:
+    """The file a source names, or None for a network URI."""
+    if "://" not in source:
+        return source
+    parts = urlsplit(source)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    return url2pathname(parts.path)  # (which also undoes the percent-encoding)
