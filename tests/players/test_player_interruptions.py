@@ -6,11 +6,11 @@ import asyncio
 import math
 
 import pytest
+from player_support import Rig, engine_for, tracks, until
 
 from audio_service import AudioServiceBackground, BackgroundAudioTask
 from audio_service.players import InterruptionOptions, MemoryEngine, QueuePlayerTask
 from audio_session import AudioInterruptionEvent, AudioInterruptionType
-from conftest import Rig, engine_for, tracks, until
 
 TASKS: list[BackgroundAudioTask] = []
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 import pytest
+from player_support import until
 
 from audio_service.players import EngineError, MemoryEngine, PlayerEngine
-from conftest import until
 
 S = timedelta(seconds=1)
 

@@ -8,6 +8,7 @@ import math
 from datetime import timedelta
 
 import pytest
+from player_support import Rig, engine_for, tracks
 
 from audio_service import (
     AudioProcessingState,
@@ -23,7 +24,6 @@ from audio_service._background import active_core
 from audio_service._mpris import MprisServer
 from audio_service.players import EngineError, MemoryEngine, QueuePlayerTask
 from audio_session import AudioSession, AudioSessionConfiguration, MemoryBackend
-from conftest import Rig, engine_for, tracks
 
 TASKS: list[BackgroundAudioTask] = []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from player_support import Rig, engine_for, track, tracks, until
 
 from audio_service import (
     AudioProcessingState,
@@ -17,7 +18,6 @@ from audio_service import (
     TaskError,
 )
 from audio_service.players import MemoryEngine, QueuePlayerTask
-from conftest import Rig, engine_for, track, tracks, until
 
 TASKS: list[BackgroundAudioTask] = []
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from player_support import Rig, engine_for, track, tracks
+
 from audio_service import (
     AudioProcessingState,
     AudioServiceBackground,
@@ -14,7 +16,6 @@ from audio_service import (
 )
 from audio_service._persistence import SavedSession, SessionStore, store_path
 from audio_service.players import MemoryEngine, QueuePlayerTask
-from conftest import Rig, engine_for, track, tracks
 
 TASKS: list[BackgroundAudioTask] = []
 

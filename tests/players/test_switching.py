@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from player_support import Rig, engine_for, tracks
 
 from audio_service import (
     AudioProcessingState,
@@ -15,7 +16,6 @@ from audio_service import (
 )
 from audio_service.players import MemoryEngine, QueuePlayerTask, SwitchingTask
 from audio_session import AudioSessionConfiguration
-from conftest import Rig, engine_for, tracks
 
 TASKS: list[BackgroundAudioTask] = []
 
