@@ -7,9 +7,14 @@ STAMP := $(VENV)/.installed-stamp
 EXTRAS := dev,mpv,tui
 LINTED := src tests benchmarks
 
-.PHONY: test setup system-deps lint typecheck unit bench clean
+.PHONY: test demo setup system-deps lint typecheck unit bench clean
 
 test: setup lint typecheck unit
+
+# The example app: a Textual UI over a background service (private bus and audio
+# server when the machine has none). DEMO_ARGS=--tour runs the scripted tour.
+demo: setup
+	$(BIN)/audio-service demo $(DEMO_ARGS)
 
 setup: system-deps $(STAMP)
 
