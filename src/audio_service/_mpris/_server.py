@@ -511,8 +511,13 @@ class MprisServer:
                     self._idle.set()
 
         def settle(value: Any, error: BaseException | None) -> None:
-            # Queued behind the flush that the callback's events have scheduled.
-            loop.call_soon(answer, value, error)
+            # The callback's last step: what it published goes out now, then the reply, both in
+            # this loop iteration (waiting for the scheduled flush would cost one more).
+            handle = self._flush_handle
+            if handle is not None:
+                handle.cancel()
+                self._flush()
+            answer(value, error)
 
         try:
             self.core.submit(request, settle)
