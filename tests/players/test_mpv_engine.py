@@ -11,14 +11,14 @@ import asyncio
 import math
 import sys
 import threading
-import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from media_support import MediaServer, tone_wav, write_tone_wav
+from stream_support import our_stream, stream_becomes, until
 
 from audio_service.players import EngineError, PlayerEngine
 from audio_service.players.mpv import DEFAULT_AO, MpvEngine
@@ -65,31 +65,8 @@ class Reports:
         await until(lambda: event in self.events, f"{event} (have {self.events})", timeout)
 
 
-async def until(predicate: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await asyncio.sleep(0.01)
-
-
-async def our_stream(server: AudioServer) -> SinkInput | None:
-    for stream in await server.sink_inputs():
-        if stream.properties.get("application.name") == CLIENT and stream.linked:
-            return stream
-    return None
-
-
-async def stream_becomes(server: AudioServer, corked: bool | None, what: str) -> SinkInput | None:
-    """Wait until the engine's stream is corked / running (True / False) or gone (None)."""
-    deadline = time.monotonic() + 10.0
-    while True:
-        stream = await our_stream(server)
-        if (stream is None and corked is None) or (stream is not None and stream.corked is corked):
-            return stream
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}; the stream is {stream}")
-        await asyncio.sleep(0.02)
+def by_client(stream: SinkInput) -> bool:
+    return stream.properties.get("application.name") == CLIENT
 
 
 @pytest.fixture
@@ -130,15 +107,15 @@ async def test_plays_pauses_seeks_and_stops_as_the_server_sees_it(
     ]
     assert reports.threads == {threading.get_ident()}
 
-    playing = await stream_becomes(server, False, "the stream to play")
+    playing = await stream_becomes(server, False, what="the stream to play", match=by_client)
     assert playing is not None
     assert playing.role == "game", "the stream carries the session's role"
     assert playing.properties[TOKEN_PROPERTY] == TOKEN, "and the session's token"
 
     await player.pause()
-    await stream_becomes(server, True, "pause to cork the stream")
+    await stream_becomes(server, True, what="pause to cork the stream", match=by_client)
     await player.play()
-    await stream_becomes(server, False, "play to uncork it")
+    await stream_becomes(server, False, what="play to uncork it", match=by_client)
 
     await player.seek(timedelta(seconds=2.5))
     assert player.position() == timedelta(seconds=2.5)  # at once, before mpv has seeked
@@ -150,7 +127,9 @@ async def test_plays_pauses_seeks_and_stops_as_the_server_sees_it(
     await player.seek(timedelta(seconds=1))
 
     await player.stop()
-    await stream_becomes(server, None, "stop to leave no stream on the server")
+    await stream_becomes(
+        server, None, what="stop to leave no stream on the server", match=by_client
+    )
     assert player.position() == ZERO
     assert reports.of("ended") == []
     assert reports.of("error") == []
@@ -163,11 +142,11 @@ async def test_loads_paused_at_a_position(
     await player.load(wav(tmp_path, "tone", 3.0), position=timedelta(seconds=1.5), play=False)
     assert timedelta(seconds=1.4) <= player.position() <= timedelta(seconds=1.5)
     await asyncio.sleep(0.2)
-    stream = await our_stream(server)
+    stream = await our_stream(server, by_client)
     assert stream is None or stream.corked, "a source loaded paused does not play"
     assert player.position() <= timedelta(seconds=1.5)
     await player.play()
-    await stream_becomes(server, False, "the stream to play")
+    await stream_becomes(server, False, what="the stream to play", match=by_client)
     await until(lambda: player.position() > timedelta(seconds=1.6), "the position to advance")
 
 
@@ -209,20 +188,20 @@ async def test_preloaded_source_follows_gaplessly_then_the_end_is_reported(
 ) -> None:
     player, reports, server = engine
     await player.load(wav(tmp_path, "a", 1.0, tags={"title": "A"}), position=ZERO, play=True)
-    first = await stream_becomes(server, False, "A to play")
+    first = await stream_becomes(server, False, what="A to play", match=by_client)
     await player.preload(wav(tmp_path, "b", 0.5, tags={"title": "B"}))
     await reports.wait(("ended", True))
     # B's own duration and tags come after the end of A (they belong to B).
     after = reports.events[reports.events.index(("ended", True)) :]
     assert after[1:3] == [("duration", timedelta(seconds=0.5)), ("tags", {"title": "B"})]
-    second = await our_stream(server)
+    second = await our_stream(server, by_client)
     assert first is not None
     assert second is not None
     assert second.index == first.index, "the same stream goes on: no gap, no new stream"
     await reports.wait(("ended", False))
     assert reports.of("ended") == [True, False]
     # The end is reported once the audio was played out and the output closed.
-    assert await our_stream(server) is None
+    assert await our_stream(server, by_client) is None
     assert player.position() == ZERO
 
 
@@ -296,7 +275,7 @@ async def test_stream_url_that_stalls_reports_buffering(
         url = http.add("/live.wav", body, "audio/wav", stall_after=44 + 8000 * 20, ranges=False)
         await player.set_speed(16)
         await player.load(url, position=ZERO, play=True)
-        await stream_becomes(server, False, "the stream URL to play")
+        await stream_becomes(server, False, what="the stream URL to play", match=by_client)
         await reports.wait(("buffering", True))
         http.release.set()
         await reports.wait(("buffering", False))
@@ -362,10 +341,10 @@ async def test_close_ends_mpv_and_its_thread(audio_rig: AudioRig, tmp_path: Path
     with pytest.raises(EngineError, match="already open"):
         await player.open(Reports())
     await player.load(wav(tmp_path, "a", 3.0), position=ZERO, play=True)
-    await stream_becomes(audio_rig.server, False, "the stream to play")
+    await stream_becomes(audio_rig.server, False, what="the stream to play", match=by_client)
     await player.close()
     await player.close()
-    await stream_becomes(audio_rig.server, None, "close to end the stream")
+    await stream_becomes(audio_rig.server, None, what="close to end the stream", match=by_client)
     assert not any(t.name == "MPVEventHandlerThread" for t in threading.enumerate())
     with pytest.raises(EngineError, match="closed"):
         await player.load(wav(tmp_path, "b", 1.0), position=ZERO, play=True)

@@ -7,9 +7,6 @@ paused the player, running again when the call ended.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +16,7 @@ from urllib.request import url2pathname
 
 import pytest
 from media_support import tiny_png, write_tone_wav
+from stream_support import our_stream, stream_becomes, until
 
 from audio_service import (
     AudioProcessingState,
@@ -32,7 +30,7 @@ from audio_service._inprocess import InProcessLauncher
 from audio_service.players.mpv import MpvEngine, MpvPlayerTask
 from audio_session import AudioSession
 from audio_session._linux import TOKEN_PROPERTY, LinuxBackend
-from audio_session.testing import AudioRig, AudioServer, SinkInput
+from audio_session.testing import AudioRig, AudioServer
 
 pytest.importorskip("mpv")
 
@@ -44,36 +42,6 @@ COMPLETED = AudioProcessingState.COMPLETED
 
 def entrypoint() -> None:
     AudioServiceBackground.run(TASKS.pop)
-
-
-async def until(predicate: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
-async def our_stream(server: AudioServer) -> SinkInput | None:
-    """The stream this process plays (libmpv's), as the server lists it."""
-    pid = str(os.getpid())
-    for stream in await server.sink_inputs():
-        if stream.properties.get("application.process.id") == pid and stream.linked:
-            return stream
-    return None
-
-
-async def stream_becomes(server: AudioServer, *states: bool | None, what: str) -> SinkInput | None:
-    """Wait until the stream is corked (True), running (False) or gone (None): one of ``states``."""
-    deadline = time.monotonic() + 10.0
-    while True:
-        stream = await our_stream(server)
-        state = None if stream is None else stream.corked
-        if state in states:
-            return stream
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}; the stream is {stream}")
-        await asyncio.sleep(0.02)
 
 
 class Player:

@@ -7,14 +7,12 @@ starts) and plays again when resumed.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import shutil
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from stream_support import stream_becomes, until
 
 from audio_service import (
     AudioProcessingState,
@@ -26,7 +24,7 @@ from audio_service._inprocess import InProcessLauncher
 from audio_service.players.tts import EspeakSynthesizer, ReaderTask
 from audio_session import AudioSession
 from audio_session._linux import LinuxBackend
-from audio_session.testing import AudioRig, AudioServer, SinkInput
+from audio_session.testing import AudioRig, AudioServer
 
 pytest.importorskip("mpv")
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -47,35 +45,6 @@ ARTICLE = (
     "The third sentence is only here so that the second one is not the last in the queue, "
     "and it says so at some length."
 )
-
-
-async def until(predicate: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
-async def our_stream(server: AudioServer) -> SinkInput | None:
-    """The stream this process plays (libmpv's), as the server lists it."""
-    pid = str(os.getpid())
-    for stream in await server.sink_inputs():
-        if stream.properties.get("application.process.id") == pid and stream.linked:
-            return stream
-    return None
-
-
-async def stream_becomes(server: AudioServer, corked: bool | None, what: str) -> SinkInput | None:
-    """Wait until our stream is corked / playing (``corked`` True / False) or gone (None)."""
-    deadline = time.monotonic() + 10.0
-    while True:
-        stream = await our_stream(server)
-        if (stream is None and corked is None) or (stream is not None and stream.corked is corked):
-            return stream
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}; the stream is {stream}")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -105,7 +74,7 @@ async def test_reads_pauses_resumes_skips_and_yields_to_a_call(
     client, server = reader
     result = await client.custom_action("read_article", {"text": ARTICLE, "title": "Rig"})
     assert result["items"] == 3
-    playing = await stream_becomes(server, False, "the reader's stream to play")
+    playing = await stream_becomes(server, False, what="the reader's stream to play")
     assert playing is not None
     assert playing.role == "music"  # speech has no role of its own on the pulse protocol
     state = client.playback_state
@@ -119,17 +88,17 @@ async def test_reads_pauses_resumes_skips_and_yields_to_a_call(
 
     # Pause mid-sentence: the server sees the stream corked; play: running again.
     await client.pause()
-    await stream_becomes(server, True, "the stream to be corked by the pause")
+    await stream_becomes(server, True, what="the stream to be corked by the pause")
     assert not client.playback_state.playing
     assert client.playback_state.queue_index == 0
     await client.play()
-    await stream_becomes(server, False, "the stream to run again")
+    await stream_becomes(server, False, what="the stream to run again")
 
     # Skip a sentence.
     await client.skip_to_next()
     assert client.playback_state.queue_index == 1
     assert client.current_media_item == client.queue[1]
-    await stream_becomes(server, False, "the second sentence to play")
+    await stream_becomes(server, False, what="the second sentence to play")
     await until(
         lambda: client.playback_state.processing_state is AudioProcessingState.READY,
         "the second sentence to be ready",
@@ -138,12 +107,12 @@ async def test_reads_pauses_resumes_skips_and_yields_to_a_call(
     # Another application's phone call pauses the reader; its end resumes it.
     call = await server.play("phone")
     await until(lambda: not client.playback_state.playing, "the call to pause the reader")
-    await stream_becomes(server, True, "the stream to be corked during the call")
+    await stream_becomes(server, True, what="the stream to be corked during the call")
     call.stop()
     await until(lambda: client.playback_state.playing, "the reader to resume after the call")
-    await stream_becomes(server, False, "the stream to play after the call")
+    await stream_becomes(server, False, what="the stream to play after the call")
     assert client.playback_state.queue_index == 1
 
     # Stopping releases the audio output.
     await client.stop()
-    await stream_becomes(server, None, "the stream to go away")
+    await stream_becomes(server, None, what="the stream to go away")
