@@ -33,6 +33,7 @@ from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
 from ._models import MediaItem
+from ._shared_tasks import SharedTasks
 
 __all__ = ["ArtCache", "ArtError", "ArtFollower", "default_art_directory"]
 
@@ -141,7 +142,7 @@ class ArtCache:
         self._limit = asyncio.Semaphore(_positive(max_downloads, "max_downloads", integer=True))
         #: File name by stem, least recently used first, with each file's size.
         self._index: OrderedDict[str, tuple[str, int]] = OrderedDict()
-        self._inflight: dict[str, tuple[asyncio.Task[str], list[int]]] = {}
+        self._downloads: SharedTasks[str, str] = SharedTasks()
         self._ssl: ssl.SSLContext | None = None
         self._load_index()
 
@@ -176,29 +177,9 @@ class ArtCache:
         if urlsplit(uri).scheme.lower() not in ("http", "https"):
             raise ValueError(f"uri must be a file, http or https URI, not {uri!r}")
         checked = _check_headers(headers)
-        entry = self._inflight.get(uri)
-        if entry is None:
-            task = asyncio.get_running_loop().create_task(
-                self._download(uri, checked), name=f"album art {uri}"
-            )
-            entry = (task, [0])
-            self._inflight[uri] = entry
-            task.add_done_callback(lambda done: self._settled(uri, done))
-        task, waiters = entry
-        waiters[0] += 1
-        try:
-            return await asyncio.shield(task)
-        finally:
-            waiters[0] -= 1
-            if waiters[0] == 0 and not task.done():
-                task.cancel()
-
-    def _settled(self, uri: str, task: asyncio.Task[str]) -> None:
-        if self._inflight.get(uri, (None,))[0] is task:
-            del self._inflight[uri]
-        if not task.cancelled():
-            # Retrieved here so that a download nobody awaits any more is not logged as lost.
-            task.exception()
+        return await self._downloads.run(
+            uri, lambda: self._download(uri, checked), f"album art {uri}"
+        )
 
     async def store(self, data: bytes, *, content_type: str = "image/jpeg") -> str:
         """Write ``data`` (e.g. art from a file's tags) to the cache; its ``file://`` URI.
@@ -228,11 +209,7 @@ class ArtCache:
 
     async def aclose(self) -> None:
         """Cancel the downloads under way and wait for them to end."""
-        tasks = [task for task, _ in self._inflight.values()]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)
+        await self._downloads.cancel_all()
 
     @property
     def entries(self) -> int:

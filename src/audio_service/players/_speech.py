@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Final, Literal
 
 from audio_service._models import MediaItem
+from audio_service._shared_tasks import SharedTasks
 
 from ._engine import EngineError
 
@@ -401,7 +402,7 @@ class EspeakSynthesizer:
         self.timeout = float(timeout)
         #: File size by cache key, least recently used first.
         self._index: OrderedDict[str, int] = OrderedDict()
-        self._inflight: dict[str, tuple[asyncio.Task[Path], list[int]]] = {}
+        self._renders: SharedTasks[str, Path] = SharedTasks()
         self._version: str | None = None
         self._version_lock = asyncio.Lock()
         # Rendering ahead must not start a process per queue item at once.
@@ -426,22 +427,9 @@ class EspeakSynthesizer:
         cached = self._hit(key)
         if cached is not None:
             return cached
-        entry = self._inflight.get(key)
-        if entry is None:
-            task = asyncio.get_running_loop().create_task(
-                self._render(key, text), name=f"espeak-ng {text[:40]!r}"
-            )
-            entry = (task, [0])
-            self._inflight[key] = entry
-            task.add_done_callback(lambda done: self._settled(key, done))
-        task, waiters = entry
-        waiters[0] += 1
-        try:
-            return await asyncio.shield(task)
-        finally:
-            waiters[0] -= 1
-            if waiters[0] == 0 and not task.done():
-                task.cancel()
+        return await self._renders.run(
+            key, lambda: self._render(key, text), f"espeak-ng {text[:40]!r}"
+        )
 
     def cached(self, text: str) -> Path | None:
         """The WAV file of ``text`` if it is rendered already (no rendering, no waiting)."""
@@ -476,11 +464,7 @@ class EspeakSynthesizer:
 
     async def aclose(self) -> None:
         """Stop the renders under way and wait for their processes to end."""
-        tasks = [task for task, _ in self._inflight.values()]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.wait(tasks)
+        await self._renders.cancel_all()
 
     @property
     def entries(self) -> int:
@@ -584,13 +568,6 @@ class EspeakSynthesizer:
         self._index[key] = final.stat().st_size
         self._evict()
         return final
-
-    def _settled(self, key: str, task: asyncio.Task[Path]) -> None:
-        if self._inflight.get(key, (None,))[0] is task:
-            del self._inflight[key]
-        if not task.cancelled():
-            # Retrieved so that a render nobody awaits any more is not logged as lost.
-            task.exception()
 
     def _hit(self, key: str) -> Path | None:
         if key not in self._index:
