@@ -32,21 +32,17 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import inspect
 import logging
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from ._models import MediaButton
 from ._requests import Click, Request, SeekBackward, SeekForward
+from ._sending import Dispatch, RequestSender
 
 __all__ = ["ClickAggregator", "ClickGesture", "Dispatch", "default_gesture_requests"]
 
 _log = logging.getLogger("audio_service.clicks")
-
-#: Receives each request; may return an awaitable (e.g. ``ServiceCore.handle``).
-Dispatch = Callable[[Request], object]
 
 
 class ClickGesture(enum.Enum):
@@ -119,7 +115,7 @@ class ClickAggregator:
             raise TypeError(f"dispatch must be callable, not {dispatch!r}")
         if not callable(requests):
             raise TypeError(f"requests must be callable, not {requests!r}")
-        self._dispatch = dispatch
+        self._sender = RequestSender(dispatch, "for a click", _log)
         self._requests = requests
         self.window = _check_seconds(window, "window")
         self.hold = _check_seconds(hold, "hold")
@@ -129,7 +125,6 @@ class ClickAggregator:
         self._holding: ClickGesture | None = None
         self._window_timer: asyncio.TimerHandle | None = None
         self._hold_timer: asyncio.TimerHandle | None = None
-        self._tasks: set[asyncio.Future[Any]] = set()
         self._closed = False
 
     @property
@@ -183,8 +178,7 @@ class ClickAggregator:
 
     async def wait_dispatched(self) -> None:
         """Wait until the awaitables ``dispatch`` returned so far have finished."""
-        while self._tasks:
-            await asyncio.wait(tuple(self._tasks))
+        await self._sender.wait()
 
     # ------------------------------------------------------------------ internals
 
@@ -228,17 +222,4 @@ class ClickAggregator:
             _log.exception("the click gesture mapping raised on %s", gesture.name)
             return
         for request in requests:
-            try:
-                outcome = self._dispatch(request)
-            except Exception:
-                _log.exception("dispatching %s for a %s click raised", request, gesture.name)
-                continue
-            if inspect.isawaitable(outcome):
-                task = asyncio.ensure_future(outcome)
-                self._tasks.add(task)
-                task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Future[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            _log.warning("a click request failed: %s", task.exception())
+            self._sender.send(request)

@@ -40,18 +40,17 @@ import contextlib
 import ctypes
 import errno
 import fcntl
-import inspect
 import logging
 import math
 import os
 import re
 import struct
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from ._models import MediaButton
 from ._requests import Click, Pause, Play, Request, SeekBackward, SeekForward, Stop
+from ._sending import Dispatch, RequestSender
 
 if TYPE_CHECKING:
     from ._clicks import ClickAggregator
@@ -65,8 +64,6 @@ __all__ = [
 
 _log = logging.getLogger("audio_service.media_keys")
 
-#: Receives each request; may return an awaitable (e.g. ``ServiceCore.handle``).
-Dispatch = Callable[[Request], object]
 
 # <linux/input.h>: struct input_event { struct timeval time; __u16 type, code; __s32 value; }
 # The time fields are C longs, so this is 24 bytes on 64-bit systems and 16 on 32-bit ones.
@@ -303,7 +300,7 @@ class MediaKeys:
             raise TypeError(f"rescan_interval must be a number of seconds, not {rescan_interval!r}")
         if not math.isfinite(rescan_interval) or rescan_interval <= 0:
             raise ValueError(f"rescan_interval must be > 0 seconds, not {rescan_interval!r}")
-        self._dispatch = dispatch
+        self._sender = RequestSender(dispatch, "for a media key", _log)
         self._clicks = clicks
         self.input_root = _check_path(input_root, "input_root")
         self.sysfs_root = _check_path(sysfs_root, "sysfs_root")
@@ -315,7 +312,6 @@ class MediaKeys:
         self._root_watch = -1
         self._parent_watch = -1
         self._rescan: asyncio.TimerHandle | None = None
-        self._tasks: set[asyncio.Future[Any]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = False
         self._closed = False
@@ -397,8 +393,7 @@ class MediaKeys:
 
     async def wait_dispatched(self) -> None:
         """Wait until the awaitables ``dispatch`` returned so far have finished."""
-        while self._tasks:
-            await asyncio.wait(tuple(self._tasks))
+        await self._sender.wait()
 
     # ------------------------------------------------------------------ devices
 
@@ -567,17 +562,4 @@ class MediaKeys:
             self._send(_PRESS_REQUESTS[code])
 
     def _send(self, request: Request) -> None:
-        try:
-            outcome = self._dispatch(request)
-        except Exception:
-            _log.exception("dispatching %s for a media key raised", request)
-            return
-        if inspect.isawaitable(outcome):
-            task = asyncio.ensure_future(outcome)
-            self._tasks.add(task)
-            task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Future[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            _log.warning("a media-key request failed: %s", task.exception())
+        self._sender.send(request)

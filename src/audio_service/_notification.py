@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import inspect
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
@@ -37,6 +36,7 @@ from ._events import (
 )
 from ._models import MediaAction, MediaItem, PlaybackState
 from ._requests import Close, Pause, Play, Request, SkipToNext, SkipToPrevious
+from ._sending import Dispatch, RequestSender
 
 if TYPE_CHECKING:
     from dbus_fast import Message
@@ -69,9 +69,6 @@ _REQUESTS: Final[dict[str, Callable[[], Request]]] = {
     PAUSE: Pause,
     NEXT: SkipToNext,
 }
-
-#: Receives each request; may return an awaitable (e.g. ``ServiceCore.handle``).
-Dispatch = Callable[[Request], object]
 
 
 class _Unavailable(Exception):
@@ -124,7 +121,7 @@ class MediaNotification:
             raise TypeError(f"desktop_entry must be a str or None, not {desktop_entry!r}")
         if bus_address is not None and not isinstance(bus_address, str):
             raise TypeError(f"bus_address must be a str or None, not {bus_address!r}")
-        self._dispatch = dispatch
+        self._sender = RequestSender(dispatch, "from the notification", _log)
         self._app_name = app_name
         self._app_icon = app_icon
         self._desktop_entry = desktop_entry
@@ -148,7 +145,6 @@ class MediaNotification:
         self._idle = asyncio.Event()
         self._idle.set()
         self._worker: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Future[Any]] = set()
         self._detach: Callable[[], None] | None = None
 
     @property
@@ -401,17 +397,4 @@ class MediaNotification:
                     self._send(Close())
 
     def _send(self, request: Request) -> None:
-        try:
-            outcome = self._dispatch(request)
-        except Exception:
-            _log.exception("dispatching %s from the notification raised", request)
-            return
-        if inspect.isawaitable(outcome):
-            task = asyncio.ensure_future(outcome)
-            self._tasks.add(task)
-            task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Future[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            _log.warning("a notification request failed: %s", task.exception())
+        self._sender.send(request)
