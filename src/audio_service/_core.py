@@ -413,7 +413,7 @@ class ServiceCore:
         """
         self._check_publishing("set_state")
         duration = self._media_item.duration if self._media_item is not None else None
-        state = self._state.copy_with(**changes, now=self._clock(), duration=duration)
+        state = self._state._derive(changes, self._clock(), duration)
         self._state = state
         self._state_ctl.add(state)
         self._emit(StateChanged(state=state))

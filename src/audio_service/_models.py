@@ -608,7 +608,10 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
         # Runs for every state published and every state a client decodes; a state already in
         # normal form (members, a tuple of controls, a frozenset of actions, float times) is
         # recognised inline and left as it is.
-        controls = self.controls
+        controls: tuple[MediaControl, ...] | list[MediaControl] = self.controls
+        if type(controls) is list:  # the usual ``controls=[MediaControl.pause, ...]``
+            controls = tuple(controls)
+            _set(self, "controls", controls)
         update_time = self.update_time
         speed = self.speed
         if (
@@ -748,26 +751,42 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
         With ``position``, that position holds at ``update_time`` (default ``now``).
         ``now`` defaults to :func:`time.monotonic`.
         """
-        if now is None:
-            now = time.monotonic()
-        base_time = now if update_time is UNSET else check_finite_time(update_time, "update_time")
-        if position is UNSET:
-            new_position = self.position_at(base_time, duration)
-        else:
-            check_duration(position, "position")
-            new_position = position
         changes: dict[str, Any] = {
             name: value
             for name, value in locals().items()
-            if name in _STATE_FIELDS and value is not UNSET
+            if name in _COPY_FIELDS and value is not UNSET
         }
-        changes["update_position"] = new_position
+        return self._derive(changes, now, duration)
+
+    def _derive(
+        self, changes: dict[str, Any], now: float | None, duration: timedelta | None
+    ) -> PlaybackState:
+        """:meth:`copy_with` from a dict of the given fields, which it consumes.
+
+        ``set_state`` comes here directly: a request's callback publishes a state
+        on the hot path, and binding fifteen keywords twice costs more than the copy.
+        """
+        if not changes.keys() <= _COPY_FIELDS:
+            unknown = ", ".join(sorted(changes.keys() - _COPY_FIELDS))
+            raise TypeError(f"PlaybackState has no field {unknown}")
+        if now is None:
+            now = time.monotonic()
+        update_time = changes.pop("update_time", UNSET)
+        base_time = now if update_time is UNSET else check_finite_time(update_time, "update_time")
+        position = changes.pop("position", UNSET)
+        if position is UNSET:
+            position = self.position_at(base_time, duration)
+        else:
+            check_duration(position, "position")
+        changes["update_position"] = position
         changes["update_time"] = base_time
         return msgspec.structs.replace(self, **changes)
 
 
-#: The fields copy_with takes as they are (position and update_time are re-based).
-_STATE_FIELDS: Final = frozenset(PlaybackState.__struct_fields__) - {"update_time"}
+#: What copy_with takes: the fields, except that ``position`` stands for ``update_position``.
+_COPY_FIELDS: Final = (frozenset(PlaybackState.__struct_fields__) - {"update_position"}) | {
+    "position"
+}
 
 # -------------------------------------------------------------------------- config
 

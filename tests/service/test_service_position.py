@@ -228,6 +228,24 @@ async def test_core_set_state_rebases_with_its_clock_and_clamps_to_the_item(
         await core.shutdown()
 
 
+async def test_core_set_state_names_an_unknown_field_and_keeps_the_state(
+    clock: FakeClock,
+) -> None:
+    core = ServiceCore(_Task(), clock=clock)
+    await core.start()
+    try:
+        core.set_state(playing=True, controls=[MediaControl.pause])
+        before = core.state
+        assert before.controls == (MediaControl.pause,)  # a list is stored as a tuple
+        with pytest.raises(TypeError, match="no field update_position, volume"):
+            core.set_state(volume=0.5, update_position=seconds(3))
+        with pytest.raises(TypeError, match="controls"):
+            core.set_state(controls=["pause"])
+        assert core.state is before
+    finally:
+        await core.shutdown()
+
+
 def test_position_period_is_duration_over_steps_clamped() -> None:
     low, high = timedelta(milliseconds=16), timedelta(milliseconds=200)
     assert position_period(None, steps=800, min_period=low, max_period=high) == 0.2
