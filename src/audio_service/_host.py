@@ -107,7 +107,9 @@ class Host:
         connection.send(TOPIC_SYNCED, b"")
 
     def _broadcast(self, event: ServiceEvent) -> None:
-        self.server.broadcast(TOPIC_EVENT, encode_event(event))
+        # A host playing on with its UI closed encodes nothing (MPRIS is its only audience).
+        if self.server.connection_count:
+            self.server.broadcast(TOPIC_EVENT, encode_event(event))
 
     def _handle(self, method: str, payload: bytes, peer: _ipc.PeerInfo) -> _ipc.Deferred:
         # A Deferred, not a coroutine: the request costs one task (the callback's), and the reply

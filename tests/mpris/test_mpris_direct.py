@@ -131,3 +131,65 @@ async def test_the_flushed_values_are_the_properties_that_signal_changes(player:
         if name != "Metadata":
             assert getattr(player.server._player, name) == value, name
     assert values["Metadata"][0] is player.core.media_item
+
+
+async def test_callbacks_that_outlast_the_reply_are_each_answered_after_reply_after(
+    player: Harness,
+) -> None:
+    release = asyncio.Event()
+
+    async def play_until_released() -> None:
+        await release.wait()
+
+    player.task.on_play = play_until_released  # type: ignore[method-assign]
+    loop = asyncio.get_running_loop()
+    bus = await MessageBus(bus_address=player.bus.address).connect()
+    try:
+
+        async def play_after(delay: float) -> tuple[float, float]:
+            await asyncio.sleep(delay)
+            sent = loop.time()
+            reply = await bus.call(
+                Message(destination=BUS_NAME, path=PATH, interface=PLAYER, member="Play")
+            )
+            assert reply is not None
+            assert reply.message_type is MessageType.METHOD_RETURN
+            return sent, loop.time()
+
+        # Staggered calls: one timer serves them all, re-armed for each in turn.
+        times = await asyncio.wait_for(asyncio.gather(*map(play_after, (0, 0.2, 0.3))), 5)
+        for sent, answered in times:
+            assert 0.45 <= answered - sent < 1.0, times
+        assert player.server._unanswered == {}
+        # A quick callback leaves nothing behind to answer later.
+        del player.task.on_play
+        await bus.call(Message(destination=BUS_NAME, path=PATH, interface=PLAYER, member="Play"))
+        assert player.server._unanswered == {}
+    finally:
+        release.set()
+        bus.disconnect()
+
+
+async def test_closing_answers_the_calls_still_running(player: Harness) -> None:
+    release = asyncio.Event()
+
+    async def play_until_released() -> None:
+        await release.wait()
+
+    player.task.on_play = play_until_released  # type: ignore[method-assign]
+    bus = await MessageBus(bus_address=player.bus.address).connect()
+    try:
+        call = asyncio.ensure_future(
+            bus.call(Message(destination=BUS_NAME, path=PATH, interface=PLAYER, member="Play"))
+        )
+        for _ in range(200):
+            if player.server._unanswered:
+                break
+            await asyncio.sleep(0.005)
+        await player.server.close()
+        reply = await asyncio.wait_for(call, 0.4)  # well before reply_after would have passed
+        assert reply is not None
+        assert reply.message_type is MessageType.METHOD_RETURN
+    finally:
+        release.set()
+        bus.disconnect()

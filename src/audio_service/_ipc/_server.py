@@ -264,6 +264,11 @@ class Server:
         """The clients that completed the handshake and are still connected."""
         return tuple(self._connections.values())
 
+    @property
+    def connection_count(self) -> int:
+        """How many clients :attr:`connections` holds (without building it)."""
+        return len(self._connections)
+
     async def start(self) -> None:
         """Listen on the socket; a stale socket of a crashed server is replaced.
 

@@ -30,9 +30,11 @@ import logging
 import math
 import os
 import posixpath
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import timedelta
 from functools import partial
+from itertools import count
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlsplit
 
@@ -122,6 +124,7 @@ _log = logging.getLogger("audio_service.mpris")
 
 OBJECT_PATH: Final = "/org/mpris/MediaPlayer2"
 PLAYER_INTERFACE: Final = "org.mpris.MediaPlayer2.Player"
+PROPERTIES_INTERFACE: Final = "org.freedesktop.DBus.Properties"
 #: The custom event a ``Raise`` call sends to the service's clients (the UI shows its window).
 RAISE_EVENT: Final = {"mpris": "raise"}
 #: D-Bus error names for failures that have no standard name.
@@ -229,6 +232,12 @@ class MprisServer:
         self._inflight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        # Requests not answered yet, oldest first, with when to answer them anyway. One timer
+        # for all of them (armed for the oldest) instead of one per request: a timer per
+        # request costs a heap entry that a quick callback cancels right away.
+        self._unanswered: OrderedDict[int, tuple[float, Callable[[], None]]] = OrderedDict()
+        self._request_ids = count()
+        self._late_timer: asyncio.TimerHandle | None = None
         #: The last volume the task accepted; the service publishes none of its own.
         self.volume = 1.0
 
@@ -254,6 +263,13 @@ class MprisServer:
         self._player = PlayerInterface(self)
         self._tracklist = TrackListInterface(self)
         self._playlists = PlaylistsInterface(self)
+        #: Each property's signature, for PropertiesChanged.
+        self._signatures = {
+            interface.name: {
+                prop.name: prop.signature for prop in interface.introspect().properties
+            }
+            for interface in (self._player, self._playlists)
+        }
         self._unobserve: Callable[[], None] | None = None
         self._direct: dict[str, Callable[[], Request | None]] = {
             "PlayPause": self._play_pause_request,
@@ -334,6 +350,7 @@ class MprisServer:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
+        self._answer_late(everything=True)
         for task in tuple(self._background):
             task.cancel()
         if self._art_follower is not None:
@@ -454,7 +471,7 @@ class MprisServer:
         if changed:
             if "Metadata" in changed:
                 changed["Metadata"] = self.metadata()
-            self._player.emit_properties_changed(changed)
+            self._properties_changed(PLAYER_INTERFACE, changed)
         if self._seek_pending:
             self._seek_pending = False
             self._seeked_count += 1
@@ -467,7 +484,23 @@ class MprisServer:
         changed = {k: v for k, v in playlists.items() if self._sent_playlists.get(k) != v}
         self._sent_playlists = playlists
         if changed:
-            self._playlists.emit_properties_changed(changed)
+            self._properties_changed(self._playlists.name, changed)
+
+    def _properties_changed(self, interface: str, changed: dict[str, Any]) -> None:
+        # What ServiceInterface.emit_properties_changed sends, without its search of every
+        # property and export on each call: this is on the path of every PlayPause.
+        assert self._bus is not None
+        signatures = self._signatures[interface]
+        body = {name: Variant(signatures[name], value) for name, value in changed.items()}
+        self._bus.send(
+            Message.new_signal(
+                OBJECT_PATH,
+                PROPERTIES_INTERFACE,
+                "PropertiesChanged",
+                "sa{sv}as",
+                [interface, body, []],
+            )
+        )
 
     def _duration(self) -> timedelta | None:
         item = self.core.media_item
@@ -492,8 +525,8 @@ class MprisServer:
         ``core.submit`` calls back at the end of the callback's last step, so no
         task of our own stands in between.
         """
-        loop = asyncio.get_running_loop()
         answered = False
+        request_id = next(self._request_ids)
 
         def answer(value: Any, error: BaseException | None) -> None:
             nonlocal answered
@@ -502,7 +535,7 @@ class MprisServer:
                     _log.warning("an MPRIS request failed after it was answered: %s", error)
                 return
             answered = True
-            timer.cancel()
+            self._unanswered.pop(request_id, None)
             try:
                 on_answer(value, _dbus_error(error))
             finally:
@@ -525,8 +558,28 @@ class MprisServer:
             raise DBusError(NOT_RUNNING, str(error)) from error
         self._inflight += 1
         self._idle.clear()
-        # Still running after reply_after (a play() that lasts as long as playback): answer now.
-        timer = loop.call_later(self._reply_after, answer, None, None)
+        if not answered:
+            # Still running after reply_after (a play() that lasts as long as playback): answer.
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self._reply_after
+            self._unanswered[request_id] = (deadline, partial(answer, None, None))
+            if self._late_timer is None:
+                self._late_timer = loop.call_at(deadline, self._answer_late)
+
+    def _answer_late(self, everything: bool = False) -> None:
+        """Answer the requests whose callbacks outlast ``reply_after`` (at close: all)."""
+        self._late_timer = None
+        if not self._unanswered:
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self._unanswered:
+            request_id, (deadline, late) = next(iter(self._unanswered.items()))
+            if deadline > now and not everything:
+                self._late_timer = loop.call_at(deadline, self._answer_late)
+                return
+            del self._unanswered[request_id]
+            late()
 
     async def _request(self, request: Request) -> Any:
         loop = asyncio.get_running_loop()

@@ -154,7 +154,7 @@ async def test_a_fast_reply_overtakes_a_slow_one(
 
 async def test_twenty_clients_call_concurrently(server: Server, make_client: MakeClient) -> None:
     clients = await asyncio.gather(*(make_client(name=f"client {i}") for i in range(20)))
-    assert len(server.connections) == 20
+    assert len(server.connections) == server.connection_count == 20
 
     async def work(index: int, client: Client) -> None:
         for step in range(10):
@@ -291,7 +291,7 @@ async def test_a_version_mismatch_is_a_clear_error_on_both_sides(
         for r in caplog.records
         if r.levelno == logging.WARNING
     )
-    assert server.connections == ()
+    assert server.connections == () and server.connection_count == 0
 
 
 async def test_a_server_of_another_version_is_refused_by_the_client(
