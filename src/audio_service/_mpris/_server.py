@@ -136,6 +136,7 @@ JUMP_TOLERANCE: Final = 1.0
 DEFAULT_URI_SCHEMES: Final = ("file", "http", "https")
 
 _ZERO = timedelta(0)
+_NO_REPLY_EXPECTED: Final = MessageFlag.NO_REPLY_EXPECTED.value
 _NO_PLAYLIST: Final = (False, ("/", "", ""))
 _REMOTE: Final = ("http://", "https://")
 
@@ -389,7 +390,9 @@ class MprisServer:
             self._last_state = new
             duration = self._duration()
             expected = old.position_at(new.update_time, duration)
-            actual = new.position_at(new.update_time, duration)
+            actual = new.update_position  # new.position_at(new.update_time, duration), inline
+            if duration is not None and actual > duration:
+                actual = duration
             if abs((actual - expected).total_seconds()) > JUMP_TOLERANCE:
                 self._seek_pending = True
             if new.queue_index != old.queue_index:
@@ -615,7 +618,7 @@ class MprisServer:
         decide = self._direct.get(message.member or "")
         if decide is None:
             return False
-        reply = not message.flags & MessageFlag.NO_REPLY_EXPECTED
+        reply = not message.flags.value & _NO_REPLY_EXPECTED  # IntFlag's & is Python code
         try:
             request = decide()
             if request is not None:

@@ -291,7 +291,8 @@ async def test_a_version_mismatch_is_a_clear_error_on_both_sides(
         for r in caplog.records
         if r.levelno == logging.WARNING
     )
-    assert server.connections == () and server.connection_count == 0
+    assert server.connections == ()
+    assert server.connection_count == 0
 
 
 async def test_a_server_of_another_version_is_refused_by_the_client(
