@@ -169,10 +169,10 @@ class MediaNotification:
         self._worker = asyncio.get_running_loop().create_task(
             self._run(), name="audio_service notification"
         )
-        from dbus_fast.aio import MessageBus
+        from audio_session._bus import connect_bus
 
         try:
-            self._bus = await MessageBus(bus_address=self._bus_address).connect()
+            self._bus = await connect_bus(self._bus_address)
             self._bus.add_message_handler(self._on_message)
             await self._call(
                 "org.freedesktop.DBus",

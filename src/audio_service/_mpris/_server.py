@@ -39,7 +39,6 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlsplit
 
 from dbus_fast import (
-    BusType,
     DBusError,
     ErrorType,
     Message,
@@ -89,6 +88,7 @@ from audio_service._requests import (
     SkipToQueueItem,
     Stop,
 )
+from audio_session._bus import connect_bus
 
 from ._ids import (
     NO_TRACK,
@@ -132,6 +132,9 @@ TASK_FAILED: Final = "org.audioservicekit.Error.TaskFailed"
 NOT_RUNNING: Final = "org.audioservicekit.Error.ServiceNotRunning"
 #: A position this far (seconds) from the extrapolated one is a jump clients must hear of.
 JUMP_TOLERANCE: Final = 1.0
+#: Seconds before the first and, doubling, at most between reconnection attempts.
+RECONNECT_FIRST: Final = 0.25
+RECONNECT_MAX: Final = 30.0
 #: What ``SupportedUriSchemes`` says (and ``OpenUri`` accepts) unless told otherwise.
 DEFAULT_URI_SCHEMES: Final = ("file", "http", "https")
 
@@ -308,26 +311,59 @@ class MprisServer:
 
     async def start(self) -> None:
         """Connect, export the player and take its bus name."""
-        if self._bus is not None or self._closed:
+        if self._bus is not None or self._closed or self._unobserve is not None:
             raise RuntimeError("an MprisServer can be started once")
-        if self._bus_address is None:
-            bus = MessageBus(bus_type=BusType.SESSION)
-        else:
-            bus = MessageBus(bus_address=self._bus_address)
-        await bus.connect()
+        self._unobserve = self.core.observe(self._on_event)
+        try:
+            bus = await self._connect()
+        except BaseException:
+            self._unobserve()
+            self._unobserve = None
+            raise
+        self._spawn(self._stay_connected(bus))
+        if self.core.running:
+            self._reload_playlists()
+
+    async def _connect(self) -> MessageBus:
+        bus = await connect_bus(self._bus_address)
         self._bus = bus
         try:
             for interface in (self._root, self._player, self._tracklist, self._playlists):
                 bus.export(OBJECT_PATH, interface)
             bus.add_message_handler(self._on_call)
-            self._unobserve = self.core.observe(self._on_event)
             self._remember_sent()
             self._bus_name = await self._request_name(bus)
         except BaseException:
             await self._disconnect()
             raise
-        if self.core.running:
-            self._reload_playlists()
+        return bus
+
+    async def _stay_connected(self, bus: MessageBus) -> None:
+        """Reconnect when the bus connection ends under us (a restarted or crashed daemon).
+
+        Until then the player is simply absent from the bus: changes are not
+        sent anywhere, and the next connection starts from the current state.
+        """
+        while True:
+            # Shielded: cancelling this task must not cancel the bus's own disconnect future,
+            # which close() awaits after cancelling it.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(bus.wait_for_disconnect())  # type: ignore[no-untyped-call]
+            if self._closed or self._bus is not bus:
+                return
+            self._bus = self._bus_name = None
+            _log.warning("MPRIS: lost the session bus connection; reconnecting")
+            delay = RECONNECT_FIRST
+            while True:
+                await asyncio.sleep(delay)
+                try:
+                    bus = await self._connect()
+                except Exception as error:
+                    _log.debug("MPRIS: the session bus is not back yet: %s", error)
+                    delay = min(delay * 2, RECONNECT_MAX)
+                    continue
+                _log.warning("MPRIS: back on the session bus as %s", self._bus_name)
+                break
 
     async def _request_name(self, bus: MessageBus) -> str:
         name = bus_name_for(self.core.config.app_id)
@@ -464,8 +500,16 @@ class MprisServer:
 
     def _flush(self) -> None:
         self._flush_handle = None
-        if self._bus is None:
+        if self._bus is None or not self._bus.connected:  # not yet, or lost: see _stay_connected
             return
+        try:
+            self._send_changes()
+        except OSError as error:
+            # The daemon went away and dbus-fast has only just noticed; _stay_connected
+            # reconnects and the new connection starts from the current state.
+            _log.debug("MPRIS: could not send the changes: %s", error)
+
+    def _send_changes(self) -> None:
         values = self._player_values()
         changed = {
             name: value for name, value in values.items() if self._sent_player.get(name) != value
@@ -633,12 +677,15 @@ class MprisServer:
 
     def _reply(self, call: Message | None, value: Any, error: DBusError | None) -> None:
         bus = self._bus
-        if call is None or bus is None:
+        if call is None or bus is None or not bus.connected:
             return
-        if error is not None:
-            bus.send(Message.new_error(call, error.type, error.text))
-        else:
-            bus.send(Message.new_method_return(call))
+        try:
+            if error is not None:
+                bus.send(Message.new_error(call, error.type, error.text))
+            else:
+                bus.send(Message.new_method_return(call))
+        except OSError as failure:  # the connection is going away, and the caller with it
+            _log.debug("MPRIS: could not answer %s: %s", call.member, failure)
 
     # ------------------------------------------------------------- root interface
 

@@ -22,6 +22,7 @@ from dbus_fast import Message, MessageType, NameFlag, RequestNameReply
 from dbus_fast.aio import MessageBus
 
 from audio_session._android import AndroidAudioFocus, AndroidAudioFocusGainType, AndroidAudioUsage
+from audio_session._bus import connect_bus
 from audio_session._enums import coerce_enum
 from audio_session._events import AudioInterruptionEvent
 from audio_session._focus._arbiter import FocusArbiter
@@ -532,7 +533,7 @@ async def _node_for(bus: MessageBus | str | None) -> _Node:
     try:
         if bus is None and not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
             raise ConnectionError("DBUS_SESSION_BUS_ADDRESS is not set")
-        connection = await MessageBus(bus_address=bus).connect()
+        connection = await connect_bus(bus)
     except Exception as error:
         return await _local_node(error)
     return await _start_node(connection, owns_bus=True)

@@ -58,10 +58,10 @@ class ForeignPlayers:
     async def start(self) -> None:
         """Join the session bus and learn the players already there; logs and gives up
         quietly when there is no session bus."""
-        from dbus_fast.aio import MessageBus
+        from audio_session._bus import connect_bus
 
         try:
-            bus = await MessageBus(bus_address=self._bus_address).connect()
+            bus = await connect_bus(self._bus_address)
         except Exception as error:
             _log.warning("not watching other media players: no session bus (%s)", error)
             return

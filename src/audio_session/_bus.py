@@ -1,0 +1,68 @@
+"""D-Bus connections that wait out a bus daemon which stops reading for a while.
+
+dbus-fast 5 writes to the bus socket without blocking and treats every failed
+``send`` as the end of the connection, including ``EAGAIN``: the socket buffer
+is full because the daemon is busy (or stopped, or swapped out). A player that
+publishes state while that lasts would lose its MPRIS name for good. The
+connections made here see a full buffer as "nothing written yet": the message
+stays queued, dbus-fast's writer waits for the socket to become writable, and
+the connection ends only on real errors (upstream: python-dbus-next #153).
+
+Linux only: imports dbus-fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dbus_fast.aio import MessageBus
+
+__all__ = ["connect_bus", "wait_when_full"]
+
+_log = logging.getLogger("audio_session.bus")
+
+
+class _WaitingSocket:
+    """The writer's view of the bus socket: a full send buffer sends nothing, it does not fail."""
+
+    __slots__ = ("_socket",)
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._socket = sock
+
+    def send(self, data: Any) -> int:
+        try:
+            return self._socket.send(data)
+        except (BlockingIOError, InterruptedError):
+            return 0
+
+    def sendmsg(self, *args: Any) -> int:
+        # Only with unix-fd passing, which these connections do not negotiate: a partial
+        # retry would re-send the descriptors, so this path keeps dbus-fast's behaviour.
+        return self._socket.sendmsg(*args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._socket, name)
+
+
+def wait_when_full(bus: MessageBus) -> None:
+    """Make a connected ``bus`` wait for a full socket to drain instead of disconnecting."""
+    writer = getattr(bus, "_writer", None)
+    sock = getattr(writer, "sock", None)
+    if writer is None or not isinstance(sock, socket.socket):
+        # Another dbus-fast layout: keep its own behaviour rather than guess.
+        _log.debug("dbus-fast has no writer socket to wrap; a full socket will disconnect")
+        return
+    writer.sock = _WaitingSocket(sock)
+
+
+async def connect_bus(address: str | None = None) -> MessageBus:
+    """Connect to the bus at ``address`` (None: the session bus), see :func:`wait_when_full`."""
+    from dbus_fast.aio import MessageBus
+
+    bus = await MessageBus(bus_address=address).connect()
+    wait_when_full(bus)
+    return bus
