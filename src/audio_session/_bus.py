@@ -6,13 +6,15 @@ is full because the daemon is busy (or stopped, or swapped out). A player that
 publishes state while that lasts would lose its MPRIS name for good. The
 connections made here see a full buffer as "nothing written yet": the message
 stays queued, dbus-fast's writer waits for the socket to become writable, and
-the connection ends only on real errors (upstream: python-dbus-next #153).
+the connection ends only on real errors (upstream: python-dbus-next #153), and
+then from the event loop, so that every pending call fails through its own future.
 
 Linux only: imports dbus-fast.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from typing import TYPE_CHECKING, Any
@@ -28,16 +30,36 @@ _log = logging.getLogger("audio_session.bus")
 class _WaitingSocket:
     """The writer's view of the bus socket: a full send buffer sends nothing, it does not fail."""
 
-    __slots__ = ("_socket",)
+    __slots__ = ("_bus", "_ending", "_socket")
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, bus: MessageBus) -> None:
         self._socket = sock
+        self._bus = bus
+        self._ending = False
 
     def send(self, data: Any) -> int:
         try:
             return self._socket.send(data)
         except (BlockingIOError, InterruptedError):
             return 0
+        except OSError as error:
+            # The connection is gone. Raising here makes dbus-fast close the socket inside
+            # send(), whose caller then raises too, leaving the future of a pending call
+            # (request_name's) failed and unretrieved: asyncio logs that from a finalizer at
+            # any moment, even inside someone's ast.parse, which 3.11's traceback formatting
+            # re-enters (a SystemError there). Ended from the loop instead, every pending
+            # call fails through the future its caller awaits.
+            if not self._ending:
+                self._ending = True
+                asyncio.get_running_loop().call_soon(self._end, error)
+            return 0
+
+    def _end(self, error: OSError) -> None:
+        finalize = getattr(self._bus, "_finalize", None)
+        if finalize is not None:
+            finalize(error)
+        else:
+            self._bus.disconnect()
 
     def sendmsg(self, *args: Any) -> int:
         # Only with unix-fd passing, which these connections do not negotiate: a partial
@@ -56,7 +78,7 @@ def wait_when_full(bus: MessageBus) -> None:
         # Another dbus-fast layout: keep its own behaviour rather than guess.
         _log.debug("dbus-fast has no writer socket to wrap; a full socket will disconnect")
         return
-    writer.sock = _WaitingSocket(sock)
+    writer.sock = _WaitingSocket(sock, bus)
 
 
 async def connect_bus(address: str | None = None) -> MessageBus:

@@ -246,3 +246,40 @@ async def test_a_request_racing_the_hosts_death_is_served_by_the_next_host(
             await client.close()
         for bus in buses[1:]:
             bus.disconnect()
+
+
+async def test_losing_the_bus_leaves_each_connection_its_own_focus(
+    dbus_session: PrivateSessionBus, caplog: pytest.LogCaptureFixture
+) -> None:
+    music, prompt = FocusClient("music"), FocusClient("prompt")
+    await music.connect(dbus_session.address)
+    await prompt.connect(dbus_session.address)
+    assert music.hosting
+    assert not prompt.hosting
+    try:
+        assert await music.request(G.GAIN)
+        assert await prompt.request(G.GAIN_TRANSIENT)
+        assert music.focus is AndroidAudioFocus.LOSS_TRANSIENT
+        events: list[AudioInterruptionEvent] = []
+        music.interruptions.listen(events.append)
+        with caplog.at_level(logging.WARNING):
+            assert dbus_session.process is not None
+            dbus_session.process.stop()
+            dbus_session.process = None
+            # The app that interrupted us is out of reach: the interruption ends with it.
+            for _ in range(300):
+                if music.focus is AndroidAudioFocus.GAIN:
+                    break
+                await asyncio.sleep(0.01)
+            assert music.focus is AndroidAudioFocus.GAIN
+            assert events == [AudioInterruptionEvent(False, AudioInterruptionType.PAUSE)]
+            # Requests go on, answered at once by each connection's own arbiter.
+            assert await asyncio.wait_for(prompt.request(G.GAIN_TRANSIENT_MAY_DUCK), 1)
+            assert await asyncio.wait_for(music.abandon(), 1)
+            assert await asyncio.wait_for(music.request(G.GAIN), 1)
+    finally:
+        await asyncio.wait_for(prompt.close(), 2)
+        await asyncio.wait_for(music.close(), 2)
+    lost = [r for r in caplog.records if "lost the D-Bus session bus" in r.getMessage()]
+    assert len(lost) == 2  # one per connection
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

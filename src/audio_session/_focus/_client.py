@@ -101,6 +101,7 @@ class _Node:
         self._joined = asyncio.Event()
         self._join_pending = False
         self._join_task: asyncio.Task[None] | None = None
+        self._watch_task: asyncio.Task[None] | None = None
         self._closed = False
 
     @property
@@ -116,6 +117,45 @@ class _Node:
         self.bus.add_message_handler(self._on_message)
         await self._checked(_dbus_message("AddMatch", "s", [_owner_rule(BUS_NAME)]))
         await self._join(recovering=False)
+        self._watch_task = asyncio.ensure_future(self._watch(self.bus))
+
+    async def _watch(self, bus: MessageBus) -> None:
+        # Shielded: cancelling the watch must not cancel the bus's own disconnect future.
+        with contextlib.suppress(Exception):
+            await asyncio.shield(bus.wait_for_disconnect())  # type: ignore[no-untyped-call]
+        self.bus_lost()
+
+    def bus_lost(self) -> None:
+        """The connection ended under us: go on with focus shared within this process.
+
+        Every other participant is out of reach, so this node becomes what it would
+        have been without a bus: its own arbiter, holding its clients' requests in
+        their original order (a loss caused by another app ends with it).
+        """
+        bus = self.bus
+        if self._closed or bus is None:
+            return
+        _log.warning(
+            "lost the D-Bus session bus: audio focus is now shared within this process only"
+        )
+        self.bus = None
+        if _nodes.get(id(bus)) is self:
+            del _nodes[id(bus)]
+        bus.remove_message_handler(self._on_message)
+        # A rejoin in progress is not cancelled: its bus call fails with the connection, and
+        # _rejoin ends there (cancelling it would leave that failure unretrieved in dbus-fast).
+        self._join_pending = False
+        old = self.arbiter
+        if old is not None:
+            with contextlib.suppress(Exception):
+                old.detach()
+        arbiter = FocusArbiter(None, self.unique_name, self.deliver)
+        self.arbiter = arbiter
+        self.host = self._registered_with = self.unique_name
+        entries = [entry for entry in (c._entry() for c in self.clients.values()) if entry]
+        for entry in sorted(entries, key=lambda entry: entry.sequence):
+            arbiter.restore(entry)
+        self._joined.set()
 
     async def joined(self) -> None:
         await self._joined.wait()
@@ -124,8 +164,9 @@ class _Node:
         if self._closed:
             return
         self._closed = True
-        if self._join_task is not None:
-            self._join_task.cancel()
+        for task in (self._join_task, self._watch_task):
+            if task is not None:
+                task.cancel()
         bus = self.bus
         if bus is None:
             return
@@ -161,18 +202,25 @@ class _Node:
             if arbiter is not None:
                 await arbiter.wait_ready()
                 return local(arbiter)
-            assert self.bus is not None
+            bus = self.bus
+            assert bus is not None
             host = self.host
-            reply = await self.bus.call(
-                Message(
-                    destination=host,
-                    path=OBJECT_PATH,
-                    interface=INTERFACE,
-                    member=member,
-                    signature=signature,
-                    body=body,
+            try:
+                reply = await bus.call(
+                    Message(
+                        destination=host,
+                        path=OBJECT_PATH,
+                        interface=INTERFACE,
+                        member=member,
+                        signature=signature,
+                        body=body,
+                    )
                 )
-            )
+            except Exception:
+                if bus.connected:
+                    raise
+                self.bus_lost()  # and ask again, of the arbiter it leaves us
+                continue
             if reply.message_type is MessageType.METHOD_RETURN:
                 return remote(list(reply.body))
             name = reply.error_name or ""
@@ -197,6 +245,9 @@ class _Node:
             try:
                 await self._join(recovering=True)
             except Exception:
+                if self.bus is None or not self.bus.connected:
+                    self.bus_lost()
+                    return
                 if not self._closed:
                     _log.exception("could not rejoin the audio focus arbiter")
                     self._join_pending = True
