@@ -53,6 +53,12 @@ BUS_NAME: Final = "org.freedesktop.Notifications"
 OBJECT_PATH: Final = "/org/freedesktop/Notifications"
 INTERFACE: Final = "org.freedesktop.Notifications"
 _SIGNAL_RULE: Final = f"type='signal',interface='{INTERFACE}',path='{OBJECT_PATH}'"
+_DBUS: Final = "org.freedesktop.DBus"
+#: The notification server coming, going or restarting (a daemon that starts after us, say).
+_OWNER_RULE: Final = (
+    f"type='signal',sender='{_DBUS}',interface='{_DBUS}',member='NameOwnerChanged',"
+    f"arg0='{BUS_NAME}'"
+)
 #: NotificationClosed reason: dismissed by the user.
 _DISMISSED: Final = 2
 #: How long a call to the notification server may take before it counts as absent.
@@ -145,11 +151,12 @@ class MediaNotification:
         self._idle = asyncio.Event()
         self._idle.set()
         self._worker: asyncio.Task[None] | None = None
+        self._meeting: set[asyncio.Task[bool]] = set()
         self._detach: Callable[[], None] | None = None
 
     @property
     def available(self) -> bool:
-        """True when a notification server answered :meth:`start`."""
+        """True while a notification server is there (one that starts later counts too)."""
         return self._available
 
     @property
@@ -174,24 +181,32 @@ class MediaNotification:
         try:
             self._bus = await connect_bus(self._bus_address)
             self._bus.add_message_handler(self._on_message)
-            await self._call(
-                "org.freedesktop.DBus",
-                "/org/freedesktop/DBus",
-                "org.freedesktop.DBus",
-                "AddMatch",
-                "s",
-                [_SIGNAL_RULE],
-            )
-            reply = await self._call(BUS_NAME, OBJECT_PATH, INTERFACE, "GetCapabilities", "", [])
+            for rule in (_SIGNAL_RULE, _OWNER_RULE):
+                await self._call(_DBUS, "/org/freedesktop/DBus", _DBUS, "AddMatch", "s", [rule])
         except Exception as error:
-            # No session bus, no server, a server that fails: all mean "no notification".
+            # No session bus (or one that refuses us): no notification.
             self._off(error)
             if self._bus is not None:
                 self._bus.remove_message_handler(self._on_message)
                 self._bus.disconnect()
                 self._bus = None
             return False
+        # No server now, or a broken one: off until one takes the name (NameOwnerChanged).
+        return await self._meet_server()
+
+    async def _meet_server(self) -> bool:
+        try:
+            reply = await self._call(BUS_NAME, OBJECT_PATH, INTERFACE, "GetCapabilities", "", [])
+        except _Unavailable as error:
+            self._off(error)
+            return False
+        if self._warned:
+            _log.info("a desktop notification server is here now; the media notification is on")
+            self._warned = False
         self._capabilities = frozenset(str(cap) for cap in reply[0])
+        # A new server knows nothing of what the last one showed.
+        self._id = 0
+        self._sent = None
         self._available = True
         self._schedule()
         return True
@@ -235,6 +250,8 @@ class MediaNotification:
         if self._follower is not None:
             self._follower.close()
         worker, self._worker = self._worker, None
+        for task in tuple(self._meeting):
+            task.cancel()
         if worker is not None:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -379,6 +396,14 @@ class MediaNotification:
         return list(reply.body)
 
     def _on_message(self, message: Message) -> None:
+        if (
+            message.member == "NameOwnerChanged"
+            and message.sender == _DBUS
+            and message.signature == "sss"
+            and message.body[0] == BUS_NAME
+        ):
+            self._server_changed(bool(message.body[2]))
+            return
         if message.interface != INTERFACE or message.path != OBJECT_PATH:
             return
         if message.member == "ActionInvoked" and message.signature == "us":
@@ -395,6 +420,15 @@ class MediaNotification:
                 if reason == _DISMISSED:
                     self._dismissed = True
                     self._send(Close())
+
+    def _server_changed(self, present: bool) -> None:
+        self._available = False
+        self._id = 0
+        self._sent = None
+        if present and self._worker is not None and self._bus is not None:
+            task = asyncio.get_running_loop().create_task(self._meet_server())
+            self._meeting.add(task)
+            task.add_done_callback(self._meeting.discard)
 
     def _send(self, request: Request) -> None:
         self._sender.send(request)

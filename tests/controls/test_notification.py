@@ -280,6 +280,41 @@ async def test_no_server_is_skipped_and_logged_once(
     assert caplog.text.count("no desktop notification server") == 1
 
 
+async def test_a_server_that_comes_later_or_restarts_shows_the_current_item(
+    dbus_session: PrivateSessionBus, requests: Requests, caplog: pytest.LogCaptureFixture
+) -> None:
+    note = MediaNotification(requests, bus_address=dbus_session.address)
+    with caplog.at_level(logging.INFO, logger="audio_service.notification"):
+        assert not await note.start()  # the session's notification daemon is not up yet
+        note.on_event(running(playing()))
+        await note.flush()
+        bus, server = await serve(dbus_session.address, ALL_CAPS)
+        try:
+            await server.wait(lambda: len(server.notify_calls) == 1)
+            assert note.available
+            assert server.notify_calls[0]["summary"] == "Song"
+            assert server.notify_calls[0]["replaces_id"] == 0
+        finally:
+            bus.disconnect()
+        # The daemon restarts (a new configuration, say): the new one shows the item afresh.
+        for _ in range(200):
+            if not note.available:
+                break
+            await asyncio.sleep(0.01)
+        assert not note.available
+        bus, again = await serve(dbus_session.address, ["actions", "body"])
+        try:
+            await again.wait(lambda: len(again.notify_calls) == 1)
+            call = again.notify_calls[0]
+            assert call["replaces_id"] == 0  # the old id means nothing to the new server
+            assert call["body"] == "Artist & Co — <Album>"  # no body-markup now: plain text
+            assert note.capabilities == frozenset({"actions", "body"})
+        finally:
+            await note.close()
+            bus.disconnect()
+    assert caplog.text.count("a desktop notification server is here now") == 1
+
+
 async def test_no_bus_at_all(tmp_path: Path, requests: Requests) -> None:
     note = MediaNotification(requests, bus_address=f"unix:path={tmp_path}/absent")
     assert not await note.start()
