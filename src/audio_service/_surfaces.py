@@ -94,9 +94,10 @@ class Surfaces:
                 desktop_entry=config.desktop_entry,
                 art=art,
             )
-            if await notification.start():
-                notification.attach(self.core)
-                self._closers.append(notification.close)
+            # False when no server is there yet: it shows the item once one takes the name.
+            await notification.start()
+            notification.attach(self.core)
+            self._closers.append(notification.close)
         return self
 
     async def close(self) -> None:

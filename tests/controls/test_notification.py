@@ -24,6 +24,7 @@ from audio_service._events import (
 from audio_service._models import MediaControl, MediaItem, PlaybackState, ServiceConfig
 from audio_service._notification import MediaNotification
 from audio_service._requests import Close, Pause, Play, Request, SkipToNext, SkipToPrevious
+from audio_service._surfaces import Surfaces
 from audio_service._task import BackgroundAudioTask
 from audio_session.testing import PrivateSessionBus
 
@@ -394,3 +395,29 @@ def test_bad_arguments_name_the_field() -> None:
         MediaNotification(print, app_name=3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="desktop_entry"):
         MediaNotification(print, desktop_entry=b"x")  # type: ignore[arg-type]
+
+
+async def test_the_service_surfaces_wait_for_a_server_that_starts_later(
+    dbus_session: PrivateSessionBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Task(BackgroundAudioTask):
+        async def on_start(self, params: dict[str, Any] | None) -> None:
+            assert self._core is not None
+            self._core.set_media_item(SONG)
+            self._core.set_state(playing=True, controls=TRANSPORT)
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", dbus_session.address)
+    config = ServiceConfig(mpris=False, notification=True)
+    core = ServiceCore(Task(), config)
+    surfaces = await Surfaces(core, config).start()  # no notification server yet
+    await core.start()
+    try:
+        bus, server = await serve(dbus_session.address, ALL_CAPS)
+        try:
+            await server.wait(lambda: bool(server.notify_calls))
+            assert server.notify_calls[-1]["summary"] == "Song"
+        finally:
+            bus.disconnect()
+    finally:
+        await core.shutdown()
+        await surfaces.close()
