@@ -615,7 +615,9 @@ class MprisServer:
 
     def _answer_late(self, everything: bool = False) -> None:
         """Answer the requests whose callbacks outlast ``reply_after`` (at close: all)."""
-        self._late_timer = None
+        timer, self._late_timer = self._late_timer, None
+        if timer is not None:
+            timer.cancel()  # a no-op when it is the timer calling
         if not self._unanswered:
             return
         loop = asyncio.get_running_loop()
