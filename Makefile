@@ -31,6 +31,7 @@ $(STAMP): pyproject.toml
 lint: setup
 	$(BIN)/ruff check --no-cache $(LINTED)
 	$(BIN)/ruff format --no-cache --check $(LINTED)
+	$(BIN)/lint-imports --no-cache
 
 typecheck: setup
 	$(BIN)/mypy

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import msgspec
 
-from audio_service._ipc import PeerInfo, Server, connect
+from audio_service._connect._ipc import PeerInfo, Server, connect
 from benchmarks.echo import EchoClient, EchoServer
 
 WARM_UP = 500

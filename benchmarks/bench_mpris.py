@@ -48,7 +48,7 @@ from typing import Any
 from dbus_fast import Message, MessageType
 from dbus_fast.aio import MessageBus
 
-from audio_service._client import AudioServiceClient
+from audio_service._api._client import AudioServiceClient
 from audio_session.testing import PrivateSessionBus
 from benchmarks import mpris_task
 from benchmarks.service_support import (

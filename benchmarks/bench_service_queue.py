@@ -29,14 +29,12 @@ import sys
 import time
 from datetime import timedelta
 
-from audio_service import AudioServiceError, MediaItem, MediaQueue, _ipc
-from audio_service._client import AudioServiceClient
-from audio_service._events import QueueChanged
-from audio_service._ipc._framing import encode_frame
-from audio_service._ipc._protocol import Event, Request, encoder
-from audio_service._queue import QueueReplace, QueueSplice
-from audio_service._requests import AddQueueItemAt
-from audio_service._wire import (
+from audio_service import AudioServiceError, MediaItem, MediaQueue
+from audio_service._api._client import AudioServiceClient
+from audio_service._connect import _ipc
+from audio_service._connect._ipc._framing import encode_frame
+from audio_service._connect._ipc._protocol import Event, Request, encoder
+from audio_service._connect._wire import (
     METHOD_REQUEST,
     TOPIC_EVENT,
     TOPIC_SYNCED,
@@ -44,6 +42,9 @@ from audio_service._wire import (
     encode_event,
     encode_request,
 )
+from audio_service._model._events import QueueChanged
+from audio_service._model._queue import QueueReplace, QueueSplice
+from audio_service._service._requests import AddQueueItemAt
 from benchmarks.service_support import (
     STEP_TIMEOUT,
     host_client,

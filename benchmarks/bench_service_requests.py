@@ -30,12 +30,13 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from audio_service import PlaybackState, _ipc
-from audio_service._client import AudioServiceClient
-from audio_service._ipc._framing import encode_frame
-from audio_service._ipc._protocol import Request, encoder
-from audio_service._requests import Play
-from audio_service._wire import METHOD_REQUEST, encode_request
+from audio_service import PlaybackState
+from audio_service._api._client import AudioServiceClient
+from audio_service._connect import _ipc
+from audio_service._connect._ipc._framing import encode_frame
+from audio_service._connect._ipc._protocol import Request, encoder
+from audio_service._connect._wire import METHOD_REQUEST, encode_request
+from audio_service._service._requests import Play
 from audio_session._stream import Subscription
 from benchmarks.echo import EchoClient, EchoServer
 from benchmarks.service_support import (
@@ -85,7 +86,7 @@ asyncio.run(main())
 _IPC_ECHO_SERVER = """
 import asyncio, sys
 from pathlib import Path
-from audio_service._ipc import Server
+from audio_service._connect._ipc import Server
 
 async def echo(method, payload, peer):
     return payload

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from audio_service import AudioServiceError
-from audio_service._client import AudioServiceClient
-from audio_service._remote import HostLauncher
+from audio_service._api._client import AudioServiceClient
+from audio_service._connect._remote import HostLauncher
 from audio_session._stream import Stream
 from benchmarks import service_task
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from importlib import resources
@@ -33,3 +34,21 @@ def test_console_command_reports_its_version(capsys: object) -> None:
     assert result.returncode == 0
     assert result.stdout.strip() == f"audio-service {audio_session.__version__}"
     assert main([]) == 0
+
+
+def test_dir_lists_the_public_api_only() -> None:
+    for package in (audio_session, audio_service):
+        public = {name for name in package.__all__ if not name.startswith("__")}
+        listed = {name for name in dir(package) if not name.startswith("__")}
+        assert listed == public, package.__name__
+        for name in package.__all__:
+            assert getattr(package, name) is not None
+
+
+def test_each_layer_folder_says_what_it_holds() -> None:
+    top = resources.files("audio_service")
+    modules = sorted(p.name for p in top.iterdir() if p.name.endswith(".py"))
+    assert modules == ["__init__.py", "_errors.py", "_shared_tasks.py", "cli.py"]
+    for layer in ("_model", "_service", "_surfaces", "_connect", "_api"):
+        package = importlib.import_module(f"audio_service.{layer}")
+        assert package.__doc__, layer

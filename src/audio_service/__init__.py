@@ -25,46 +25,43 @@ from audio_session._lazy import lazy_exports
 
 # Names load on first use (PEP 562): see audio_session._lazy.
 _LAZY = {
-    "AudioServiceBackground": "._background",
-    "AudioService": "._client",
-    "AudioServiceClient": "._client",
+    "AudioServiceBackground": "._service._background",
+    "AudioService": "._api._client",
+    "AudioServiceClient": "._api._client",
     "AudioServiceError": "._errors",
     "NotConnectedError": "._errors",
     "ServiceNotRunningError": "._errors",
     "TaskError": "._errors",
-    "MEDIA_ROOT_ID": "._models",
-    "RECENT_ROOT_ID": "._models",
-    "AudioProcessingState": "._models",
-    "AudioServiceRepeatMode": "._models",
-    "AudioServiceShuffleMode": "._models",
-    "CustomMediaAction": "._models",
-    "MediaAction": "._models",
-    "MediaButton": "._models",
-    "MediaControl": "._models",
-    "MediaItem": "._models",
-    "PlaybackState": "._models",
-    "Rating": "._models",
-    "RatingStyle": "._models",
-    "ServiceConfig": "._models",
-    "MediaQueue": "._queue",
-    "BackgroundAudioTask": "._task",
+    "MEDIA_ROOT_ID": "._model._models",
+    "RECENT_ROOT_ID": "._model._models",
+    "AudioProcessingState": "._model._models",
+    "AudioServiceRepeatMode": "._model._models",
+    "AudioServiceShuffleMode": "._model._models",
+    "CustomMediaAction": "._model._models",
+    "MediaAction": "._model._models",
+    "MediaButton": "._model._models",
+    "MediaControl": "._model._models",
+    "MediaItem": "._model._models",
+    "PlaybackState": "._model._models",
+    "Rating": "._model._models",
+    "RatingStyle": "._model._models",
+    "ServiceConfig": "._model._models",
+    "MediaQueue": "._model._queue",
+    "BackgroundAudioTask": "._service._task",
 }
 
 if TYPE_CHECKING:
-    from ._background import (
-        AudioServiceBackground,
-    )
-    from ._client import (
+    from audio_service._api._client import (
         AudioService,
         AudioServiceClient,
     )
-    from ._errors import (
+    from audio_service._errors import (
         AudioServiceError,
         NotConnectedError,
         ServiceNotRunningError,
         TaskError,
     )
-    from ._models import (
+    from audio_service._model._models import (
         MEDIA_ROOT_ID,
         RECENT_ROOT_ID,
         AudioProcessingState,
@@ -80,10 +77,13 @@ if TYPE_CHECKING:
         RatingStyle,
         ServiceConfig,
     )
-    from ._queue import (
+    from audio_service._model._queue import (
         MediaQueue,
     )
-    from ._task import (
+    from audio_service._service._background import (
+        AudioServiceBackground,
+    )
+    from audio_service._service._task import (
         BackgroundAudioTask,
     )
 

@@ -27,6 +27,9 @@ def lazy_exports(
         return value
 
     def dir_() -> list[str]:
-        return sorted(set(namespace) | set(table))
+        # The public API only: helpers the ``__init__`` imports (``TYPE_CHECKING``, this
+        # function) and private submodules loaded so far are not part of it.
+        dunders = {name for name in namespace if name.startswith("__") and name.endswith("__")}
+        return sorted(dunders | set(namespace.get("__all__", ())) | set(table))
 
     return getattr_, dir_

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 from art_server import PNG, ArtServer
 
-from audio_service._art import ArtCache, ArtError, ArtFollower, default_art_directory
-from audio_service._models import MediaItem
+from audio_service._model._models import MediaItem
+from audio_service._surfaces._art import ArtCache, ArtError, ArtFollower, default_art_directory
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from audio_service._clicks import ClickAggregator, ClickGesture, default_gesture_requests
-from audio_service._models import MediaButton
-from audio_service._requests import Click, Pause, Play, Request, SeekBackward, SeekForward
+from audio_service._model._models import MediaButton
+from audio_service._service._requests import Click, Pause, Play, Request, SeekBackward, SeekForward
+from audio_service._surfaces._clicks import ClickAggregator, ClickGesture, default_gesture_requests
 
 WINDOW = 0.08
 HOLD = 0.15
@@ -290,8 +290,8 @@ def test_dispatch_must_be_callable() -> None:
 
 
 async def test_the_task_receives_the_gesture_in_on_click() -> None:
-    from audio_service._core import ServiceCore
-    from audio_service._task import BackgroundAudioTask
+    from audio_service._service._core import ServiceCore
+    from audio_service._service._task import BackgroundAudioTask
 
     class Task(BackgroundAudioTask):
         def __init__(self) -> None:

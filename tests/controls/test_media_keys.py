@@ -17,9 +17,20 @@ from pathlib import Path
 
 import pytest
 
-from audio_service._clicks import ClickAggregator
-from audio_service._core import ServiceCore
-from audio_service._media_keys import (
+from audio_service._model._models import MediaButton, ServiceConfig
+from audio_service._service._core import ServiceCore
+from audio_service._service._requests import (
+    Click,
+    Pause,
+    Play,
+    Request,
+    SeekBackward,
+    SeekForward,
+    Stop,
+)
+from audio_service._service._task import BackgroundAudioTask
+from audio_service._surfaces._clicks import ClickAggregator
+from audio_service._surfaces._linux._media_keys import (
     EV_KEY,
     EV_SYN,
     INPUT_EVENT,
@@ -38,18 +49,7 @@ from audio_service._media_keys import (
     media_key_devices,
     parse_key_bitmap,
 )
-from audio_service._models import MediaButton, ServiceConfig
-from audio_service._requests import (
-    Click,
-    Pause,
-    Play,
-    Request,
-    SeekBackward,
-    SeekForward,
-    Stop,
-)
-from audio_service._surfaces import Surfaces
-from audio_service._task import BackgroundAudioTask
+from audio_service._surfaces._startup import Surfaces
 
 PRESS, RELEASE, REPEAT = 1, 0, 2
 HEADSET = {114, 115, KEY_MEDIA}  # volume down/up and the hook, as a jack headset reports

@@ -12,20 +12,20 @@ import pytest
 from art_server import ArtServer
 from notification_server import Notifications, serve
 
-from audio_service._art import ArtCache
-from audio_service._core import ServiceCore
-from audio_service._events import (
+from audio_service._model._events import (
     MediaItemChanged,
     ServiceSnapshot,
     ServiceStarted,
     ServiceStopped,
     StateChanged,
 )
-from audio_service._models import MediaControl, MediaItem, PlaybackState, ServiceConfig
-from audio_service._notification import MediaNotification
-from audio_service._requests import Close, Pause, Play, Request, SkipToNext, SkipToPrevious
-from audio_service._surfaces import Surfaces
-from audio_service._task import BackgroundAudioTask
+from audio_service._model._models import MediaControl, MediaItem, PlaybackState, ServiceConfig
+from audio_service._service._core import ServiceCore
+from audio_service._service._requests import Close, Pause, Play, Request, SkipToNext, SkipToPrevious
+from audio_service._service._task import BackgroundAudioTask
+from audio_service._surfaces._art import ArtCache
+from audio_service._surfaces._linux._notification import MediaNotification
+from audio_service._surfaces._startup import Surfaces
 from audio_session.testing import PrivateSessionBus
 
 ALL_CAPS = ["actions", "action-icons", "body", "body-markup", "persistence"]

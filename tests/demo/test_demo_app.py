@@ -16,7 +16,7 @@ from demo_support import Harness, memory_entrypoint
 from textual.widgets import OptionList, Static
 
 from audio_service import AudioServiceRepeatMode, AudioServiceShuffleMode
-from audio_service._client import AudioServiceClient
+from audio_service._api._client import AudioServiceClient
 from audio_service.demo._app import DemoApp
 from audio_service.demo._catalogue import Catalogue
 from audio_service.players import MemoryEngine

@@ -14,8 +14,8 @@ import pytest
 from demo_support import idle_entrypoint
 
 from audio_service import cli
-from audio_service._client import AudioServiceClient
-from audio_service._remote import HostLauncher
+from audio_service._api._client import AudioServiceClient
+from audio_service._connect._remote import HostLauncher
 from audio_service.demo import _environment
 from audio_service.demo._environment import (
     ENV_SCRIPT,

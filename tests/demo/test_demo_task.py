@@ -8,7 +8,7 @@ import pytest
 from demo_support import Harness, memory_entrypoint
 
 from audio_service import MEDIA_ROOT_ID, TaskError
-from audio_service._client import AudioServiceClient
+from audio_service._api._client import AudioServiceClient
 from audio_service.demo._catalogue import ARTICLE_ID, Catalogue
 from audio_session import AudioSession
 from audio_session._memory_backend import MemoryBackend

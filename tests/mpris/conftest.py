@@ -13,8 +13,8 @@ sys.path.append(str(Path(__file__).parent.parent / "controls"))
 from mpris_support import APP_ID, Harness, PlayerTask
 
 from audio_service import ServiceConfig
-from audio_service._core import ServiceCore
-from audio_service._mpris import MprisServer
+from audio_service._service._core import ServiceCore
+from audio_service._surfaces._linux._mpris import MprisServer
 from audio_session.testing import PrivateSessionBus
 
 

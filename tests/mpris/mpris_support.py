@@ -18,8 +18,8 @@ from audio_service import (
     MediaControl,
     MediaItem,
 )
-from audio_service._core import ServiceCore
-from audio_service._mpris import MprisServer
+from audio_service._service._core import ServiceCore
+from audio_service._surfaces._linux._mpris import MprisServer
 from audio_session.testing import DBusMonitor, PrivateSessionBus
 
 APP_ID = "org.example.Player"

@@ -25,9 +25,9 @@ from mpris_support import (
 )
 
 from audio_service import MediaItem, ServiceConfig
-from audio_service._art import ArtCache
-from audio_service._core import ServiceCore
-from audio_service._mpris import MprisServer
+from audio_service._service._core import ServiceCore
+from audio_service._surfaces._art import ArtCache
+from audio_service._surfaces._linux._mpris import MprisServer
 from audio_session.testing import MonitoredMessage, PrivateSessionBus
 
 LOCAL_COVER = "file:///usr/share/covers/song-1.png"

@@ -10,7 +10,7 @@ from dbus_fast import Message, MessageFlag, MessageType
 from dbus_fast.aio import MessageBus
 from mpris_support import BUS_NAME, PATH, PLAYER, Harness
 
-from audio_service._mpris._interfaces import PlayerInterface
+from audio_service._surfaces._linux._mpris._interfaces import PlayerInterface
 
 
 async def test_the_reply_comes_after_the_state_it_caused(player: Harness) -> None:

@@ -18,8 +18,8 @@ from mpris_support import (
 )
 
 from audio_service import AudioServiceRepeatMode, AudioServiceShuffleMode, ServiceConfig
-from audio_service._core import ServiceCore
-from audio_service._mpris import RAISE_EVENT, MprisServer
+from audio_service._service._core import ServiceCore
+from audio_service._surfaces._linux._mpris import RAISE_EVENT, MprisServer
 from audio_session.testing import PrivateSessionBus
 
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mpris_support import track
 
-from audio_service._mpris._ids import (
+from audio_service._surfaces._linux._mpris._ids import (
     NO_TRACK,
     bus_name_for,
     instance_name,
@@ -16,7 +16,7 @@ from audio_service._mpris._ids import (
     playlist_path,
     track_path,
 )
-from audio_service._mpris._tracklist import Window, WindowChange, window_of
+from audio_service._surfaces._linux._mpris._tracklist import Window, WindowChange, window_of
 
 
 @pytest.mark.parametrize(

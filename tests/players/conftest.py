@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from player_support import SPEAKER, Rig, new_client
 
-from audio_service import _background
+from audio_service._service import _background
 from audio_session import AudioSession, MemoryBackend
 
 

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from audio_service import AudioServiceClient, BackgroundAudioTask, MediaItem
-from audio_service._inprocess import InProcessLauncher
+from audio_service._connect._inprocess import InProcessLauncher
 from audio_service.players import MemoryEngine
 from audio_session import AudioDevice, AudioSession, MemoryBackend
 

@@ -25,8 +25,8 @@ from audio_service import (
     BackgroundAudioTask,
     MediaItem,
 )
-from audio_service._art import ArtCache
-from audio_service._inprocess import InProcessLauncher
+from audio_service._connect._inprocess import InProcessLauncher
+from audio_service._surfaces._art import ArtCache
 from audio_service.players.mpv import MpvEngine, MpvPlayerTask
 from audio_session import AudioSession
 from audio_session._linux import TOKEN_PROPERTY, LinuxBackend

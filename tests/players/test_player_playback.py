@@ -20,8 +20,8 @@ from audio_service import (
     MediaItem,
     TaskError,
 )
-from audio_service._background import active_core
-from audio_service._mpris import MprisServer
+from audio_service._service._background import active_core
+from audio_service._surfaces._linux._mpris import MprisServer
 from audio_service.players import EngineError, MemoryEngine, QueuePlayerTask
 from audio_session import AudioSession, AudioSessionConfiguration, MemoryBackend
 

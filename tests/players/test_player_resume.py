@@ -14,7 +14,7 @@ from audio_service import (
     BackgroundAudioTask,
     MediaItem,
 )
-from audio_service._persistence import SavedSession, SessionStore, store_path
+from audio_service._service._persistence import SavedSession, SessionStore, store_path
 from audio_service.players import MemoryEngine, QueuePlayerTask
 
 TASKS: list[BackgroundAudioTask] = []

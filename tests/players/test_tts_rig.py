@@ -20,7 +20,7 @@ from audio_service import (
     AudioServiceClient,
     BackgroundAudioTask,
 )
-from audio_service._inprocess import InProcessLauncher
+from audio_service._connect._inprocess import InProcessLauncher
 from audio_service.players.tts import EspeakSynthesizer, ReaderTask
 from audio_session import AudioSession
 from audio_session._linux import LinuxBackend

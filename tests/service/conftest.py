@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from audio_service import _background
+from audio_service._service import _background
 from service_support import FakeClock, RecordingTask
 
 

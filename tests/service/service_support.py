@@ -17,7 +17,7 @@ from audio_service import (
     Rating,
     RatingStyle,
 )
-from audio_service._requests import Request
+from audio_service._service._requests import Request
 
 
 class FakeClock:

@@ -16,11 +16,12 @@ import host_task
 import msgspec
 import pytest
 
-from audio_service import AudioServiceError, MediaItem, NotConnectedError, TaskError, _ipc
-from audio_service._client import AudioServiceClient
-from audio_service._launcher import EntrypointRef
-from audio_service._persistence import SAVE_DELAY
-from audio_service._remote import HostLauncher, default_app_id
+from audio_service import AudioServiceError, MediaItem, NotConnectedError, TaskError
+from audio_service._api._client import AudioServiceClient
+from audio_service._connect import _ipc
+from audio_service._connect._launcher import EntrypointRef
+from audio_service._connect._remote import HostLauncher, default_app_id
+from audio_service._service._persistence import SAVE_DELAY
 
 APP_ID = "org.example.HostTest"
 
@@ -99,8 +100,8 @@ async def test_host_outlives_the_ui_that_started_it_and_dies_visibly(
         import asyncio, sys
         sys.path.insert(0, {str(tests_dir)!r})
         import host_task
-        from audio_service._client import AudioServiceClient
-        from audio_service._remote import HostLauncher
+        from audio_service._api._client import AudioServiceClient
+        from audio_service._connect._remote import HostLauncher
 
         async def main():
             ui = AudioServiceClient()

@@ -10,12 +10,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audio_service import MediaItem
-from audio_service._client import AudioServiceClient
-from audio_service._events import QueueChanged
-from audio_service._host import SNAPSHOT_CHUNK, chunk_queue_event
-from audio_service._queue import MediaQueue, QueueOp, QueueReplace, QueueSplice, QueueUpdate, apply
-from audio_service._remote import HostLauncher
-from audio_service._wire import encode_event
+from audio_service._api._client import AudioServiceClient
+from audio_service._connect._host import SNAPSHOT_CHUNK, chunk_queue_event
+from audio_service._connect._remote import HostLauncher
+from audio_service._connect._wire import encode_event
+from audio_service._model._events import QueueChanged
+from audio_service._model._queue import (
+    MediaQueue,
+    QueueOp,
+    QueueReplace,
+    QueueSplice,
+    QueueUpdate,
+    apply,
+)
 
 ITEMS = [MediaItem(id=f"i{n}", title=str(n)) for n in range(3 * SNAPSHOT_CHUNK + 7)]
 

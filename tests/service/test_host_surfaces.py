@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import host_task
 import pytest
 
-from audio_service._client import AudioServiceClient
-from audio_service._remote import HostLauncher
+from audio_service._api._client import AudioServiceClient
+from audio_service._connect._remote import HostLauncher
 from audio_session.testing import AudioRig
 
 APP_ID = "org.example.SurfaceTest"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from audio_service._launcher import (
+from audio_service._connect._launcher import (
     SCRIPT_MODULE,
     EntrypointRef,
     LaunchError,

@@ -38,8 +38,8 @@ from audio_service import (
     RatingStyle,
     TaskError,
 )
-from audio_service._client import AudioServiceClient
-from audio_service._remote import HostLauncher
+from audio_service._api._client import AudioServiceClient
+from audio_service._connect._remote import HostLauncher
 from audio_session._stream import Stream
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

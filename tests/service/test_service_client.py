@@ -23,9 +23,9 @@ from audio_service import (
     ServiceNotRunningError,
     TaskError,
 )
-from audio_service import _client as client_module
-from audio_service._connection import ServiceConnection
-from audio_service._inprocess import InProcessLauncher
+from audio_service._api import _client as client_module
+from audio_service._connect._connection import ServiceConnection
+from audio_service._connect._inprocess import InProcessLauncher
 from service_support import (
     REQUEST_TABLE,
     FakeClock,

@@ -17,8 +17,7 @@ from audio_service import (
     ServiceNotRunningError,
     TaskError,
 )
-from audio_service._core import ServiceCore, ServicePhase
-from audio_service._events import (
+from audio_service._model._events import (
     ChildrenChanged,
     CustomEvent,
     MediaItemChanged,
@@ -29,8 +28,9 @@ from audio_service._events import (
     ServiceStopped,
     StateChanged,
 )
-from audio_service._queue import QueueSplice, QueueUpdate
-from audio_service._requests import CustomAction, LoadChildren, Pause, Play, SeekTo, Stop
+from audio_service._model._queue import QueueSplice, QueueUpdate
+from audio_service._service._core import ServiceCore, ServicePhase
+from audio_service._service._requests import CustomAction, LoadChildren, Pause, Play, SeekTo, Stop
 from service_support import REQUEST_TABLE, FakeClock, RecordingTask, item, request_made_by
 
 pytestmark = pytest.mark.usefixtures("no_leftover_service")

@@ -25,7 +25,7 @@ from audio_service import (
     RatingStyle,
     ServiceConfig,
 )
-from audio_service._events import (
+from audio_service._model._events import (
     ChildrenChanged,
     ConnectionLost,
     CustomEvent,
@@ -37,8 +37,8 @@ from audio_service._events import (
     ServiceStopped,
     StateChanged,
 )
-from audio_service._queue import QueueReplace, QueueSplice, QueueUpdate
-from audio_service._requests import REQUEST_TYPES, Request, SeekTo
+from audio_service._model._queue import QueueReplace, QueueSplice, QueueUpdate
+from audio_service._service._requests import REQUEST_TYPES, Request, SeekTo
 from service_support import ITEM_A, ITEM_B, REQUEST_TABLE, request_made_by
 
 # ------------------------------------------------------------------------ enums

@@ -17,8 +17,8 @@ from audio_service import (
     MediaItem,
     PlaybackState,
 )
-from audio_service._core import ServiceCore
-from audio_service._position import position_period
+from audio_service._model._position import position_period
+from audio_service._service._core import ServiceCore
 from service_support import FakeClock
 
 pytestmark = pytest.mark.usefixtures("no_leftover_service")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audio_service import MediaItem, MediaQueue
-from audio_service._queue import QueueReplace, QueueSplice, QueueUpdate, apply, diff
+from audio_service._model._queue import QueueReplace, QueueSplice, QueueUpdate, apply, diff
 from service_support import item
 
 

@@ -14,8 +14,8 @@ from audio_service import (
     MediaItem,
     ServiceConfig,
 )
-from audio_service._core import ServiceCore, ServicePhase
-from audio_service._requests import (
+from audio_service._service._core import ServiceCore, ServicePhase
+from audio_service._service._requests import (
     AddQueueItems,
     Click,
     Close,

@@ -27,24 +27,24 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from ._app import (
+    from audio_service.demo._app import (
         DemoApp,
     )
-    from ._catalogue import (
+    from audio_service.demo._catalogue import (
         Catalogue,
         default_catalogue_dir,
         ensure_catalogue,
     )
-    from ._environment import (
+    from audio_service.demo._environment import (
         DemoEnvironment,
         prepare_environment,
     )
-    from ._task import (
+    from audio_service.demo._task import (
         APP_ID,
         DemoTask,
         demo_entrypoint,
     )
-    from ._tour import (
+    from audio_service.demo._tour import (
         run_tour,
     )
 

@@ -25,20 +25,19 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Header, OptionList, ProgressBar, RichLog, Static
 from textual.widgets.option_list import Option
 
-from audio_service._client import AudioServiceClient
+from audio_service._api._client import AudioServiceClient
 from audio_service._errors import AudioServiceError
-from audio_service._models import (
+from audio_service._model._models import (
     AudioProcessingState,
     AudioServiceRepeatMode,
     AudioServiceShuffleMode,
     MediaItem,
     PlaybackState,
 )
-from audio_service._queue import MediaQueue
+from audio_service._model._queue import MediaQueue
+from audio_service.demo._art_render import load_art, render_half_blocks
+from audio_service.demo._text import describe_event, format_time
 from audio_session._stream import Subscription
-
-from ._art_render import load_art, render_half_blocks
-from ._text import describe_event, format_time
 
 __all__ = ["DemoApp", "format_time"]
 

@@ -13,7 +13,7 @@ from rich.color import Color
 from rich.style import Style
 from rich.text import Text
 
-from ._png import PngError, PngImage, read_png
+from audio_service.demo._png import PngError, PngImage, read_png
 
 __all__ = ["art_path", "load_art", "render_half_blocks", "sample"]
 

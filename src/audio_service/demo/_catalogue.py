@@ -25,10 +25,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from audio_service._models import MediaItem
-
-from ._png import encode_png
-from ._synth import SAMPLE_RATE, Note, TrackScore, equal_tempered, render_score, write_wav
+from audio_service._model._models import MediaItem
+from audio_service.demo._png import encode_png
+from audio_service.demo._synth import (
+    SAMPLE_RATE,
+    Note,
+    TrackScore,
+    equal_tempered,
+    render_score,
+    write_wav,
+)
 
 __all__ = [
     "ARTICLE_ID",

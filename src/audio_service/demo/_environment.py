@@ -382,9 +382,9 @@ def _write_state(directory: Path, data: dict[str, Any], env: Mapping[str, str]) 
 
 async def _watch_service(directory: Path, app_id: str, starter: int, stop: asyncio.Event) -> None:
     """Return once the service has come and gone (or never came); ``stop`` ends it early."""
-    from audio_service import _ipc
-    from audio_service._client import AudioServiceClient
-    from audio_service._remote import HostLauncher
+    from audio_service._api._client import AudioServiceClient
+    from audio_service._connect import _ipc
+    from audio_service._connect._remote import HostLauncher
 
     async def running() -> bool:
         return app_id in await asyncio.to_thread(_ipc.list_services)

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from audio_service._background import AudioServiceBackground
-from audio_service._models import MEDIA_ROOT_ID, MediaItem
+from audio_service._model._models import MEDIA_ROOT_ID, MediaItem
+from audio_service._service._background import AudioServiceBackground
 from audio_service.players import QueuePlayerTask, SwitchingTask
 from audio_session import (
     AudioDevicesChangedEvent,
@@ -34,7 +34,7 @@ from audio_session._stream import Subscription
 if TYPE_CHECKING:
     from audio_service.players.tts import ReaderTask
 
-from ._catalogue import (
+from audio_service.demo._catalogue import (
     ARTICLE_ID,
     ARTICLE_TEXT,
     ARTICLE_TITLE,

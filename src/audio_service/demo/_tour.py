@@ -20,14 +20,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from audio_service._client import AudioServiceClient
-from audio_service._models import AudioProcessingState
-from audio_service._remote import HostLauncher
+from audio_service._api._client import AudioServiceClient
+from audio_service._connect._remote import HostLauncher
+from audio_service._model._models import AudioProcessingState
+from audio_service.demo._catalogue import ARTICLE_ID, ensure_catalogue
+from audio_service.demo._task import APP_ID, IDENTITY, demo_entrypoint
+from audio_service.demo._text import describe_event
 from audio_session.testing import AudioRig, AudioServer, AudioServerFlavour, SinkInput
-
-from ._catalogue import ARTICLE_ID, ensure_catalogue
-from ._task import APP_ID, IDENTITY, demo_entrypoint
-from ._text import describe_event
 
 __all__ = ["TourFailed", "run_tour"]
 

@@ -28,21 +28,21 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from ._engine import (
+    from audio_service.players._engine import (
         EngineError,
         EngineListener,
         PlayerEngine,
     )
-    from ._interruptions import (
+    from audio_service.players._interruptions import (
         InterruptionOptions,
     )
-    from ._memory_engine import (
+    from audio_service.players._memory_engine import (
         MemoryEngine,
     )
-    from ._player import (
+    from audio_service.players._player import (
         QueuePlayerTask,
     )
-    from ._switching import (
+    from audio_service.players._switching import (
         SwitchingTask,
     )
 

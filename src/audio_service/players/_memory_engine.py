@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import timedelta
 from typing import Any
 
-from ._engine import EngineError, EngineListener
+from audio_service.players._engine import EngineError, EngineListener
 
 __all__ = ["MemoryEngine"]
 

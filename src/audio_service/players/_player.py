@@ -25,8 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 import msgspec
 
-from audio_service._core import ServiceCore, ServicePhase
-from audio_service._models import (
+from audio_service._model._models import (
     MEDIA_ROOT_ID,
     RECENT_ROOT_ID,
     AudioProcessingState,
@@ -37,17 +36,17 @@ from audio_service._models import (
     MediaItem,
     check_duration,
 )
-from audio_service._queue import MediaQueue
-from audio_service._task import BackgroundAudioTask
+from audio_service._model._queue import MediaQueue
+from audio_service._service._core import ServiceCore, ServicePhase
+from audio_service._service._task import BackgroundAudioTask
+from audio_service.players._engine import EngineError, PlayerEngine
+from audio_service.players._interruptions import InterruptionOptions, InterruptionPolicy
 from audio_session import (
     AudioInterruptionEvent,
     AudioSession,
     AudioSessionConfiguration,
     AudioSessionError,
 )
-
-from ._engine import EngineError, PlayerEngine
-from ._interruptions import InterruptionOptions, InterruptionPolicy
 
 if TYPE_CHECKING:
     from audio_session._stream import Subscription

@@ -29,10 +29,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Final, Literal
 
-from audio_service._models import MediaItem
+from audio_service._model._models import MediaItem
 from audio_service._shared_tasks import SharedTasks
-
-from ._engine import EngineError
+from audio_service.players._engine import EngineError
 
 __all__ = [
     "DEFAULT_MAX_CHARS",

@@ -15,19 +15,18 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-from audio_service._models import (
+from audio_service._model._models import (
     AudioServiceRepeatMode,
     AudioServiceShuffleMode,
     MediaButton,
     MediaItem,
     Rating,
 )
-from audio_service._task import BackgroundAudioTask
-
-from ._player import QueuePlayerTask
+from audio_service._service._task import BackgroundAudioTask
+from audio_service.players._player import QueuePlayerTask
 
 if TYPE_CHECKING:
-    from audio_service._core import ServiceCore
+    from audio_service._service._core import ServiceCore
 
 __all__ = ["SwitchingTask"]
 

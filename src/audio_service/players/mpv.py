@@ -31,14 +31,13 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from audio_service._art import ArtCache
-from audio_service._models import MediaItem
+from audio_service._model._models import MediaItem
+from audio_service._surfaces._art import ArtCache
+from audio_service.players._covers import read_cover
+from audio_service.players._engine import EngineError, EngineListener, PlayerEngine
+from audio_service.players._interruptions import InterruptionOptions
+from audio_service.players._player import QueuePlayerTask
 from audio_session import AudioSession, AudioSessionConfiguration
-
-from ._covers import read_cover
-from ._engine import EngineError, EngineListener, PlayerEngine
-from ._interruptions import InterruptionOptions
-from ._player import QueuePlayerTask
 
 __all__ = ["DEFAULT_AO", "MpvEngine", "MpvPlayerTask"]
 
@@ -676,7 +675,7 @@ class MpvPlayerTask(QueuePlayerTask):
     ``extras["uri"]``). A queue item's missing title, artist, album, genre and
     duration are filled from the source's tags; its art is ``art_uri`` when
     set, else the cover embedded in a local file (ID3 or FLAC picture), stored
-    in ``art_cache`` (default: an :class:`~audio_service._art.ArtCache` in the
+    in ``art_cache`` (default: an :class:`~audio_service._surfaces._art.ArtCache` in the
     user's cache directory) and published as a ``file://`` URI.
 
     The other arguments are :class:`QueuePlayerTask`'s; ``engine`` defaults to

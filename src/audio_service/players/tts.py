@@ -29,13 +29,12 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
-from audio_service._models import MediaItem
+from audio_service._model._models import MediaItem
+from audio_service.players._engine import EngineError, PlayerEngine
+from audio_service.players._interruptions import InterruptionOptions
+from audio_service.players._player import QueuePlayerTask
+from audio_service.players._speech import EspeakSynthesizer, split_article, wav_duration
 from audio_session import AudioSession, AudioSessionConfiguration
-
-from ._engine import EngineError, PlayerEngine
-from ._interruptions import InterruptionOptions
-from ._player import QueuePlayerTask
-from ._speech import EspeakSynthesizer, split_article, wav_duration
 
 __all__ = ["EspeakSynthesizer", "ReaderTask", "split_article"]
 
@@ -100,7 +99,7 @@ class ReaderTask(QueuePlayerTask):
 
     def create_engine(self) -> PlayerEngine:
         """libmpv (imported only now, so this module imports without python-mpv)."""
-        from .mpv import MpvEngine
+        from audio_service.players.mpv import MpvEngine
 
         return MpvEngine()
 

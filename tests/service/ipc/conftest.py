@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from ipc_support import APP_ID, RawPeer, standard_handler
 
-from audio_service._ipc import Client, Server, _paths, connect
+from audio_service._connect._ipc import Client, Server, _paths, connect
 
 
 @pytest.fixture

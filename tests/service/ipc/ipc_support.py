@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from audio_service._ipc import PeerInfo, RequestError, UnknownMethodError
+from audio_service._connect._ipc import PeerInfo, RequestError, UnknownMethodError
 
 APP_ID = "org.test.Player"
 

@@ -13,7 +13,7 @@ import msgspec
 import pytest
 from ipc_support import APP_ID, RawPeer, eventually
 
-from audio_service._ipc import (
+from audio_service._connect._ipc import (
     Client,
     ConnectionLost,
     ErrorCode,

@@ -10,7 +10,7 @@ import msgspec
 import pytest
 from ipc_support import APP_ID, RawPeer, eventually
 
-from audio_service._ipc import (
+from audio_service._connect._ipc import (
     ConnectionLost,
     Deferred,
     ErrorCode,

@@ -14,7 +14,7 @@ import msgspec
 import pytest
 from ipc_support import APP_ID, RawPeer, eventually, standard_handler
 
-from audio_service._ipc import (
+from audio_service._connect._ipc import (
     Client,
     Connection,
     ConnectionLost,
@@ -226,7 +226,7 @@ async def test_server_close_ends_every_connection_with_a_reason(
 _KILLABLE_SERVER = textwrap.dedent(
     """
     import asyncio, sys
-    from audio_service._ipc import Server
+    from audio_service._connect._ipc import Server
 
     async def handler(method, payload, peer):
         if method == "hang":
@@ -288,7 +288,7 @@ async def test_pending_calls_fail_fast_when_the_server_is_killed(
 async def test_server_close_cuts_a_client_that_never_reads(
     make_server: MakeServer, raw_peer: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from audio_service._ipc import _server
+    from audio_service._connect._ipc import _server
 
     monkeypatch.setattr(_server, "_CLOSE_GRACE", 0.05)
     server = await make_server(max_send_buffer=8 * 1024 * 1024)

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audio_service._ipc import FrameTooLargeError
-from audio_service._ipc._framing import FrameReader, encode_frame
-from audio_service._ipc._peer import check_peer_uid, peer_credentials
-from audio_service._ipc._protocol import (
+from audio_service._connect._ipc import FrameTooLargeError
+from audio_service._connect._ipc._framing import FrameReader, encode_frame
+from audio_service._connect._ipc._peer import check_peer_uid, peer_credentials
+from audio_service._connect._ipc._protocol import (
     Error,
     Event,
     Hello,

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ipc_support import RawPeer, eventually
 
-from audio_service._ipc import Client, Server
-from audio_service._ipc._protocol import client_decoder
+from audio_service._connect._ipc import Client, Server
+from audio_service._connect._ipc._protocol import client_decoder
 
 _FUZZ_SETTINGS = settings(
     max_examples=60,

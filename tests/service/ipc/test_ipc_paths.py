@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from ipc_support import APP_ID
 
-from audio_service._ipc import (
+from audio_service._connect._ipc import (
     RuntimeDirError,
     Server,
     ServiceAlreadyRunningError,

@@ -1,0 +1,753 @@
+"""``AudioService``: the UI's side — start the background task, send requests, watch state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+from audio_service._connect._connection import ServiceConnection, ServiceLauncher
+from audio_service._connect._inprocess import InProcessLauncher
+from audio_service._connect._launcher import reference_entrypoint
+from audio_service._errors import NotConnectedError, ServiceNotRunningError
+from audio_service._model._events import (
+    ChildrenChanged,
+    ConnectionLost,
+    CustomEvent,
+    MediaItemChanged,
+    QueueChanged,
+    ServiceEvent,
+    ServiceSnapshot,
+    ServiceStarted,
+    ServiceStopped,
+    StateChanged,
+)
+from audio_service._model._models import (
+    MEDIA_ROOT_ID,
+    AudioServiceRepeatMode,
+    AudioServiceShuffleMode,
+    MediaButton,
+    MediaItem,
+    PlaybackState,
+    Rating,
+    ServiceConfig,
+)
+from audio_service._model._portable import portable
+from audio_service._model._position import Clock, monotonic, position_period
+from audio_service._model._queue import MediaQueue, apply
+from audio_service._service._requests import (
+    AddQueueItem,
+    AddQueueItemAt,
+    AddQueueItems,
+    Click,
+    Close,
+    CustomAction,
+    FastForward,
+    LoadChildren,
+    Pause,
+    Play,
+    PlayFromMediaId,
+    PlayFromSearch,
+    PlayFromUri,
+    PlayMediaItem,
+    Prepare,
+    PrepareFromMediaId,
+    RemoveQueueItem,
+    Request,
+    Rewind,
+    SeekBackward,
+    SeekForward,
+    SeekTo,
+    SetRating,
+    SetRepeatMode,
+    SetShuffleMode,
+    SetSpeed,
+    SetVolume,
+    SkipToNext,
+    SkipToPrevious,
+    SkipToQueueItem,
+    Stop,
+    TaskRemoved,
+    UpdateMediaItem,
+    UpdateQueue,
+)
+from audio_session._stream import Stream, StreamController, Subscription
+
+__all__ = ["AudioService", "AudioServiceClient"]
+
+_log = logging.getLogger("audio_service")
+
+_TEN_SECONDS = timedelta(seconds=10)
+_ZERO = timedelta(0)
+
+
+class AudioServiceClient:
+    """The type of :data:`AudioService`; use that singleton.
+
+    Mode: ``start(in_process=True)`` runs the task in this event loop;
+    ``in_process=False`` runs it in its own process through
+    :attr:`host_launcher`. The default (``None``) is host mode when a host
+    launcher is installed and in-process mode otherwise.
+    """
+
+    #: The id of the root of the browsable media tree.
+    MEDIA_ROOT_ID = MEDIA_ROOT_ID
+
+    def __init__(self, *, clock: Clock = monotonic) -> None:
+        self._clock = clock
+        #: Starts and finds services in their own process (installed by host mode).
+        self.host_launcher: ServiceLauncher | None = None
+        #: Starts and finds services in this process.
+        self.in_process_launcher: ServiceLauncher = InProcessLauncher(clock=clock)
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._connected = False
+        self._connection: ServiceConnection | None = None
+        self._config: ServiceConfig | None = None
+        self._state = PlaybackState(update_time=clock())
+        self._media_item: MediaItem | None = None
+        self._queue = MediaQueue()
+        self._state_ctl = StreamController[PlaybackState](
+            "playback_state", replay=True, initial=self._state
+        )
+        self._media_item_ctl = StreamController[MediaItem | None](
+            "current_media_item", replay=True, initial=None
+        )
+        self._queue_ctl = StreamController[MediaQueue]("queue", replay=True, initial=self._queue)
+        self._running_ctl = StreamController[bool]("running", replay=True, initial=False)
+        self._custom_event_ctl = StreamController[Any]("custom_event")
+        self._children_ctl = StreamController[tuple[MediaItem, ...]](
+            "browse_media_children", replay=True, initial=()
+        )
+        self._browse_parent: str | None = None
+        self._browse_task: asyncio.Task[None] | None = None
+        self._seek_target: timedelta | None = None
+        self._seek_token = 0
+        self._position_controllers: set[_PositionController] = set()
+        self._position_stream: Stream[timedelta] | None = None
+        self._background_tasks: set[asyncio.Task[Any]] = set()
+
+    # ------------------------------------------------------------------ values
+
+    @property
+    def connected(self) -> bool:
+        """True between :meth:`connect` (or :meth:`start`) and :meth:`disconnect`."""
+        return self._connected
+
+    @property
+    def running(self) -> bool:
+        """True while the background task runs (as far as this client knows)."""
+        return self._running_ctl.latest
+
+    @property
+    def running_stream(self) -> Stream[bool]:
+        """Whether the background task runs (replays the latest value)."""
+        return self._running_ctl.stream
+
+    @property
+    def config(self) -> ServiceConfig | None:
+        """The configuration of the service this client is attached to, if any."""
+        return self._config
+
+    @property
+    def playback_state(self) -> PlaybackState:
+        """The latest playback state (idle when nothing runs)."""
+        return self._state
+
+    @property
+    def playback_state_stream(self) -> Stream[PlaybackState]:
+        """Every playback state the task sets (replays the latest)."""
+        return self._state_ctl.stream
+
+    @property
+    def current_media_item(self) -> MediaItem | None:
+        """The item the task says is current."""
+        return self._media_item
+
+    @property
+    def current_media_item_stream(self) -> Stream[MediaItem | None]:
+        """The current media item after each change (replays the latest)."""
+        return self._media_item_ctl.stream
+
+    @property
+    def queue(self) -> MediaQueue:
+        """The task's queue."""
+        return self._queue
+
+    @property
+    def queue_stream(self) -> Stream[MediaQueue]:
+        """The queue after each change (replays the latest)."""
+        return self._queue_ctl.stream
+
+    @property
+    def custom_event_stream(self) -> Stream[Any]:
+        """The events the task sends with ``AudioServiceBackground.send_custom_event``."""
+        return self._custom_event_ctl.stream
+
+    @property
+    def browse_media_children(self) -> tuple[MediaItem, ...]:
+        """The children of the parent chosen with :meth:`set_browse_media_parent`."""
+        return self._children_ctl.latest
+
+    @property
+    def browse_media_children_stream(self) -> Stream[tuple[MediaItem, ...]]:
+        """The children of the browsed parent, reloaded when the task says they changed."""
+        return self._children_ctl.stream
+
+    @property
+    def position(self) -> timedelta:
+        """The current position: the seek target while a seek is in flight, else extrapolated.
+
+        Clamped to the current item's duration when it is known.
+        """
+        if self._seek_target is not None:
+            return self._seek_target
+        duration = self._media_item.duration if self._media_item is not None else None
+        return self._state.position_at(self._clock(), duration)
+
+    @property
+    def position_stream(self) -> Stream[timedelta]:
+        """The position, updated smoothly while playing (every 16..200 ms) and on each change."""
+        if self._position_stream is None:
+            self._position_stream = self.create_position_stream(
+                steps=800,
+                min_period=timedelta(milliseconds=16),
+                max_period=timedelta(milliseconds=200),
+            )
+        return self._position_stream
+
+    def create_position_stream(
+        self,
+        period: timedelta | None = None,
+        *,
+        steps: int = 800,
+        min_period: timedelta = timedelta(milliseconds=200),
+        max_period: timedelta = timedelta(milliseconds=200),
+    ) -> Stream[timedelta]:
+        """A position stream: a new value every ``period`` while the position moves.
+
+        Without ``period``, the period is ``duration / steps`` clamped to
+        ``[min_period, max_period]`` (one step per pixel of a seek bar
+        ``steps`` wide). The stream also emits on every state, media item and
+        seek change, only when the value differs from the last one. Nothing
+        runs while no one listens, and no timer runs while the position stands
+        still (paused, buffering, at the end).
+        """
+        if period is not None:
+            min_period = max_period = period
+        for name, value in (("min_period", min_period), ("max_period", max_period)):
+            if not isinstance(value, timedelta):
+                raise TypeError(f"{name} must be a datetime.timedelta, not {value!r}")
+            if value <= _ZERO:
+                raise ValueError(f"{name} must be positive, not {value}")
+        if min_period > max_period:
+            raise ValueError(f"min_period {min_period} is longer than max_period {max_period}")
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ValueError(f"steps must be a positive int, not {steps!r}")
+        controller = _PositionController(self, steps, min_period, max_period)
+        return controller.stream
+
+    # -------------------------------------------------------------- lifecycle
+
+    def _get_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock = asyncio.Lock()
+            self._lock_loop = loop
+        return self._lock
+
+    def _launcher(self, in_process: bool | None) -> ServiceLauncher:
+        if in_process is None:
+            in_process = self.host_launcher is None
+        if in_process:
+            return self.in_process_launcher
+        if self.host_launcher is None:
+            raise RuntimeError(
+                "host mode is not available: no host launcher is installed "
+                "(AudioService.host_launcher); pass in_process=True"
+            )
+        return self.host_launcher
+
+    async def connect(self, app_id: str | None = None, *, in_process: bool | None = None) -> None:
+        """Connect to the service, if one runs, and follow its state from now on.
+
+        Connecting is optional before :meth:`start`, which connects by itself.
+        """
+        async with self._get_lock():
+            await self._connect(self._launcher(in_process), app_id)
+
+    async def _connect(self, launcher: ServiceLauncher, app_id: str | None) -> None:
+        if self._connected:
+            return
+        connection = await launcher.connect(app_id)
+        self._connected = True
+        if connection is not None:
+            await self._attach(connection)
+
+    async def disconnect(self) -> None:
+        """Stop following the service; it keeps running. Requests then raise NotConnectedError."""
+        async with self._get_lock():
+            if not self._connected:
+                return
+            connection = self._connection
+            self._drop_connection()
+            self._connected = False
+            self._set_running(False)
+            if connection is not None:
+                await connection.close()
+
+    async def start(
+        self,
+        background_task_entrypoint: Callable[[], object],
+        params: dict[str, Any] | None = None,
+        *,
+        in_process: bool | None = None,
+        app_id: str | None = None,
+        fast_forward_interval: timedelta = _TEN_SECONDS,
+        rewind_interval: timedelta = _TEN_SECONDS,
+        mpris: bool = True,
+        identity: str | None = None,
+        desktop_entry: str | None = None,
+        notification: bool = False,
+        headset_clicks: bool = False,
+        media_keys: bool = False,
+    ) -> bool:
+        """Start the background task; True once its ``on_start`` completed.
+
+        ``background_task_entrypoint`` must be a top-level function that calls
+        ``AudioServiceBackground.run(MyTask)``. ``params`` reach ``on_start``
+        (msgpack-encodable values only: in host mode they cross a process
+        boundary). Returns False, and connects to it, when a service already
+        runs. Raises :class:`~audio_service.TaskError` when ``on_start`` raised.
+
+        Desktop surfaces (Linux): ``mpris`` publishes the service as an MPRIS2
+        player named ``identity`` (panels, lock screen, media keys, ``playerctl``),
+        ``desktop_entry`` names the UI's desktop file, ``notification`` adds a
+        notification with transport buttons, ``headset_clicks`` turns bursts of
+        play/pause presses into next (2) and previous (3), and ``media_keys``
+        reads media keys from evdev input devices (kiosks and headless systems
+        only: under a desktop the compositor already turns them into MPRIS calls).
+        """
+        reference_entrypoint(background_task_entrypoint)
+        config = ServiceConfig(
+            app_id=app_id,
+            fast_forward_interval=fast_forward_interval,
+            rewind_interval=rewind_interval,
+            mpris=mpris,
+            identity=identity,
+            desktop_entry=desktop_entry,
+            notification=notification,
+            headset_clicks=headset_clicks,
+            media_keys=media_keys,
+        )
+        if params is not None:
+            if not isinstance(params, dict) or not all(isinstance(key, str) for key in params):
+                raise TypeError(f"params must be a dict with str keys or None, not {params!r}")
+            params = portable(params, "params")
+        launcher = self._launcher(in_process)
+        async with self._get_lock():
+            await self._connect(launcher, app_id)
+            if self._connection is not None:
+                return False
+            connection = await launcher.launch(
+                entrypoint=background_task_entrypoint, params=params, config=config
+            )
+            if connection is None:
+                connection = await launcher.connect(app_id)
+                if connection is not None:
+                    await self._attach(connection)
+                return False
+            await self._attach(connection)
+            return True
+
+    async def _attach(self, connection: ServiceConnection) -> None:
+        self._connection = connection
+        try:
+            await connection.attach(self._on_event)
+        except BaseException:
+            if self._connection is connection:
+                self._connection = None
+            raise
+
+    def _drop_connection(self) -> None:
+        self._connection = None
+        self._config = None
+        if self._browse_task is not None:
+            self._browse_task.cancel()
+            self._browse_task = None
+
+    # ----------------------------------------------------------------- events
+
+    def _on_event(self, event: ServiceEvent) -> None:
+        if isinstance(event, StateChanged):
+            self._publish_state(event.state)
+        elif isinstance(event, QueueChanged):
+            self._queue = apply(event.ops, self._queue)
+            if len(self._queue) != event.length:
+                _log.error(
+                    "queue mirror out of step: %d items here, %d in the service",
+                    len(self._queue),
+                    event.length,
+                )
+            self._queue_ctl.add(self._queue)
+        elif isinstance(event, MediaItemChanged):
+            self._publish_media_item(event.media_item)
+        elif isinstance(event, CustomEvent):
+            self._custom_event_ctl.add(event.event)
+        elif isinstance(event, ChildrenChanged):
+            if event.parent_media_id == self._browse_parent:
+                self._reload_children()
+        elif isinstance(event, ServiceSnapshot):
+            self._config = event.config
+            self._publish_state(event.state)
+            self._publish_media_item(event.media_item)
+            self._queue = MediaQueue(event.queue)
+            self._queue_ctl.add(self._queue)
+            self._set_running(event.running)
+        elif isinstance(event, ServiceStarted):
+            self._set_running(True)
+        elif isinstance(event, ServiceStopped | ConnectionLost):
+            connection = self._connection
+            self._drop_connection()
+            if isinstance(event, ConnectionLost):
+                self._connected = False
+            elif connection is not None:
+                self._spawn(connection.close())
+            self._reset()
+
+    def _set_running(self, running: bool) -> None:
+        if running != self._running_ctl.latest:
+            self._running_ctl.add(running)
+        if running and self._browse_parent is not None:
+            self._reload_children()
+
+    def _reset(self) -> None:
+        self._seek_target = None
+        self._publish_state(PlaybackState(update_time=self._clock()))
+        self._publish_media_item(None)
+        self._queue = MediaQueue()
+        self._queue_ctl.add(self._queue)
+        self._children_ctl.add(())
+        self._set_running(False)
+
+    def _publish_state(self, state: PlaybackState) -> None:
+        self._state = state
+        self._state_ctl.add(state)
+        self._position_changed()
+
+    def _publish_media_item(self, media_item: MediaItem | None) -> None:
+        self._media_item = media_item
+        self._media_item_ctl.add(media_item)
+        self._position_changed()
+
+    def _position_changed(self) -> None:
+        for controller in tuple(self._position_controllers):
+            controller.changed()
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+
+    # --------------------------------------------------------------- browsing
+
+    async def set_browse_media_parent(self, parent_media_id: str | None = MEDIA_ROOT_ID) -> None:
+        """Browse ``parent_media_id``: load its children into ``browse_media_children_stream``.
+
+        They are reloaded whenever the task calls ``notify_children_changed`` for
+        this parent. None stops browsing.
+        """
+        if parent_media_id is not None and not isinstance(parent_media_id, str):
+            raise TypeError(f"parent_media_id must be a str or None, not {parent_media_id!r}")
+        self._browse_parent = parent_media_id
+        if self._browse_task is not None:
+            self._browse_task.cancel()
+            self._browse_task = None
+        if parent_media_id is None:
+            self._children_ctl.add(())
+            return
+        if self._connection is not None:
+            await self._load_children_of(parent_media_id)
+
+    def _reload_children(self) -> None:
+        parent = self._browse_parent
+        if parent is None or self._connection is None:
+            return
+        if self._browse_task is not None:
+            self._browse_task.cancel()
+        self._browse_task = asyncio.get_running_loop().create_task(
+            self._reload_quietly(parent), name="audio_service browse reload"
+        )
+
+    async def _reload_quietly(self, parent: str) -> None:
+        try:
+            await self._load_children_of(parent)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _log.warning("could not reload the children of %r", parent, exc_info=True)
+
+    async def _load_children_of(self, parent: str) -> None:
+        children = await self.load_children(parent)
+        if self._browse_parent == parent:
+            self._children_ctl.add(tuple(children))
+
+    # --------------------------------------------------------------- requests
+
+    async def _request(self, request: Request) -> Any:
+        if not self._connected:
+            raise NotConnectedError(
+                f"cannot {request.method}: call AudioService.connect() or start() first"
+            )
+        connection = self._connection
+        if connection is None:
+            raise ServiceNotRunningError(
+                f"cannot {request.method}: the background task is not running"
+            )
+        return await connection.request(request)
+
+    async def stop(self) -> None:
+        """Ask the task to stop (``on_stop``); does nothing when no task runs."""
+        if self._connected and self._connection is None:
+            return
+        with contextlib.suppress(ServiceNotRunningError):
+            await self._request(Stop())
+
+    async def play(self) -> None:
+        """Start or resume playback (``on_play``)."""
+        await self._request(Play())
+
+    async def pause(self) -> None:
+        """Pause playback (``on_pause``)."""
+        await self._request(Pause())
+
+    async def prepare(self) -> None:
+        """Prepare playback without starting it (``on_prepare``)."""
+        await self._request(Prepare())
+
+    async def prepare_from_media_id(self, media_id: str) -> None:
+        """Prepare the item with ``media_id`` (``on_prepare_from_media_id``)."""
+        await self._request(PrepareFromMediaId(media_id=media_id))
+
+    async def play_from_media_id(self, media_id: str) -> None:
+        """Play the item with ``media_id`` (``on_play_from_media_id``)."""
+        await self._request(PlayFromMediaId(media_id=media_id))
+
+    async def play_media_item(self, media_item: MediaItem) -> None:
+        """Play ``media_item`` (``on_play_media_item``)."""
+        await self._request(PlayMediaItem(media_item=media_item))
+
+    async def play_from_uri(self, uri: str, extras: dict[str, Any] | None = None) -> None:
+        """Play the media at ``uri`` (``on_play_from_uri``)."""
+        await self._request(PlayFromUri(uri=uri, extras=extras))
+
+    async def play_from_search(self, query: str, extras: dict[str, Any] | None = None) -> None:
+        """Play what best matches ``query`` (``on_play_from_search``)."""
+        await self._request(PlayFromSearch(query=query, extras=extras))
+
+    async def seek_to(self, position: timedelta) -> None:
+        """Seek to ``position`` (``on_seek_to``); the position streams show it at once."""
+        request = SeekTo(position=position)
+        self._seek_token += 1
+        token = self._seek_token
+        self._seek_target = position
+        self._position_changed()
+        try:
+            await self._request(request)
+        finally:
+            if self._seek_token == token:
+                self._seek_target = None
+                self._position_changed()
+
+    async def skip_to_next(self) -> None:
+        """Skip to the next item (``on_skip_to_next``)."""
+        await self._request(SkipToNext())
+
+    async def skip_to_previous(self) -> None:
+        """Skip to the previous item (``on_skip_to_previous``)."""
+        await self._request(SkipToPrevious())
+
+    async def skip_to_queue_item(self, media_id: str) -> None:
+        """Skip to the queue item with ``media_id`` (``on_skip_to_queue_item``)."""
+        await self._request(SkipToQueueItem(media_id=media_id))
+
+    async def fast_forward(self) -> None:
+        """Jump forward by the fast-forward interval (``on_fast_forward``)."""
+        await self._request(FastForward())
+
+    async def rewind(self) -> None:
+        """Jump back by the rewind interval (``on_rewind``)."""
+        await self._request(Rewind())
+
+    async def seek_forward(self, begin: bool) -> None:
+        """Start or stop continuous seeking forward (``on_seek_forward``)."""
+        await self._request(SeekForward(begin=begin))
+
+    async def seek_backward(self, begin: bool) -> None:
+        """Start or stop continuous seeking backward (``on_seek_backward``)."""
+        await self._request(SeekBackward(begin=begin))
+
+    async def add_queue_item(self, media_item: MediaItem) -> None:
+        """Append ``media_item`` to the queue (``on_add_queue_item``)."""
+        await self._request(AddQueueItem(media_item=media_item))
+
+    async def add_queue_item_at(self, media_item: MediaItem, index: int) -> None:
+        """Insert ``media_item`` at ``index`` (``on_add_queue_item_at``)."""
+        await self._request(AddQueueItemAt(media_item=media_item, index=index))
+
+    async def add_queue_items(self, media_items: Iterable[MediaItem]) -> None:
+        """Append ``media_items`` in one request (``on_add_queue_items``)."""
+        await self._request(AddQueueItems(media_items=tuple(media_items)))
+
+    async def remove_queue_item(self, media_item: MediaItem) -> None:
+        """Remove ``media_item`` from the queue (``on_remove_queue_item``)."""
+        await self._request(RemoveQueueItem(media_item=media_item))
+
+    async def update_queue(self, queue: Iterable[MediaItem]) -> None:
+        """Replace the queue (``on_update_queue``)."""
+        await self._request(UpdateQueue(queue=tuple(queue)))
+
+    async def update_media_item(self, media_item: MediaItem) -> None:
+        """Replace the metadata of an item (``on_update_media_item``)."""
+        await self._request(UpdateMediaItem(media_item=media_item))
+
+    async def click(self, button: MediaButton = MediaButton.MEDIA) -> None:
+        """A headset button click (``on_click``)."""
+        await self._request(Click(button=button))
+
+    async def set_repeat_mode(self, repeat_mode: AudioServiceRepeatMode) -> None:
+        """Change the repeat mode (``on_set_repeat_mode``)."""
+        await self._request(SetRepeatMode(repeat_mode=repeat_mode))
+
+    async def set_shuffle_mode(self, shuffle_mode: AudioServiceShuffleMode) -> None:
+        """Change the shuffle mode (``on_set_shuffle_mode``)."""
+        await self._request(SetShuffleMode(shuffle_mode=shuffle_mode))
+
+    async def set_rating(self, rating: Rating, extras: dict[str, Any] | None = None) -> None:
+        """Rate the current item (``on_set_rating``)."""
+        await self._request(SetRating(rating=rating, extras=extras))
+
+    async def set_speed(self, speed: float) -> None:
+        """Change the playback speed (``on_set_speed``)."""
+        await self._request(SetSpeed(speed=speed))
+
+    async def set_volume(self, volume: float) -> None:
+        """Change the volume, 0.0..1.0 (``on_set_volume``)."""
+        await self._request(SetVolume(volume=volume))
+
+    async def custom_action(self, name: str, arguments: Any = None) -> Any:
+        """Run the app-defined action ``name`` (``on_custom_action``); its return value."""
+        return await self._request(CustomAction(name=name, arguments=arguments))
+
+    async def load_children(self, parent_media_id: str = MEDIA_ROOT_ID) -> list[MediaItem]:
+        """The children of ``parent_media_id`` in the browsable tree (``on_load_children``)."""
+        children: list[MediaItem] = await self._request(
+            LoadChildren(parent_media_id=parent_media_id)
+        )
+        return children
+
+    async def task_removed(self) -> None:
+        """Tell the task the app's window was dismissed (``on_task_removed``)."""
+        await self._request(TaskRemoved())
+
+    async def close(self) -> None:
+        """Tell the task its media notification was dismissed (``on_close``)."""
+        await self._request(Close())
+
+    # ------------------------------------------------------------- position
+
+    def _position_advancing(self) -> bool:
+        if self._seek_target is not None or not self._state.advancing:
+            return False
+        duration = self._duration()
+        return duration is None or self.position < duration
+
+    def _duration(self) -> timedelta | None:
+        return self._media_item.duration if self._media_item is not None else None
+
+
+class _PositionController(StreamController[timedelta]):
+    """A replaying position stream whose ticker runs only while someone listens.
+
+    The ticker sleeps on an event: a state, item or seek change wakes it; while
+    the position advances it also wakes every period. When the last listener
+    leaves it ends.
+    """
+
+    def __init__(
+        self,
+        client: AudioServiceClient,
+        steps: int,
+        min_period: timedelta,
+        max_period: timedelta,
+    ) -> None:
+        super().__init__("position", replay=True)
+        self._client = client
+        self._steps = steps
+        self._min_period = min_period
+        self._max_period = max_period
+        self._wake: asyncio.Event | None = None
+        self._driver: asyncio.Task[None] | None = None
+
+    def _attach(self, steps: list[Any], maxsize: int | None) -> Subscription[Any]:
+        # A new listener must get the position of now, not the one of the last listening.
+        self._refresh()
+        subscription = super()._attach(steps, maxsize)
+        if self._driver is None or self._driver.done():
+            self._driver = asyncio.get_running_loop().create_task(
+                self._drive(), name="audio_service position ticker"
+            )
+        return subscription
+
+    def _detach(self, subscription: Subscription[Any]) -> None:
+        super()._detach(subscription)
+        if not self.has_listener and self._wake is not None:
+            self._wake.set()
+
+    def changed(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    def _refresh(self) -> None:
+        position = self._client.position
+        if not self.stream.has_value or self.stream.value != position:
+            self.add(position)
+
+    async def _drive(self) -> None:
+        wake = asyncio.Event()
+        self._wake = wake
+        self._client._position_controllers.add(self)
+        try:
+            while self.has_listener:
+                self._refresh()
+                wake.clear()
+                if self._client._position_advancing():
+                    period = position_period(
+                        self._client._duration(),
+                        steps=self._steps,
+                        min_period=self._min_period,
+                        max_period=self._max_period,
+                    )
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(period):
+                            await wake.wait()
+                else:
+                    await wake.wait()
+        finally:
+            self._client._position_controllers.discard(self)
+            self._wake = None
+
+
+#: The app's side of the service (counterpart of ``AudioServiceBackground``).
+AudioService = AudioServiceClient()
+
+if sys.platform.startswith("linux"):
+    # Host mode (the task in its own process) needs Unix sockets with peer
+    # credentials; elsewhere the singleton stays in-process until a backend exists.
+    from audio_service._connect._remote import HostLauncher
+
+    AudioService.host_launcher = HostLauncher()

@@ -1,0 +1,1 @@
+"""Reaching the service: in the same process, or in a host process over the local socket."""

@@ -1,0 +1,264 @@
+"""The background host process: ``python -m audio_service._connect._host --report-fd N``.
+
+It is the seeds' background isolate as an OS process: it owns the task (and so
+the audio output), serves clients on the app's socket, and lives on when the UI
+that started it exits. The launcher (:mod:`audio_service._connect._launcher`) writes a
+:class:`~audio_service._connect._launcher.HostSpec` to its standard input and waits for
+one :class:`~audio_service._connect._launcher.StartReport` on the report pipe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from typing import Any
+
+import msgspec
+
+from audio_service._connect import _ipc
+from audio_service._connect._launcher import HostSpec, StartReport, load_entrypoint
+from audio_service._connect._wire import (
+    METHOD_REQUEST,
+    METHOD_SNAPSHOT,
+    TOPIC_EVENT,
+    TOPIC_SYNCED,
+    Failed,
+    NotRunning,
+    Succeeded,
+    encode_event,
+    encode_outcome,
+    request_decoder,
+)
+from audio_service._errors import ServiceNotRunningError, TaskError, TaskErrorInfo
+from audio_service._model._events import QueueChanged, ServiceEvent, ServiceSnapshot
+from audio_service._model._queue import QueueOp, QueueReplace, QueueSplice
+from audio_service._service._background import load_task_factory
+from audio_service._service._core import ServiceCore
+from audio_service._service._persistence import SessionStore, store_path
+from audio_service._surfaces._startup import Surfaces
+
+__all__ = ["main"]
+
+_log = logging.getLogger("audio_service.host")
+
+#: Queue items per event: a new client's queue, and any large queue edit, travel
+#: in splices of at most this many items, so no frame comes near the frame cap.
+SNAPSHOT_CHUNK = 2000
+#: Bytes a client may have waiting; a 100 000-item queue (about 12 MB) must fit.
+SEND_BUFFER = 64 * 1024 * 1024
+
+
+def _outcome(value: Any, error: BaseException | None) -> bytes:
+    if isinstance(error, TaskError):
+        return encode_outcome(Failed(info=error.info))
+    if isinstance(error, ServiceNotRunningError):
+        return encode_outcome(NotRunning(message=str(error)))
+    if error is not None:
+        raise error
+    return encode_outcome(Succeeded(value=value))
+
+
+class _Reporter:
+    """Sends the one start report the launcher waits for, then closes the pipe."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
+
+    def send(self, report: StartReport) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        try:
+            os.write(fd, msgspec.msgpack.encode(report))
+        except OSError:
+            _log.warning("the starter went away before it read the start report")
+        finally:
+            os.close(fd)
+
+
+class Host:
+    """One service: a core, the IPC server in front of it, and the wiring between them."""
+
+    def __init__(self, spec: HostSpec, core: ServiceCore) -> None:
+        self.spec = spec
+        self.core = core
+        self.server = _ipc.Server(
+            spec.app_id, self._handle, on_connect=self._welcome, max_send_buffer=SEND_BUFFER
+        )
+        self._decode_request = request_decoder()
+        self._queue_length = len(core.queue)
+
+    def _welcome(self, connection: _ipc.Connection) -> None:
+        # Sent before the first await, so it precedes every later broadcast.
+        snapshot = self.core.snapshot()
+        queue = snapshot.queue
+        connection.send(TOPIC_EVENT, encode_event(_without_queue(snapshot)))
+        for start in range(0, len(queue), SNAPSHOT_CHUNK):
+            chunk = tuple(queue[start : start + SNAPSHOT_CHUNK])
+            splice = QueueChanged(
+                ops=(QueueSplice(index=start, items=chunk),), length=start + len(chunk)
+            )
+            connection.send(TOPIC_EVENT, encode_event(splice))
+        connection.send(TOPIC_SYNCED, b"")
+
+    def _broadcast(self, event: ServiceEvent) -> None:
+        # A host playing on with its UI closed encodes nothing (MPRIS is its only audience).
+        if self.server.connection_count:
+            self.server.broadcast(TOPIC_EVENT, encode_event(event))
+
+    def _handle(self, method: str, payload: bytes, peer: _ipc.PeerInfo) -> _ipc.Deferred:
+        # A Deferred, not a coroutine: the request costs one task (the callback's), and the reply
+        # is queued in the callback's last step, together with the state it published.
+        reply = _ipc.Deferred()
+        if method == METHOD_SNAPSHOT:
+            reply.resolve(encode_event(self.core.snapshot()))
+            return reply
+        if method != METHOD_REQUEST:
+            raise _ipc.UnknownMethodError(f"unknown method {method!r}")
+        try:
+            request = self._decode_request(payload)
+        except (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError) as error:
+            raise _ipc.BadRequestError(f"malformed request: {error}") from None
+
+        def settle(value: Any, error: BaseException | None) -> None:
+            try:
+                reply.resolve(_outcome(value, error))
+            except Exception as failure:  # an unencodable return value, say
+                reply.reject(failure)
+
+        try:
+            self.core.submit(request, settle)
+        except ServiceNotRunningError as error:
+            settle(None, error)
+        return reply
+
+    async def run(self, params: dict[str, Any] | None, reporter: _Reporter) -> int:
+        try:
+            await self.server.start()
+        except _ipc.ServiceAlreadyRunningError:
+            reporter.send(StartReport("running", pid=os.getpid()))
+            return 0
+        remove = self.core.observe(self._broadcast)
+        try:
+            try:
+                await self.core.start(params)
+            except TaskError as error:
+                # Stop serving before saying so, so that a retry finds the name free.
+                remove()
+                await self.server.close()
+                reporter.send(StartReport("error", error.info.message, os.getpid(), error.info))
+                return 1
+            reporter.send(StartReport("ready", pid=os.getpid()))
+            _log.info("service %s started (pid %d)", self.spec.app_id, os.getpid())
+            await self.core.wait_stopped()
+            _log.info("service %s stopped", self.spec.app_id)
+            return 0
+        finally:
+            remove()
+            await self.server.close()
+
+    async def stop(self) -> None:
+        await self.core.shutdown()
+
+
+def chunk_queue_event(event: QueueChanged, length_before: int) -> list[QueueChanged]:
+    """``event`` as events of at most :data:`SNAPSHOT_CHUNK` items each, applied in order.
+
+    Keeps every frame far below the frame cap however large the queue, with a
+    correct running ``length`` on each part so a mirror can check itself.
+    """
+    if sum(_item_count(op) for op in event.ops) <= SNAPSHOT_CHUNK:
+        return [event]
+    parts: list[QueueChanged] = []
+    length = length_before
+    for op in event.ops:
+        if isinstance(op, QueueReplace):
+            first, rest, start = op.items[:SNAPSHOT_CHUNK], op.items[SNAPSHOT_CHUNK:], 0
+            length = len(first)
+            parts.append(QueueChanged(ops=(QueueReplace(items=first),), length=length))
+        elif isinstance(op, QueueSplice):
+            first, rest, start = op.items[:SNAPSHOT_CHUNK], op.items[SNAPSHOT_CHUNK:], op.index
+            length += len(first) - op.delete_count
+            head = QueueSplice(index=op.index, delete_count=op.delete_count, items=first)
+            parts.append(QueueChanged(ops=(head,), length=length))
+        else:
+            parts.append(QueueChanged(ops=(op,), length=length))
+            continue
+        index = start + len(first)
+        for offset in range(0, len(rest), SNAPSHOT_CHUNK):
+            chunk = rest[offset : offset + SNAPSHOT_CHUNK]
+            length += len(chunk)
+            parts.append(QueueChanged(ops=(QueueSplice(index=index, items=chunk),), length=length))
+            index += len(chunk)
+    return parts
+
+
+def _item_count(op: QueueOp) -> int:
+    return len(op.items) if isinstance(op, QueueReplace | QueueSplice) else 1
+
+
+def _without_queue(snapshot: ServiceSnapshot) -> ServiceSnapshot:
+    return msgspec.structs.replace(snapshot, queue=())
+
+
+async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
+    try:
+        factory = await load_task_factory(load_entrypoint(spec.entrypoint))
+        core = ServiceCore(factory(), spec.config)
+    except Exception as error:
+        _log.exception("cannot create the background task from %s", spec.entrypoint)
+        info = TaskError.from_exception("start", error).info
+        reporter.send(StartReport("error", info.message, os.getpid(), info))
+        return 1
+    store = SessionStore(store_path(spec.app_id))
+    store.attach(core, close_when_stopped=False)
+    # MPRIS lives here, in the process that plays: WirePlumber finds players by PID.
+    surfaces = await Surfaces(core, spec.config).start()
+    host = Host(spec, core)
+    loop = asyncio.get_running_loop()
+    stopping: set[asyncio.Task[None]] = set()
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        # A signal stops the task cleanly (on_stop runs) instead of killing it mid-write.
+        loop.add_signal_handler(signum, lambda: stopping.add(loop.create_task(host.stop())))
+    try:
+        return await host.run(spec.params, reporter)
+    finally:
+        await surfaces.close()
+        await store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m audio_service._connect._host")
+    parser.add_argument("--report-fd", type=int, required=True)
+    args = parser.parse_args(argv)
+    os.set_inheritable(args.report_fd, False)
+    try:
+        spec = msgspec.msgpack.decode(sys.stdin.buffer.read(), type=HostSpec)
+    except msgspec.DecodeError as error:
+        reporter = _Reporter(args.report_fd)
+        info = TaskErrorInfo(request="start", error_type="DecodeError", message=str(error))
+        reporter.send(StartReport("error", f"unreadable host spec: {error}", os.getpid(), info))
+        return 2
+    # Detach: the starter reaps this first process at once, and the real host is
+    # re-parented, so it neither dies with nor lingers under the starter.
+    if os.fork() > 0:
+        os._exit(0)
+    with contextlib.suppress(OSError):
+        os.close(0)
+        os.open(os.devnull, os.O_RDONLY)
+    sys.path[:0] = [p for p in spec.sys_path if p not in sys.path]
+    os.chdir(spec.cwd)
+    logging.basicConfig(
+        level=logging.INFO,
+        format=f"%(asctime)s {spec.app_id}[%(process)d] %(levelname)s %(name)s: %(message)s",
+    )
+    return asyncio.run(_serve(spec, _Reporter(args.report_fd)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

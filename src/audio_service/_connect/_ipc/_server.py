@@ -1,0 +1,876 @@
+"""The server side: accept same-user clients, answer their requests, push events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import inspect
+import itertools
+import logging
+import os
+import socket
+import stat
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from audio_service._connect._ipc._errors import (
+    ErrorCode,
+    FrameTooLargeError,
+    RequestError,
+    RuntimeDirError,
+    ServiceAlreadyRunningError,
+)
+from audio_service._connect._ipc._framing import (
+    DEFAULT_MAX_FRAME_SIZE,
+    FrameReader,
+    body_size,
+    encode_frame,
+)
+from audio_service._connect._ipc._paths import (
+    Liveness,
+    check_private_dir,
+    check_socket_path_length,
+    lock_path,
+    probe,
+    socket_path,
+    try_lock,
+    validate_app_id,
+)
+from audio_service._connect._ipc._peer import PeerInfo, check_peer_uid, peer_credentials
+from audio_service._connect._ipc._protocol import (
+    DECODE_ERRORS,
+    MAX_CLIENT_NAME_LENGTH,
+    MIN_FRAME_LIMIT,
+    PROTOCOL_VERSION,
+    Error,
+    Event,
+    Hello,
+    Payload,
+    Reply,
+    Request,
+    Welcome,
+    as_payload,
+    decode_any,
+    encoder,
+    server_decoder,
+)
+
+__all__ = ["Connection", "Deferred", "Handler", "Server"]
+
+_log = logging.getLogger(__name__)
+
+
+class Deferred:
+    """A reply that a handler settles later with a plain call, instead of awaiting it.
+
+    A handler that returns one costs no task of the server's: the reply frame is
+    queued inside :meth:`resolve` or :meth:`reject`, so a reply settled in the
+    same step as the events it caused leaves in the same write as them (see
+    ``_ServerProtocol._send_frame``). Settling twice keeps the first outcome.
+    """
+
+    __slots__ = ("_error", "_payload", "_settled", "_sink")
+
+    def __init__(self) -> None:
+        self._sink: Callable[[Payload | None, BaseException | None], None] | None = None
+        self._settled = False
+        self._payload: Payload | None = None
+        self._error: BaseException | None = None
+
+    def resolve(self, payload: Payload) -> None:
+        """Reply with ``payload``."""
+        self._settle(payload, None)
+
+    def reject(self, error: BaseException) -> None:
+        """Reply with an error, mapped as for an exception raised by a handler."""
+        self._settle(None, error)
+
+    def _settle(self, payload: Payload | None, error: BaseException | None) -> None:
+        if self._settled:
+            return
+        self._settled = True
+        self._payload, self._error = payload, error
+        if self._sink is not None:
+            self._sink(payload, error)
+
+    def _bind(self, sink: Callable[[Payload | None, BaseException | None], None]) -> None:
+        self._sink = sink
+        if self._settled:
+            sink(self._payload, self._error)
+
+
+#: ``handler(method, payload, peer)``: a coroutine of the reply payload, or a :class:`Deferred`.
+Handler = Callable[[str, bytes, PeerInfo], Awaitable[Payload] | Deferred]
+#: Called with a :class:`Connection`; may be a coroutine function.
+ConnectionCallback = Callable[["Connection"], Awaitable[None] | None]
+
+#: Bytes that may wait in one client's send queue before that client is dropped.
+DEFAULT_MAX_SEND_BUFFER = 4 * 1024 * 1024
+#: Requests one connection may have running before the server stops reading from it.
+DEFAULT_MAX_IN_FLIGHT = 256
+DEFAULT_HANDSHAKE_TIMEOUT = 5.0
+# How long close() lets connections flush their last frames before cutting them.
+_CLOSE_GRACE = 1.0
+# How long start() retries a lock that a concurrent list_services() may hold briefly.
+_LOCK_RETRY_DELAY = 0.01
+_LOCK_RETRIES = 50
+
+_CONNECTING, _READY, _CLOSED = range(3)
+
+
+def _type_name(error: BaseException) -> str:
+    cls = type(error)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+class Connection:
+    """One connected client, as the server's callbacks see it.
+
+    Obtained from ``on_connect``/``on_disconnect`` and :attr:`Server.connections`.
+    """
+
+    __slots__ = ("_protocol", "peer")
+
+    def __init__(self, protocol: _ServerProtocol, peer: PeerInfo) -> None:
+        self._protocol = protocol
+        #: Who the client is (pid, uid, gid, client name, connection id).
+        self.peer = peer
+
+    @property
+    def id(self) -> int:
+        """The connection id, unique within the server's lifetime."""
+        return self.peer.connection_id
+
+    @property
+    def client_name(self) -> str:
+        return self.peer.client_name
+
+    @property
+    def is_closed(self) -> bool:
+        return self._protocol.closing
+
+    @property
+    def close_reason(self) -> str | None:
+        """Why the connection ended, once it has."""
+        return self._protocol.close_reason
+
+    def send(self, topic: str, payload: Payload) -> bool:
+        """Push an event to this client only, after everything sent to it before.
+
+        Returns False (and sends nothing) if the connection is closed, or was just
+        dropped because its send queue overflowed.
+        """
+        protocol = self._protocol
+        frame = protocol.server._event_frame(topic, payload)
+        return protocol.send_event_frame(frame)
+
+    def close(self, reason: str = "closed by the server") -> None:
+        """End the connection after the frames already queued; ``reason`` is logged."""
+        self._protocol.close(reason)
+
+    def __repr__(self) -> str:
+        peer = self.peer
+        return f"<Connection {peer.connection_id} {peer.client_name!r} pid={peer.pid}>"
+
+
+class Server:
+    """Serve one app id on a Unix socket to clients of the same user.
+
+    ``handler(method, payload, peer)`` answers every request; its return value
+    (bytes-like or :class:`msgspec.Raw`) is the reply payload. Exceptions become
+    error replies (see :class:`RequestError`). Requests of one connection run
+    concurrently, so replies can overtake each other.
+
+    ``on_connect(connection)`` runs once a client completed the handshake, right
+    after it joined the broadcast audience: events it sends with
+    :meth:`Connection.send` before its first ``await`` reach the client before
+    any later :meth:`broadcast`, so a snapshot sent there is never older than
+    the pushes that follow. ``on_disconnect(connection)`` runs when a connection
+    that was announced to ``on_connect`` ends.
+
+    Each client has a send queue of at most ``max_send_buffer`` bytes (a single
+    larger frame is still accepted into an empty queue); a client that lets it
+    overflow is disconnected and the reason logged, so a stuck client never
+    slows the others or grows memory. A connection with ``max_in_flight``
+    requests running is not read from until some finish.
+    """
+
+    def __init__(
+        self,
+        app_id: str,
+        handler: Handler,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        on_connect: ConnectionCallback | None = None,
+        on_disconnect: ConnectionCallback | None = None,
+        max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
+        max_send_buffer: int = DEFAULT_MAX_SEND_BUFFER,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
+    ) -> None:
+        self.app_id = validate_app_id(app_id)
+        if not callable(handler):
+            raise TypeError(f"handler must be callable, not {type(handler).__name__}")
+        for name, callback in (("on_connect", on_connect), ("on_disconnect", on_disconnect)):
+            if callback is not None and not callable(callback):
+                raise TypeError(f"{name} must be callable or None, not {type(callback).__name__}")
+        self._handler = handler
+        self._on_connect = on_connect
+        self._on_disconnect = on_disconnect
+        self._path = Path(path) if path is not None else None
+        self._custom_path = path is not None
+        self.max_frame_size = _positive_int(max_frame_size, "max_frame_size", MIN_FRAME_LIMIT)
+        if self.max_frame_size > 2**32 - 1:
+            raise ValueError(f"max_frame_size must be at most {2**32 - 1}, not {max_frame_size}")
+        self.max_send_buffer = _positive_int(max_send_buffer, "max_send_buffer", 1)
+        self.max_in_flight = _positive_int(max_in_flight, "max_in_flight", 1)
+        if isinstance(handshake_timeout, bool) or not isinstance(handshake_timeout, int | float):
+            raise TypeError(
+                f"handshake_timeout must be a number, not {type(handshake_timeout).__name__}"
+            )
+        if not handshake_timeout > 0:
+            raise ValueError(f"handshake_timeout must be positive, not {handshake_timeout}")
+        self.handshake_timeout = float(handshake_timeout)
+        # The uid clients must run as; a test may change it to simulate a foreign peer.
+        self._expected_uid = os.geteuid()
+        self._encoder = encoder()
+        self._decoder = server_decoder()
+        self._hello_decoder = msgspec.msgpack.Decoder(Hello)
+        self._connection_ids = itertools.count(1)
+        self._connections: dict[int, Connection] = {}
+        self._protocols: set[_ServerProtocol] = set()
+        self._callback_tasks: set[asyncio.Task[None]] = set()
+        self._server: asyncio.Server | None = None
+        self._lock_fd: int | None = None
+        self._inode: tuple[int, int] | None = None
+        self._state = "new"
+        self._all_gone: asyncio.Event | None = None
+        self._closed_event: asyncio.Event | None = None
+
+    @property
+    def path(self) -> Path:
+        """The socket's path (computed from the app id unless one was given)."""
+        if self._path is None:
+            self._path = socket_path(self.app_id)
+        return self._path
+
+    @property
+    def is_serving(self) -> bool:
+        return self._state == "serving"
+
+    @property
+    def connections(self) -> tuple[Connection, ...]:
+        """The clients that completed the handshake and are still connected."""
+        return tuple(self._connections.values())
+
+    @property
+    def connection_count(self) -> int:
+        """How many clients :attr:`connections` holds (without building it)."""
+        return len(self._connections)
+
+    async def start(self) -> None:
+        """Listen on the socket; a stale socket of a crashed server is replaced.
+
+        Raises :class:`ServiceAlreadyRunningError` if a live server owns it and
+        :class:`RuntimeDirError` if the directory is unsafe.
+        """
+        if self._state != "new":
+            raise RuntimeError(f"start() can only be called once (server is {self._state})")
+        self._state = "starting"
+        try:
+            await self._start()
+        except BaseException:
+            self._state = "new"
+            raise
+        self._state = "serving"
+        self._all_gone = asyncio.Event()
+        self._closed_event = asyncio.Event()
+        _log.debug("serving %s on %s", self.app_id, self._path)
+
+    async def _start(self) -> None:
+        path = self.path
+        if self._custom_path:
+            check_private_dir(path.parent)
+            check_socket_path_length(path)
+        lock = await self._acquire_lock(path)
+        sock: socket.socket | None = None
+        try:
+            self._remove_previous(path)
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.bind(os.fsencode(path))
+            # Before listen(): until then nobody can connect, and the directory is private anyway.
+            os.chmod(path, 0o600)
+            info = os.stat(path)
+            self._inode = (info.st_dev, info.st_ino)
+            sock.setblocking(False)
+            self._server = await asyncio.get_running_loop().create_unix_server(
+                self._make_protocol, sock=sock, backlog=128
+            )
+        except BaseException:
+            if sock is not None:
+                sock.close()
+                self._unlink_socket()
+            os.close(lock)
+            raise
+        self._lock_fd = lock
+
+    async def _acquire_lock(self, path: Path) -> int:
+        lock_file = lock_path(path)
+        for _ in range(_LOCK_RETRIES):
+            fd = try_lock(lock_file)
+            if fd is not None:
+                return fd
+            if probe(path) is Liveness.ALIVE:
+                break
+            # Held without a live socket: a server starting or list_services() cleaning up.
+            await asyncio.sleep(_LOCK_RETRY_DELAY)
+        raise ServiceAlreadyRunningError(
+            f"an audio service for {self.app_id!r} is already running on {path}"
+        )
+
+    def _remove_previous(self, path: Path) -> None:
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return
+        if not stat.S_ISSOCK(info.st_mode):
+            raise RuntimeDirError(f"{path} exists and is not a socket; refusing to replace it")
+        if probe(path) is Liveness.ALIVE:
+            # Only a server that does not take the lock could be there; never steal its socket.
+            raise ServiceAlreadyRunningError(
+                f"an audio service for {self.app_id!r} is already running on {path}"
+            )
+        os.unlink(path)
+        _log.info("removed the stale socket %s left by a server that is gone", path)
+
+    def _unlink_socket(self) -> None:
+        path = self._path
+        if path is None:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            info = os.lstat(path)
+            if self._inode is None or (info.st_dev, info.st_ino) == self._inode:
+                os.unlink(path)
+
+    async def close(self) -> None:
+        """Stop serving: clients are told, their connections end, pending requests are
+        cancelled, and the socket is removed. Safe to call more than once."""
+        if self._state in ("new", "starting"):
+            self._state = "closed"
+            return
+        if self._state != "serving":
+            if self._closed_event is not None:
+                await self._closed_event.wait()
+            return
+        self._state = "closing"
+        assert self._server is not None
+        assert self._all_gone is not None
+        self._server.close()
+        # New clients must find no socket rather than a dying server.
+        self._unlink_socket()
+        notice = Error(None, ErrorCode.SHUTTING_DOWN, "ServerClosing", "the server is closing")
+        frame = encode_frame(self._encoder, notice)
+        for protocol in tuple(self._protocols):
+            protocol.close("the server is closing", frame)
+        if self._protocols:
+            try:
+                async with asyncio.timeout(_CLOSE_GRACE):
+                    await self._all_gone.wait()
+            except TimeoutError:
+                for protocol in tuple(self._protocols):
+                    protocol.abort("it did not take its last frames while the server closed")
+                # An aborted transport reports its loss on the next loop iteration.
+                await self._all_gone.wait()
+        await self._server.wait_closed()
+        if self._callback_tasks:
+            # Callbacks get the same grace as connections; one that hangs must not hang close().
+            _, hanging = await asyncio.wait(self._callback_tasks, timeout=_CLOSE_GRACE)
+            for task in hanging:
+                task.cancel()
+            await asyncio.gather(*hanging, return_exceptions=True)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        self._state = "closed"
+        assert self._closed_event is not None
+        self._closed_event.set()
+
+    async def __aenter__(self) -> Server:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def broadcast(self, topic: str, payload: Payload) -> int:
+        """Push an event to every connected client without waiting for any of them.
+
+        Returns how many clients it was queued for. Never blocks: a client whose
+        send queue overflows is disconnected instead.
+        """
+        frame = self._event_frame(topic, payload)
+        sent = 0
+        for connection in tuple(self._connections.values()):
+            if connection._protocol.send_event_frame(frame):
+                sent += 1
+        return sent
+
+    def _event_frame(self, topic: str, payload: Payload) -> bytearray:
+        if type(topic) is not str:
+            raise TypeError(f"topic must be a str, not {type(topic).__name__}")
+        frame = encode_frame(self._encoder, Event(topic, as_payload(payload)))
+        if body_size(frame) > self.max_frame_size:
+            raise FrameTooLargeError(body_size(frame), self.max_frame_size, f"event {topic!r}")
+        return frame
+
+    def _make_protocol(self) -> _ServerProtocol:
+        return _ServerProtocol(self)
+
+    def _join(self, connection: Connection) -> None:
+        self._connections[connection.id] = connection
+        _log.debug("client %r (pid %d) connected", connection.client_name, connection.peer.pid)
+        if self._on_connect is not None:
+            self._run_callback(self._on_connect, connection, "on_connect", close_on_error=True)
+
+    def _leave(self, connection: Connection) -> None:
+        if self._connections.pop(connection.id, None) is None:
+            return
+        _log.debug("client %r disconnected: %s", connection.client_name, connection.close_reason)
+        if self._on_disconnect is not None:
+            self._run_callback(
+                self._on_disconnect, connection, "on_disconnect", close_on_error=False
+            )
+
+    def _run_callback(
+        self,
+        callback: ConnectionCallback,
+        connection: Connection,
+        name: str,
+        *,
+        close_on_error: bool,
+    ) -> None:
+        try:
+            result = callback(connection)
+        except Exception:
+            _log.exception("%s raised for %r", name, connection)
+            if close_on_error:
+                connection.close(f"{name} failed")
+            return
+        if inspect.isawaitable(result):
+            task = asyncio.get_running_loop().create_task(
+                self._await_callback(result, connection, name, close_on_error)
+            )
+            self._callback_tasks.add(task)
+            task.add_done_callback(self._callback_tasks.discard)
+
+    async def _await_callback(
+        self, result: Awaitable[None], connection: Connection, name: str, close_on_error: bool
+    ) -> None:
+        try:
+            await result
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _log.exception("%s raised for %r", name, connection)
+            if close_on_error:
+                connection.close(f"{name} failed")
+
+    def _forget(self, protocol: _ServerProtocol) -> None:
+        self._protocols.discard(protocol)
+        if not self._protocols and self._all_gone is not None and self._state == "closing":
+            self._all_gone.set()
+
+
+def _positive_int(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+class _ServerProtocol(asyncio.Protocol):
+    """One client connection: handshake, request dispatch, ordered sends."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self._transport: asyncio.Transport | None = None
+        self._reader = FrameReader(server.max_frame_size)
+        self._state = _CONNECTING
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Requests answered through a Deferred, not settled yet.
+        self._deferred = 0
+        self._reading_paused = False
+        # Frames queued in this loop iteration, written together by _flush.
+        self._pending: list[bytearray] | None = None
+        self._pending_size = 0
+        self._timer: asyncio.TimerHandle | None = None
+        self._peer_max_frame = MIN_FRAME_LIMIT
+        self._pid = 0
+        self._uid = -1
+        self._gid = -1
+        self.connection: Connection | None = None
+        self._aborted = False
+        self.closing = False
+        self.close_reason: str | None = None
+
+    # -- asyncio callbacks -------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        server = self.server
+        server._protocols.add(self)
+        if server._state != "serving":
+            self.abort("the server is closing")
+            return
+        try:
+            credentials = peer_credentials(transport.get_extra_info("socket"))
+        except OSError as error:
+            self.abort(f"its credentials could not be read: {error}")
+            return
+        self._pid, self._uid, self._gid = credentials.pid, credentials.uid, credentials.gid
+        refusal = check_peer_uid(credentials.uid, server._expected_uid)
+        if refusal is not None:
+            _log.warning("refused a connection from pid %d: %s", credentials.pid, refusal)
+            self._refuse(ErrorCode.PERMISSION_DENIED, refusal)
+            return
+        self._timer = asyncio.get_running_loop().call_later(
+            server.handshake_timeout, self._handshake_expired
+        )
+
+    def data_received(self, data: bytes) -> None:
+        if not self.closing:
+            self._feed(data)
+
+    def _feed(self, data: bytes) -> None:
+        try:
+            self._reader.feed(data, self._on_frame)
+        except FrameTooLargeError as error:
+            # The length prefix cannot be trusted, so neither can anything after it.
+            self.close(
+                f"it sent a frame of {error.size} bytes (limit {error.limit})",
+                self._error_frame(None, ErrorCode.TOO_LARGE, error, f"{error}; disconnecting"),
+            )
+            return
+        if self.closing or self._transport is None:
+            return
+        busy = self._in_flight() >= self.server.max_in_flight
+        if busy and not self._reading_paused:
+            self._reading_paused = True
+            self._transport.pause_reading()
+        elif not busy and self._reading_paused:
+            self._reading_paused = False
+            self._transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.close_reason is None:
+            self.close_reason = (
+                "the client disconnected" if exc is None else f"connection error: {exc}"
+            )
+        self.closing = True
+        self._state = _CLOSED
+        self._cancel_all()
+        self.server._forget(self)
+        if self.connection is not None:
+            self.server._leave(self.connection)
+
+    # -- frames ------------------------------------------------------------------------
+
+    def _on_frame(self, body: Any) -> bool:
+        """Handle one frame; True to stop reading (closing, or enough requests running)."""
+        if self.closing:
+            return True
+        if self._state != _READY:
+            self._handshake(body)
+            return self.closing
+        try:
+            message = self.server._decoder.decode(body)
+        except DECODE_ERRORS as error:
+            self._reject_frame(body, error)
+            return False
+        if type(message) is Request:
+            self._start_request(message)
+            return self._in_flight() >= self.server.max_in_flight
+        request_id = getattr(message, "id", None)
+        self._send_frame(
+            self._error_frame(
+                None if type(message) is Error else request_id,
+                ErrorCode.PROTOCOL,
+                None,
+                f"a client may not send {type(message).__name__.lower()!r} messages",
+            )
+        )
+        return False
+
+    def _reject_frame(self, body: Any, error: Exception) -> None:
+        request_id: int | None = None
+        with contextlib.suppress(*DECODE_ERRORS):
+            loose = decode_any(body)
+            if (
+                isinstance(loose, list)
+                and len(loose) >= 2
+                and loose[0] == "req"
+                and type(loose[1]) is int
+            ):
+                request_id = loose[1]
+        what = "malformed request" if request_id is not None else "unreadable message"
+        _log.debug("%s from %s: %s", what, self._describe(), error)
+        self._send_frame(
+            self._error_frame(request_id, ErrorCode.PROTOCOL, error, f"{what}: {error}")
+        )
+
+    def _handshake(self, body: Any) -> None:
+        server = self.server
+        try:
+            loose = decode_any(body)
+        except DECODE_ERRORS:
+            loose = None
+        if not (isinstance(loose, list) and len(loose) >= 2 and loose[0] == "hello"):
+            self._refuse(ErrorCode.PROTOCOL, "the first message must be a 'hello'")
+            return
+        version = loose[1]
+        if type(version) is not int or version != PROTOCOL_VERSION:
+            message = (
+                f"this server speaks protocol version {PROTOCOL_VERSION}, "
+                f"the client speaks version {version!r}"
+            )
+            _log.warning("refused the client of pid %d: %s", self._pid, message)
+            self._refuse(ErrorCode.VERSION_MISMATCH, message)
+            return
+        try:
+            hello = server._hello_decoder.decode(body)
+        except DECODE_ERRORS as error:
+            self._refuse(ErrorCode.PROTOCOL, f"malformed hello: {error}")
+            return
+        if hello.app_id and hello.app_id != server.app_id:
+            self._refuse(
+                ErrorCode.WRONG_APP,
+                f"this socket serves {server.app_id!r}, not {hello.app_id!r}",
+            )
+            return
+        if len(hello.client_name) > MAX_CLIENT_NAME_LENGTH:
+            self._refuse(
+                ErrorCode.PROTOCOL,
+                f"client_name must be at most {MAX_CLIENT_NAME_LENGTH} characters",
+            )
+            return
+        if hello.max_frame_size < MIN_FRAME_LIMIT:
+            self._refuse(ErrorCode.PROTOCOL, f"max_frame_size must be at least {MIN_FRAME_LIMIT}")
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._peer_max_frame = hello.max_frame_size
+        self._state = _READY
+        peer = PeerInfo(
+            pid=self._pid,
+            uid=self._uid,
+            gid=self._gid,
+            client_name=hello.client_name,
+            connection_id=next(server._connection_ids),
+        )
+        self.connection = Connection(self, peer)
+        welcome = Welcome(PROTOCOL_VERSION, server.app_id, server.max_frame_size)
+        self._send_frame(encode_frame(server._encoder, welcome))
+        server._join(self.connection)
+
+    def _handshake_expired(self) -> None:
+        self._timer = None
+        if self._state == _CONNECTING and not self.closing:
+            self._refuse(ErrorCode.PROTOCOL, "no hello within the handshake timeout")
+
+    def _refuse(self, code: ErrorCode, message: str) -> None:
+        self.close(message, self._error_frame(None, code, None, message))
+
+    # -- requests ----------------------------------------------------------------------
+
+    def _in_flight(self) -> int:
+        return len(self._tasks) + self._deferred
+
+    def _start_request(self, request: Request) -> None:
+        assert self.connection is not None
+        # Counted as deferred from the start, so that what the handler publishes before it
+        # returns is held for the reply too.
+        self._deferred += 1
+        try:
+            result = self.server._handler(request.method, request.payload, self.connection.peer)
+        except Exception as error:
+            self._deferred_settled(request, None, error)
+            return
+        if isinstance(result, Deferred):
+            result._bind(functools.partial(self._deferred_settled, request))
+            return
+        self._deferred -= 1
+        task = asyncio.get_running_loop().create_task(self._run(request, result))
+        self._tasks.add(task)
+        task.add_done_callback(self._request_done)
+
+    def _deferred_settled(
+        self, request: Request, payload: Payload | None, error: BaseException | None
+    ) -> None:
+        self._deferred -= 1
+        self._send_frame(self._reply_frame(request, payload, error))
+        self._flush()
+        self._resume_if_idle()
+
+    def _request_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._resume_if_idle()
+
+    def _resume_if_idle(self) -> None:
+        if self._reading_paused and not self.closing:
+            # Frames held back while busy come first, then the socket is read again.
+            self._feed(b"")
+
+    async def _run(self, request: Request, awaitable: Awaitable[Payload]) -> None:
+        try:
+            result = await awaitable
+        except asyncio.CancelledError as error:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the connection is going away: nobody is left to answer
+            # Something the handler awaited was cancelled, not this request: it still gets
+            # its one answer, or the caller would wait forever.
+            self._send_frame(self._reply_frame(request, None, error))
+        except Exception as error:
+            self._send_frame(self._reply_frame(request, None, error))
+        else:
+            self._send_frame(self._reply_frame(request, result, None))
+
+    def _reply_frame(
+        self, request: Request, result: Payload | None, error: BaseException | None
+    ) -> bytearray:
+        server = self.server
+        try:
+            if error is not None:
+                raise error
+            payload = as_payload(result, f"the reply of the handler for {request.method!r}")
+        except asyncio.CancelledError as error:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # the connection is going away: nobody is left to answer
+            # Something the handler awaited was cancelled, not this request: it still gets
+            # its one answer, or the caller would wait forever.
+            return self._error_frame(
+                request.id, ErrorCode.HANDLER_FAILED, error, "the handler was cancelled"
+            )
+        except RequestError as error:
+            # A deliberate refusal: the code says it all, the module path would be noise.
+            return encode_frame(
+                server._encoder,
+                Error(request.id, error.code, type(error).__qualname__, error.message),
+            )
+        except DECODE_ERRORS as error:
+            return self._error_frame(request.id, ErrorCode.BAD_REQUEST, error, str(error))
+        except Exception as error:
+            _log.warning("the handler for %r failed", request.method, exc_info=True)
+            return self._error_frame(request.id, ErrorCode.HANDLER_FAILED, error, str(error))
+        frame = encode_frame(server._encoder, Reply(request.id, payload))
+        size = body_size(frame)
+        if size > self._peer_max_frame:
+            too_large = FrameTooLargeError(size, self._peer_max_frame, "reply")
+            frame = self._error_frame(
+                request.id, ErrorCode.TOO_LARGE, too_large, f"{too_large} of the client"
+            )
+        return frame
+
+    # -- sending -----------------------------------------------------------------------
+
+    def _error_frame(
+        self, request_id: int | None, code: str, error: BaseException | None, message: str
+    ) -> bytearray:
+        type_name = "ProtocolError" if error is None else _type_name(error)
+        return encode_frame(self.server._encoder, Error(request_id, code, type_name, message))
+
+    def send_event_frame(self, frame: bytearray) -> bool:
+        if self._state != _READY:
+            return False
+        size = body_size(frame)
+        if size > self._peer_max_frame:
+            self.close(
+                f"an event of {size} bytes exceeds its frame limit of {self._peer_max_frame}"
+            )
+            return False
+        return self._send_frame(frame)
+
+    def _send_frame(self, frame: bytearray) -> bool:
+        if self.closing:
+            return False
+        transport = self._transport
+        assert transport is not None
+        queued = transport.get_write_buffer_size() + self._pending_size
+        if queued and queued + len(frame) > self.server.max_send_buffer:
+            self.abort(
+                f"its send queue overflowed ({queued} bytes waiting, limit "
+                f"{self.server.max_send_buffer}): it does not read fast enough"
+            )
+            return False
+        if self._pending is not None:
+            self._pending.append(frame)
+            self._pending_size += len(frame)
+        elif self._deferred:
+            # A callback of this client's is running: what it publishes is held until its reply
+            # (or the next loop iteration, if it goes on), so that events and reply leave in one
+            # write — one system call here, one wake-up for the client.
+            self._pending = [frame]
+            self._pending_size = len(frame)
+            asyncio.get_running_loop().call_soon(self._flush)
+        else:
+            transport.write(frame)
+        return True
+
+    def _flush(self) -> None:
+        pending = self._pending
+        if pending is None:
+            return
+        self._pending = None
+        self._pending_size = 0
+        transport = self._transport
+        if transport is None or self._aborted or transport.is_closing():
+            return
+        transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def close(self, reason: str, last_frame: bytearray | None = None) -> None:
+        """Close after the queued frames (and ``last_frame``) are sent."""
+        if self.closing:
+            return
+        if last_frame is not None and not self._send_frame(last_frame):
+            return  # the last frame overflowed the queue: the connection is already dropped
+        self.closing = True
+        self.close_reason = reason
+        _log.debug("closing the connection of %s: %s", self._describe(), reason)
+        self._cancel_all()
+        self._flush()
+        if self._transport is not None:
+            self._transport.close()
+
+    def abort(self, reason: str) -> None:
+        """Drop the connection and everything queued for it."""
+        transport = self._transport
+        if transport is None or self._aborted:
+            return
+        self._aborted = True
+        self.closing = True
+        self.close_reason = reason
+        _log.warning("disconnecting %s: %s", self._describe(), reason)
+        self._cancel_all()
+        transport.abort()
+
+    def _describe(self) -> str:
+        if self.connection is not None:
+            return f"client {self.connection.client_name!r} (pid {self._pid})"
+        return f"an unidentified client (pid {self._pid})"
+
+    def _cancel_all(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for task in tuple(self._tasks):
+            task.cancel()

@@ -1,0 +1,218 @@
+"""Host mode on the client side: start a host process, connect to it, mirror it.
+
+:class:`HostLauncher` and :class:`RemoteConnection` implement the same
+protocols as the in-process ones (:mod:`audio_service._connect._connection`), over the
+IPC socket, so the ``AudioService`` client cannot tell the modes apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from audio_service._connect import _ipc
+from audio_service._connect._connection import EventSink
+from audio_service._connect._launcher import (
+    EntrypointRef,
+    HostSpec,
+    launch_host,
+    reference_entrypoint,
+)
+from audio_service._connect._wire import (
+    METHOD_REQUEST,
+    TOPIC_EVENT,
+    TOPIC_SYNCED,
+    decode_event,
+    decode_outcome,
+    encode_request,
+)
+from audio_service._errors import (
+    AudioServiceError,
+    ServiceNotRunningError,
+    TaskError,
+    TaskErrorInfo,
+)
+from audio_service._model._events import ConnectionLost
+from audio_service._model._models import ServiceConfig
+from audio_service._model._portable import portable
+from audio_service._service._requests import Request
+
+__all__ = ["HostLauncher", "RemoteConnection", "default_app_id", "log_path"]
+
+_log = logging.getLogger(__name__)
+
+#: How long a new client waits for the host's greeting.
+SYNC_TIMEOUT = 10.0
+#: Starts tried while another host for the same app id is on its way out.
+LAUNCH_ATTEMPTS = 5
+
+
+class RemoteConnection:
+    """A :class:`~audio_service._connect._connection.ServiceConnection` to a host process."""
+
+    def __init__(self, client: _ipc.Client) -> None:
+        self._client = client
+        self._pump: asyncio.Task[None] | None = None
+
+    async def attach(self, on_event: EventSink) -> None:
+        if self._pump is not None:
+            raise RuntimeError("this connection is already attached")
+        # Events go straight from the socket to the mirror: no task hop, no buffer to
+        # overflow. The host greets each client with its snapshot, the queue in
+        # chunks, then "synced"; all of that is delivered before this returns.
+        loop = asyncio.get_running_loop()
+        synced: asyncio.Future[None] = loop.create_future()
+
+        def sink(event: _ipc.Event) -> None:
+            if event.topic == TOPIC_SYNCED:
+                if not synced.done():
+                    synced.set_result(None)
+                return
+            self._deliver_one(event, on_event)
+
+        self._client.set_event_sink(sink)
+        closed = self._client.closed
+        try:
+            async with asyncio.timeout(SYNC_TIMEOUT):
+                await asyncio.wait((synced, closed), return_when=asyncio.FIRST_COMPLETED)
+            if not synced.done():
+                raise ServiceNotRunningError("the service closed the connection at once")
+        except BaseException:
+            await self._client.close()
+            raise
+        self._pump = asyncio.create_task(self._announce_end(on_event))
+
+    @staticmethod
+    def _deliver_one(event: _ipc.Event, on_event: EventSink) -> None:
+        if event.topic != TOPIC_EVENT:
+            return
+        try:
+            decoded = decode_event(event.payload)
+        except (msgspec.DecodeError, msgspec.ValidationError) as error:
+            _log.error("ignoring an unreadable event from the service: %s", error)
+            return
+        on_event(decoded)
+
+    async def _announce_end(self, on_event: EventSink) -> None:
+        reason = "the connection was closed"
+        try:
+            await self._client.closed
+            lost = self._client.close_reason
+            if lost is not None:
+                reason = str(lost)
+        finally:
+            on_event(ConnectionLost(reason=reason))
+
+    async def request(self, request: Request) -> Any:
+        try:
+            reply = await self._client.call(METHOD_REQUEST, encode_request(request))
+        except _ipc.ConnectionLost as error:
+            raise ServiceNotRunningError(f"the background task went away: {error}") from None
+        except _ipc.RemoteError as error:
+            raise AudioServiceError(f"{request.method}: the service refused it: {error}") from None
+        return decode_outcome(reply, request)
+
+    async def close(self) -> None:
+        pump, self._pump = self._pump, None
+        await self._client.close()
+        if pump is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+
+
+class HostLauncher:
+    """A :class:`~audio_service._connect._connection.ServiceLauncher` for host mode."""
+
+    def __init__(self, *, start_timeout: float = 30.0) -> None:
+        self.start_timeout = start_timeout
+
+    async def launch(
+        self,
+        *,
+        entrypoint: Callable[[], object],
+        params: dict[str, Any] | None,
+        config: ServiceConfig,
+    ) -> RemoteConnection | None:
+        ref = reference_entrypoint(entrypoint)
+        app_id = config.app_id or default_app_id(ref)
+        config = msgspec.structs.replace(config, app_id=app_id)
+        if await self._running(app_id):
+            return None
+        spec = HostSpec(
+            app_id=app_id,
+            entrypoint=ref,
+            params=portable(params, "params"),
+            config=config,
+            sys_path=[p for p in sys.path if p],
+            cwd=os.getcwd(),
+            log_path=str(log_path(app_id)),
+        )
+        for _attempt in range(LAUNCH_ATTEMPTS):
+            report = await launch_host(spec, timeout=self.start_timeout)
+            if report.status == "error":
+                info = report.error or TaskErrorInfo(
+                    request="start", error_type="HostError", message=report.message
+                )
+                raise TaskError(info)
+            connection = await self.connect(app_id)
+            if report.status == "ready":
+                if connection is None:
+                    raise AudioServiceError(f"the service {app_id!r} started but went away")
+                return connection
+            if connection is not None:
+                # Another host serves this app id: the caller connects to it itself.
+                await connection.close()
+                return None
+            # The other host was on its way out: try again.
+            await asyncio.sleep(0.05)
+        raise AudioServiceError(f"could not start or reach the service {app_id!r}")
+
+    async def connect(self, app_id: str | None) -> RemoteConnection | None:
+        if app_id is None:
+            running = await asyncio.to_thread(_ipc.list_services)
+            if not running:
+                return None
+            if len(running) > 1:
+                raise AudioServiceError(
+                    f"several audio services are running ({', '.join(running)}); "
+                    "say which with connect(app_id=...)"
+                )
+            app_id = running[0]
+        try:
+            client = await _ipc.connect(app_id, _client_name())
+        except (_ipc.ServiceNotRunningError, _ipc.ConnectionLost):
+            # ConnectionLost here: a host that was shutting down accepted, then went.
+            return None
+        return RemoteConnection(client)
+
+    @staticmethod
+    async def _running(app_id: str) -> bool:
+        return app_id in await asyncio.to_thread(_ipc.list_services)
+
+
+def default_app_id(ref: EntrypointRef) -> str:
+    """An app id from where the entrypoint lives: its module, or its script's name."""
+    base = Path(ref.path).stem if ref.path is not None else ref.module
+    parts = [re.sub(r"[^A-Za-z0-9_-]", "_", part) for part in base.split(".") if part]
+    parts = [f"_{part}" if part[0].isdigit() else part for part in parts]
+    return ".".join(parts) or "audio_service.app"
+
+
+def log_path(app_id: str) -> Path:
+    """Where a host writes its log: ``$XDG_STATE_HOME/audio-service/<app_id>.log``."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "audio-service" / f"{app_id}.log"
+
+
+def _client_name() -> str:
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    return f"{program}[{os.getpid()}]"

@@ -1,0 +1,104 @@
+"""How requests, replies and events cross the host's socket (msgpack via msgspec).
+
+The IPC layer moves opaque payloads; this module gives them their types: a
+client sends a :data:`~audio_service._service._requests.Request` under method
+``request`` and gets back an outcome; the host pushes
+:data:`~audio_service._model._events.ServiceEvent` values under topic ``event``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
+import msgspec
+
+from audio_service._errors import ServiceNotRunningError, TaskError, TaskErrorInfo
+from audio_service._model._events import ServiceEvent
+from audio_service._service._requests import Request
+
+__all__ = [
+    "METHOD_REQUEST",
+    "METHOD_SNAPSHOT",
+    "TOPIC_EVENT",
+    "TOPIC_SYNCED",
+    "Failed",
+    "NotRunning",
+    "Succeeded",
+    "decode_event",
+    "decode_outcome",
+    "encode_event",
+    "encode_outcome",
+    "encode_request",
+    "request_decoder",
+]
+
+METHOD_REQUEST = "request"
+METHOD_SNAPSHOT = "snapshot"
+TOPIC_EVENT = "event"
+#: Pushed once to a new client after its snapshot and queue: it is now in sync.
+TOPIC_SYNCED = "synced"
+
+
+class Succeeded(msgspec.Struct, frozen=True, tag="ok"):
+    """The callback returned ``value``."""
+
+    value: Any = None
+
+
+class Failed(msgspec.Struct, frozen=True, tag="failed"):
+    """The callback raised; the task keeps running."""
+
+    info: TaskErrorInfo
+
+
+class NotRunning(msgspec.Struct, frozen=True, tag="not_running"):
+    """The task had stopped (or not started) when the request arrived."""
+
+    message: str = ""
+
+
+Outcome: TypeAlias = Succeeded | Failed | NotRunning
+
+
+class _RawSucceeded(msgspec.Struct, frozen=True, tag="ok"):
+    # The value is decoded later, with the type the request says its result has.
+    value: msgspec.Raw = msgspec.Raw(b"\xc0")
+
+
+_encoder = msgspec.msgpack.Encoder()
+_event_decoder: msgspec.msgpack.Decoder[ServiceEvent] = msgspec.msgpack.Decoder(ServiceEvent)
+_outcome_decoder = msgspec.msgpack.Decoder(_RawSucceeded | Failed | NotRunning)
+
+
+def encode_request(request: Request) -> bytes:
+    return _encoder.encode(request)
+
+
+def request_decoder() -> Callable[[bytes], Request]:
+    return msgspec.msgpack.Decoder(Request).decode
+
+
+def encode_outcome(outcome: Outcome) -> bytes:
+    return _encoder.encode(outcome)
+
+
+def decode_outcome(data: bytes, request: Request) -> Any:
+    """The result of ``request`` from its reply; raises what the task raised."""
+    outcome = _outcome_decoder.decode(data)
+    if isinstance(outcome, Failed):
+        raise TaskError(outcome.info)
+    if isinstance(outcome, NotRunning):
+        raise ServiceNotRunningError(outcome.message or "the background task is not running")
+    result_type = type(request).result_type
+    if result_type is None:
+        return None
+    return msgspec.msgpack.decode(outcome.value, type=result_type)
+
+
+def encode_event(event: ServiceEvent) -> bytes:
+    return _encoder.encode(event)
+
+
+def decode_event(data: bytes) -> ServiceEvent:
+    return _event_decoder.decode(data)

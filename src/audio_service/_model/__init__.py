@@ -1,0 +1,1 @@
+"""The data model shared by the task, its clients and the wire: items, state, queue, events."""

@@ -1,0 +1,119 @@
+"""The desktop's ways in to a running service: MPRIS2, the notification, clicks, media keys.
+
+Started next to the core by whoever runs it (the host process, or the app in
+in-process mode), from the service's :class:`~audio_service._model._models.ServiceConfig`.
+A surface that cannot start (no session bus, no notification server, a taken
+name) is logged once and skipped: the service plays on without it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from audio_service._model._models import ServiceConfig
+from audio_service._service._core import ServiceCore
+
+if TYPE_CHECKING:
+    from audio_service._surfaces._art import ArtCache
+    from audio_service._surfaces._linux._media_keys import MediaKeys
+    from audio_service._surfaces._linux._mpris import MprisServer
+
+__all__ = ["Surfaces"]
+
+_log = logging.getLogger(__name__)
+
+
+class Surfaces:
+    """The surfaces of one service; :meth:`start` them, :meth:`close` them once."""
+
+    def __init__(self, core: ServiceCore, config: ServiceConfig) -> None:
+        self.core = core
+        self.config = config
+        #: The MPRIS server, when it runs.
+        self.mpris: MprisServer | None = None
+        #: The evdev media-key reader, when it runs.
+        self.media_keys: MediaKeys | None = None
+        self._closers: list[Callable[[], Awaitable[None] | None]] = []
+
+    async def start(self) -> Surfaces:
+        if not sys.platform.startswith("linux"):
+            return self
+        config = self.config
+        clicks = None
+        if config.headset_clicks:
+            from audio_service._surfaces._clicks import ClickAggregator
+
+            clicks = ClickAggregator(self.core.handle)
+            self._closers.append(clicks.close)
+        if config.media_keys:
+            from audio_service._surfaces._linux._media_keys import MediaKeys
+
+            keys = MediaKeys(self.core.handle, clicks=clicks)
+            # Closed before the aggregator: a key still held is released into it first.
+            self._closers.append(keys.close)
+            try:
+                self.media_keys = await keys.start()
+            except Exception as error:
+                _log.warning("not reading media keys: %s", error)
+        art: ArtCache | None = None
+        if (config.mpris or config.notification) and _has_session_bus():
+            from audio_service._surfaces._art import ArtCache
+
+            # One cache for both, so the notification and MPRIS share each download.
+            art = ArtCache()
+            self._closers.append(art.aclose)
+        if config.mpris and art is not None:
+            from audio_service._surfaces._linux._mpris import MprisServer
+
+            identity = config.identity or config.app_id or "audio_service"
+            server = MprisServer(
+                self.core,
+                identity=identity,
+                desktop_entry=config.desktop_entry,
+                on_play_pause=clicks.click if clicks is not None else None,
+                art=art,
+            )
+            try:
+                await server.start()
+            except Exception as error:
+                _log.warning("not publishing the player on MPRIS: %s", error)
+            else:
+                self.mpris = server
+                self._closers.append(server.close)
+        if config.notification and art is not None:
+            from audio_service._surfaces._linux._notification import MediaNotification
+
+            notification = MediaNotification(
+                self.core.handle,
+                app_name=config.identity or config.app_id or "",
+                desktop_entry=config.desktop_entry,
+                art=art,
+            )
+            # False when no server is there yet: it shows the item once one takes the name.
+            await notification.start()
+            notification.attach(self.core)
+            self._closers.append(notification.close)
+        return self
+
+    async def close(self) -> None:
+        closers, self._closers = self._closers, []
+        for close in reversed(closers):
+            try:
+                result = close()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                _log.exception("closing a desktop surface failed")
+
+
+def _has_session_bus() -> bool:
+    # dbus-fast also finds a bus through $XDG_RUNTIME_DIR/bus when the variable is unset.
+    if os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return True
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    return runtime is not None and os.path.exists(os.path.join(runtime, "bus"))
