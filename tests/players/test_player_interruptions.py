@@ -180,7 +180,7 @@ async def test_stopping_ends_the_subscriptions(rig: Rig) -> None:
     task, _engine = await playing(rig, TakesOver)
     await rig.client.stop()
     assert not rig.session.is_active
-    assert task._subscriptions == []
+    assert task._glue.subscriptions == []
 
 
 def test_options_are_checked() -> None:

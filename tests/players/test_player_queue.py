@@ -211,6 +211,21 @@ async def test_items_added_while_shuffled_are_still_to_come(rig: Rig) -> None:
     assert sorted(task.play_order) == list(range(5))
 
 
+async def test_items_inserted_before_the_current_one_while_shuffled(rig: Rig) -> None:
+    items = tracks(4)
+    task, _ = await playing(rig, items)
+    await rig.client.set_shuffle_mode(AudioServiceShuffleMode.ALL)
+    await rig.client.add_queue_item_at(track(9), 0)  # used to raise: 0 was not in the order
+    assert rig.client.playback_state.queue_index == 1
+    order = task.play_order
+    assert sorted(order) == list(range(5))
+    assert order[0] == 1  # the current item, moved up by one, is still first
+    await rig.client.skip_to_queue_item(items[2].id)
+    await rig.client.add_queue_item_at(track(8), 1)
+    assert rig.client.playback_state.queue_index == 4
+    assert task.play_order.index(4) < task.play_order.index(1)  # still to come after item 2
+
+
 # --------------------------------------------------------------------- edits
 
 
