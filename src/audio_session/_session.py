@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import threading
 from collections.abc import Callable
@@ -33,6 +34,14 @@ _MUSIC = AudioSessionConfiguration.music()
 def _device_details(devices: frozenset[AudioDevice]) -> frozenset[tuple[object, ...]]:
     # Devices compare by id only; a renamed device is still a change worth publishing.
     return frozenset((d.id, d.name, d.is_input, d.is_output, d.type) for d in devices)
+
+
+class _SessionState(enum.Enum):
+    """Where an :class:`AudioSession` is in its life."""
+
+    NEW = "new"
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class _BackendEvents:
@@ -80,7 +89,7 @@ class AudioSession:
         self._backend = backend
         self._configuration: AudioSessionConfiguration | None = None
         self._active_request: ActivationRequest | None = None
-        self._state = "new"
+        self._state = _SessionState.NEW
         self._lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: int | None = None
@@ -108,7 +117,7 @@ class AudioSession:
 
     def __repr__(self) -> str:
         return (
-            f"<AudioSession backend={self._backend.name!r} {self._state}"
+            f"<AudioSession backend={self._backend.name!r} {self._state.value}"
             f"{' active' if self.is_active else ''}>"
         )
 
@@ -177,7 +186,7 @@ class AudioSession:
         if session is not None:
             if not isinstance(session, AudioSession):
                 raise TypeError(f"session must be an AudioSession or None, not {session!r}")
-            if session._state != "open":
+            if session._state is not _SessionState.OPEN:
                 raise ValueError(f"only an open session can be the instance, not {session!r}")
         loop = asyncio.get_running_loop()
         pending = cls._instance_task
@@ -197,17 +206,17 @@ class AudioSession:
         await cls.set_instance(None)
 
     async def _open(self) -> None:
-        if self._state != "new":
-            raise RuntimeError(f"this AudioSession is already {self._state}")
+        if self._state is not _SessionState.NEW:
+            raise RuntimeError(f"this AudioSession is already {self._state.value}")
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
-        self._state = "open"
+        self._state = _SessionState.OPEN
         try:
             await self._backend.open(self._events)
         except BackendUnavailableError as error:
             self._unavailable("open", error)
         except BaseException:
-            self._state = "closed"
+            self._state = _SessionState.CLOSED
             self._close_streams()
             raise
         await self._load_configuration()
@@ -234,10 +243,10 @@ class AudioSession:
 
     async def close(self) -> None:
         """Deactivate if active, close the backend and end every stream. Idempotent."""
-        if self._state == "closed":
+        if self._state is _SessionState.CLOSED:
             return
-        opened = self._state == "open"
-        self._state = "closed"
+        opened = self._state is _SessionState.OPEN
+        self._state = _SessionState.CLOSED
         if type(self)._instance is self:
             type(self)._instance = None
         if self._refresh_task is not None:
@@ -268,9 +277,9 @@ class AudioSession:
             controller.close()
 
     def _check_open(self) -> None:
-        if self._state == "new":
+        if self._state is _SessionState.NEW:
             raise RuntimeError("this AudioSession was not opened; use AudioSession.create()")
-        if self._state == "closed":
+        if self._state is _SessionState.CLOSED:
             raise RuntimeError("this AudioSession is closed")
 
     def _unavailable(self, operation: str, error: BaseException) -> None:
@@ -491,7 +500,7 @@ class AudioSession:
 
     def _dispatch(self, handler: Callable[[Any], None], argument: Any) -> None:
         loop = self._loop
-        if self._state != "open" or loop is None:
+        if self._state is not _SessionState.OPEN or loop is None:
             return
         if threading.get_ident() == self._thread:
             handler(argument)
@@ -504,7 +513,7 @@ class AudioSession:
         if not isinstance(event, AudioInterruptionEvent):
             _log.error("backend %r reported a bad interruption: %r", self._backend.name, event)
             return
-        if self._state != "open":
+        if self._state is not _SessionState.OPEN:
             return
         if self.is_active:
             self._interruption_controller.add(event)
@@ -512,7 +521,7 @@ class AudioSession:
             self._held_events.append((self._on_interruption, event))
 
     def _on_becoming_noisy(self, _: None) -> None:
-        if self._state != "open":
+        if self._state is not _SessionState.OPEN:
             return
         if self.is_active:
             self._noisy_controller.add(None)
@@ -529,7 +538,7 @@ class AudioSession:
         if not isinstance(event, AudioDevicesChangedEvent):
             _log.error("backend %r reported a bad device change: %r", self._backend.name, event)
             return
-        if self._state != "open":
+        if self._state is not _SessionState.OPEN:
             return
         self._devices_changed_controller.add(event)
         devices = self._devices_controller.stream
@@ -547,7 +556,7 @@ class AudioSession:
         self._devices_controller.add(devices)
 
     def _on_devices_listen(self) -> None:
-        if self._state != "open":
+        if self._state is not _SessionState.OPEN:
             return
         try:
             asyncio.get_running_loop()
@@ -558,7 +567,7 @@ class AudioSession:
         self._schedule_refresh()
 
     def _schedule_refresh(self) -> None:
-        if self._state != "open" or self._loop is None:
+        if self._state is not _SessionState.OPEN or self._loop is None:
             return
         task = self._refresh_task
         if task is not None and not task.done():
@@ -576,10 +585,10 @@ class AudioSession:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                if self._state == "open":
+                if self._state is _SessionState.OPEN:
                     _log.exception("refreshing the audio devices failed")
                 devices = None
-            if self._state != "open":
+            if self._state is not _SessionState.OPEN:
                 return
             if devices is not None:
                 self._publish_devices(devices)

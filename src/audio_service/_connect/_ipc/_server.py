@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import functools
 import inspect
 import itertools
@@ -119,7 +120,33 @@ _CLOSE_GRACE = 1.0
 _LOCK_RETRY_DELAY = 0.01
 _LOCK_RETRIES = 50
 
-_CONNECTING, _READY, _CLOSED = range(3)
+
+class _ServerState(enum.Enum):
+    """Where a :class:`Server` is in its life."""
+
+    NEW = "new"
+    STARTING = "starting"
+    SERVING = "serving"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class _LinkState(enum.Enum):
+    """Where one client connection is: ``closing`` covers the last three."""
+
+    #: Waiting for the client's hello.
+    CONNECTING = "connecting"
+    #: Handshaken: requests and events flow.
+    READY = "ready"
+    #: Closing once the queued frames are written.
+    CLOSING = "closing"
+    #: Dropped with whatever was queued.
+    ABORTED = "aborted"
+    #: The transport is gone.
+    CLOSED = "closed"
+
+
+_ENDING = frozenset({_LinkState.CLOSING, _LinkState.ABORTED, _LinkState.CLOSED})
 
 
 def _type_name(error: BaseException) -> str:
@@ -249,7 +276,7 @@ class Server:
         self._server: asyncio.Server | None = None
         self._lock_fd: int | None = None
         self._inode: tuple[int, int] | None = None
-        self._state = "new"
+        self._state = _ServerState.NEW
         self._all_gone: asyncio.Event | None = None
         self._closed_event: asyncio.Event | None = None
 
@@ -262,7 +289,7 @@ class Server:
 
     @property
     def is_serving(self) -> bool:
-        return self._state == "serving"
+        return self._state is _ServerState.SERVING
 
     @property
     def connections(self) -> tuple[Connection, ...]:
@@ -280,15 +307,15 @@ class Server:
         Raises :class:`ServiceAlreadyRunningError` if a live server owns it and
         :class:`RuntimeDirError` if the directory is unsafe.
         """
-        if self._state != "new":
-            raise RuntimeError(f"start() can only be called once (server is {self._state})")
-        self._state = "starting"
+        if self._state is not _ServerState.NEW:
+            raise RuntimeError(f"start() can only be called once (server is {self._state.value})")
+        self._state = _ServerState.STARTING
         try:
             await self._start()
         except BaseException:
-            self._state = "new"
+            self._state = _ServerState.NEW
             raise
-        self._state = "serving"
+        self._state = _ServerState.SERVING
         self._all_gone = asyncio.Event()
         self._closed_event = asyncio.Event()
         _log.debug("serving %s on %s", self.app_id, self._path)
@@ -361,14 +388,14 @@ class Server:
     async def close(self) -> None:
         """Stop serving: clients are told, their connections end, pending requests are
         cancelled, and the socket is removed. Safe to call more than once."""
-        if self._state in ("new", "starting"):
-            self._state = "closed"
+        if self._state in (_ServerState.NEW, _ServerState.STARTING):
+            self._state = _ServerState.CLOSED
             return
-        if self._state != "serving":
+        if self._state is not _ServerState.SERVING:
             if self._closed_event is not None:
                 await self._closed_event.wait()
             return
-        self._state = "closing"
+        self._state = _ServerState.CLOSING
         assert self._server is not None
         assert self._all_gone is not None
         self._server.close()
@@ -397,7 +424,7 @@ class Server:
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
-        self._state = "closed"
+        self._state = _ServerState.CLOSED
         assert self._closed_event is not None
         self._closed_event.set()
 
@@ -483,7 +510,11 @@ class Server:
 
     def _forget(self, protocol: _ServerProtocol) -> None:
         self._protocols.discard(protocol)
-        if not self._protocols and self._all_gone is not None and self._state == "closing":
+        if (
+            not self._protocols
+            and self._all_gone is not None
+            and self._state is _ServerState.CLOSING
+        ):
             self._all_gone.set()
 
 
@@ -502,7 +533,7 @@ class _ServerProtocol(asyncio.Protocol):
         self.server = server
         self._transport: asyncio.Transport | None = None
         self._reader = FrameReader(server.max_frame_size)
-        self._state = _CONNECTING
+        self._state = _LinkState.CONNECTING
         self._tasks: set[asyncio.Task[None]] = set()
         # Requests answered through a Deferred, not settled yet.
         self._deferred = 0
@@ -516,9 +547,12 @@ class _ServerProtocol(asyncio.Protocol):
         self._uid = -1
         self._gid = -1
         self.connection: Connection | None = None
-        self._aborted = False
-        self.closing = False
         self.close_reason: str | None = None
+
+    @property
+    def closing(self) -> bool:
+        """True from the moment the connection starts closing (or is dropped)."""
+        return self._state in _ENDING
 
     # -- asyncio callbacks -------------------------------------------------------------
 
@@ -527,7 +561,7 @@ class _ServerProtocol(asyncio.Protocol):
         self._transport = transport
         server = self.server
         server._protocols.add(self)
-        if server._state != "serving":
+        if server._state is not _ServerState.SERVING:
             self.abort("the server is closing")
             return
         try:
@@ -574,8 +608,7 @@ class _ServerProtocol(asyncio.Protocol):
             self.close_reason = (
                 "the client disconnected" if exc is None else f"connection error: {exc}"
             )
-        self.closing = True
-        self._state = _CLOSED
+        self._state = _LinkState.CLOSED
         self._cancel_all()
         self.server._forget(self)
         if self.connection is not None:
@@ -587,7 +620,7 @@ class _ServerProtocol(asyncio.Protocol):
         """Handle one frame; True to stop reading (closing, or enough requests running)."""
         if self.closing:
             return True
-        if self._state != _READY:
+        if self._state is not _LinkState.READY:
             self._handshake(body)
             return self.closing
         try:
@@ -668,7 +701,7 @@ class _ServerProtocol(asyncio.Protocol):
             self._timer.cancel()
             self._timer = None
         self._peer_max_frame = hello.max_frame_size
-        self._state = _READY
+        self._state = _LinkState.READY
         peer = PeerInfo(
             pid=self._pid,
             uid=self._uid,
@@ -683,7 +716,7 @@ class _ServerProtocol(asyncio.Protocol):
 
     def _handshake_expired(self) -> None:
         self._timer = None
-        if self._state == _CONNECTING and not self.closing:
+        if self._state is _LinkState.CONNECTING:
             self._refuse(ErrorCode.PROTOCOL, "no hello within the handshake timeout")
 
     def _refuse(self, code: ErrorCode, message: str) -> None:
@@ -790,7 +823,7 @@ class _ServerProtocol(asyncio.Protocol):
         return encode_frame(self.server._encoder, Error(request_id, code, type_name, message))
 
     def send_event_frame(self, frame: bytearray) -> bool:
-        if self._state != _READY:
+        if self._state is not _LinkState.READY:
             return False
         size = body_size(frame)
         if size > self._peer_max_frame:
@@ -833,7 +866,7 @@ class _ServerProtocol(asyncio.Protocol):
         self._pending = None
         self._pending_size = 0
         transport = self._transport
-        if transport is None or self._aborted or transport.is_closing():
+        if transport is None or self._state is _LinkState.ABORTED or transport.is_closing():
             return
         transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
@@ -843,7 +876,7 @@ class _ServerProtocol(asyncio.Protocol):
             return
         if last_frame is not None and not self._send_frame(last_frame):
             return  # the last frame overflowed the queue: the connection is already dropped
-        self.closing = True
+        self._state = _LinkState.CLOSING
         self.close_reason = reason
         _log.debug("closing the connection of %s: %s", self._describe(), reason)
         self._cancel_all()
@@ -854,10 +887,9 @@ class _ServerProtocol(asyncio.Protocol):
     def abort(self, reason: str) -> None:
         """Drop the connection and everything queued for it."""
         transport = self._transport
-        if transport is None or self._aborted:
+        if transport is None or self._state in (_LinkState.ABORTED, _LinkState.CLOSED):
             return
-        self._aborted = True
-        self.closing = True
+        self._state = _LinkState.ABORTED
         self.close_reason = reason
         _log.warning("disconnecting %s: %s", self._describe(), reason)
         self._cancel_all()
