@@ -9,20 +9,27 @@ stays queued, dbus-fast's writer waits for the socket to become writable, and
 the connection ends only on real errors (upstream: python-dbus-next #153), and
 then from the event loop, so that every pending call fails through its own future.
 
-Linux only: imports dbus-fast.
+Also the one way to end such a connection (:func:`close_bus`), to wait for its end
+(:func:`wait_disconnected`), and the delays between reconnection attempts
+(:class:`Backoff`).
+
+Linux only: imports dbus-fast (lazily).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from dbus_fast.aio import MessageBus
 
-__all__ = ["connect_bus", "wait_when_full"]
+__all__ = ["Backoff", "close_bus", "connect_bus", "wait_disconnected", "wait_when_full"]
 
 _log = logging.getLogger("audio_session.bus")
 
@@ -88,3 +95,58 @@ async def connect_bus(address: str | None = None) -> MessageBus:
     bus = await MessageBus(bus_address=address).connect()
     wait_when_full(bus)
     return bus
+
+
+async def wait_disconnected(bus: MessageBus) -> None:
+    """Return when ``bus``'s connection has ended, for whatever reason.
+
+    Shielded: cancelling the waiter must not cancel the bus's own disconnect future,
+    which :func:`close_bus` awaits later.
+    """
+    with contextlib.suppress(Exception):
+        await asyncio.shield(bus.wait_for_disconnect())  # type: ignore[no-untyped-call]
+
+
+async def close_bus(
+    bus: MessageBus, *, release: str | None = None, disconnect: bool = True
+) -> None:
+    """End our use of ``bus``: release the name ``release`` (when still connected), then
+    disconnect and wait until the connection is gone (when ``disconnect``: a shared
+    connection is left open). Errors of a connection already gone are ignored."""
+    if release is not None and bus.connected:
+        with contextlib.suppress(Exception):
+            await bus.release_name(release)
+    if disconnect:
+        bus.disconnect()
+        with contextlib.suppress(Exception):
+            await bus.wait_for_disconnect()  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Delays between connection attempts: ``initial``, doubling up to ``maximum`` seconds."""
+
+    initial: float = 0.05
+    maximum: float = 2.0
+
+    def __post_init__(self) -> None:
+        for name in ("initial", "maximum"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name} must be a number of seconds, not {value!r}")
+            if value <= 0:
+                raise ValueError(f"{name} must be positive, not {value!r}")
+        if self.maximum < self.initial:
+            raise ValueError(f"maximum ({self.maximum}) must not be below initial ({self.initial})")
+
+    def delays(self) -> AsyncIterator[None]:
+        """Sleeps: each ``anext()`` waits the next delay (the first is ``initial``)."""
+        return _sleeps(self)
+
+
+async def _sleeps(backoff: Backoff) -> AsyncIterator[None]:
+    delay = backoff.initial
+    while True:
+        await asyncio.sleep(delay)
+        yield
+        delay = min(delay * 2, backoff.maximum)

@@ -22,7 +22,7 @@ from dbus_fast import Message, MessageType, NameFlag, RequestNameReply
 from dbus_fast.aio import MessageBus
 
 from audio_session._android import AndroidAudioFocus, AndroidAudioFocusGainType, AndroidAudioUsage
-from audio_session._bus import connect_bus
+from audio_session._bus import close_bus, connect_bus, wait_disconnected
 from audio_session._enums import coerce_enum
 from audio_session._events import AudioInterruptionEvent
 from audio_session._focus._arbiter import FocusArbiter
@@ -120,9 +120,7 @@ class _Node:
         self._watch_task = asyncio.ensure_future(self._watch(self.bus))
 
     async def _watch(self, bus: MessageBus) -> None:
-        # Shielded: cancelling the watch must not cancel the bus's own disconnect future.
-        with contextlib.suppress(Exception):
-            await asyncio.shield(bus.wait_for_disconnect())  # type: ignore[no-untyped-call]
+        await wait_disconnected(bus)
         self.bus_lost()
 
     def bus_lost(self) -> None:
@@ -176,11 +174,8 @@ class _Node:
             self.arbiter = None
         if bus.connected:
             with contextlib.suppress(Exception):
-                await bus.release_name(BUS_NAME)
-            with contextlib.suppress(Exception):
                 await bus.call(_dbus_message("RemoveMatch", "s", [_owner_rule(BUS_NAME)]))
-            if self.owns_bus:
-                bus.disconnect()
+            await close_bus(bus, release=BUS_NAME, disconnect=self.owns_bus)
 
     def deliver(self, change: FocusChange) -> None:
         client = self.clients.get(change.request_id)

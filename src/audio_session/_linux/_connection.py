@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
 from pulsectl import PulseDisconnected, PulseError
 from pulsectl_asyncio.pulsectl_async import PulseAsync
+
+from audio_session._bus import Backoff
 
 __all__ = ["Backoff", "PulseLink", "ServerLost", "batches"]
 
@@ -58,35 +59,6 @@ class ServerLost(Exception):
 
 
 _LOST_ERRORS: tuple[type[BaseException], ...] = (ServerLost, *CONNECTION_ERRORS)
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Delays between connection attempts: ``initial``, doubling up to ``maximum`` seconds."""
-
-    initial: float = 0.05
-    maximum: float = 2.0
-
-    def __post_init__(self) -> None:
-        for name in ("initial", "maximum"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"{name} must be a number of seconds, not {value!r}")
-            if value <= 0:
-                raise ValueError(f"{name} must be positive, not {value!r}")
-        if self.maximum < self.initial:
-            raise ValueError(f"maximum ({self.maximum}) must not be below initial ({self.initial})")
-
-    def delays(self) -> AsyncIterator[None]:
-        return _sleeps(self)
-
-
-async def _sleeps(backoff: Backoff) -> AsyncIterator[None]:
-    delay = backoff.initial
-    while True:
-        await asyncio.sleep(delay)
-        yield
-        delay = min(delay * 2, backoff.maximum)
 
 
 def _facility(event: Any) -> str:

@@ -10,10 +10,11 @@ a permanent loss. Players of our own process tree are never counted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from audio_session._bus import close_bus, connect_bus
 
 from ._ours import OwnStreams
 
@@ -58,8 +59,6 @@ class ForeignPlayers:
     async def start(self) -> None:
         """Join the session bus and learn the players already there; logs and gives up
         quietly when there is no session bus."""
-        from audio_session._bus import connect_bus
-
         try:
             bus = await connect_bus(self._bus_address)
         except Exception as error:
@@ -81,9 +80,7 @@ class ForeignPlayers:
             task.cancel()
         bus, self._bus = self._bus, None
         if bus is not None:
-            bus.disconnect()
-            with contextlib.suppress(Exception):
-                await bus.wait_for_disconnect()  # type: ignore[no-untyped-call]
+            await close_bus(bus)
 
     async def _call(self, member: str, signature: str, body: list[Any]) -> list[Any] | None:
         from dbus_fast import Message, MessageType
