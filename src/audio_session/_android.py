@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from audio_session._checks import is_int
+
 from ._enums import CodedIntEnum, CodedIntFlag, coerce_enum
 from ._events import AudioDevice, AudioDeviceType, AudioInterruptionEvent, AudioInterruptionType
 
@@ -317,7 +319,7 @@ def json_int(data: Mapping[str, Any], key: str, where: str) -> int | None:
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise ValueError(f"{where}{key}: expected an integer, got {value!r}")
     return value
 

@@ -26,6 +26,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from audio_session._checks import is_number
+
 if TYPE_CHECKING:
     from dbus_fast.aio import MessageBus
 
@@ -132,7 +134,7 @@ class Backoff:
     def __post_init__(self) -> None:
         for name in ("initial", "maximum"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if not is_number(value):
                 raise TypeError(f"{name} must be a number of seconds, not {value!r}")
             if value <= 0:
                 raise ValueError(f"{name} must be positive, not {value!r}")

@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Final
 import msgspec
 
 from audio_service._model._position import check_finite_time, extrapolate
+from audio_session._checks import check_int, check_optional_str, check_str, is_int, is_number
 from audio_session._enums import coerce_enum
 
 __all__ = [
@@ -171,7 +172,7 @@ class MediaAction(enum.IntEnum):
     @classmethod
     def from_mask(cls, mask: int) -> frozenset[MediaAction]:
         """The actions whose bits are set in ``mask``; bits without a name are ignored."""
-        if isinstance(mask, bool) or not isinstance(mask, int) or mask < 0:
+        if not is_int(mask) or mask < 0:
             raise ValueError(f"mask must be a non-negative int, not {mask!r}")
         return frozenset(action for action in cls if mask & (1 << action.value))
 
@@ -196,26 +197,11 @@ _PLAIN_BUTTON_ACTIONS: Final = _BUTTON_ACTIONS - {MediaAction.CUSTOM}
 # ---------------------------------------------------------------------- validators
 
 
-def _check_str(value: object, field: str, *, optional: bool = False) -> None:
-    if value is None and optional:
-        return
-    if not isinstance(value, str):
-        kind = "a str or None" if optional else "a str"
-        raise TypeError(f"{field} must be {kind}, not {value!r}")
-
-
 def _check_bool(value: object, field: str, *, optional: bool = False) -> None:
     if value is None and optional:
         return
     if not isinstance(value, bool):
         raise TypeError(f"{field} must be a bool, not {value!r}")
-
-
-def _check_int(value: object, field: str, *, minimum: int | None = None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{field} must be an int, not {value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{field} must be at least {minimum}, not {value}")
 
 
 def check_duration(value: object, field: str, *, optional: bool = False) -> None:
@@ -230,7 +216,7 @@ def check_duration(value: object, field: str, *, optional: bool = False) -> None
 
 def check_speed(value: object, field: str = "speed") -> float:
     """``value`` as a finite, non-negative float, or a clear error."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         raise TypeError(f"{field} must be a float, not {value!r}")
     result = float(value)
     if not math.isfinite(result) or result < 0:
@@ -284,12 +270,12 @@ class Rating(msgspec.Struct, frozen=True, omit_defaults=True):
                 raise TypeError(f"value of a {style.name} rating must be a bool, not {value!r}")
         elif style in self._STARS:
             stars = self._STARS[style]
-            if isinstance(value, bool) or not isinstance(value, int):
+            if not is_int(value):
                 raise TypeError(f"value of a {style.name} rating must be an int, not {value!r}")
             if not 0 <= value <= stars:
                 raise ValueError(f"value of a {style.name} rating must be 0..{stars}, not {value}")
         else:
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if not is_number(value):
                 raise TypeError(f"value of a PERCENTAGE rating must be a float, not {value!r}")
             if not (math.isfinite(value) and 0 <= value <= 100):
                 raise ValueError(f"value of a PERCENTAGE rating must be 0..100, not {value!r}")
@@ -364,7 +350,7 @@ class CustomMediaAction(msgspec.Struct, frozen=True, kw_only=True, omit_defaults
     extras: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        _check_str(self.name, "name")
+        check_str(self.name, "name")
         _check_mapping(self.extras, "extras")
 
     def __hash__(self) -> int:
@@ -403,8 +389,8 @@ class MediaControl(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
             and self.action in _PLAIN_BUTTON_ACTIONS
         ):
             return
-        _check_str(self.android_icon, "android_icon")
-        _check_str(self.label, "label")
+        check_str(self.android_icon, "android_icon")
+        check_str(self.label, "label")
         action = coerce_enum(MediaAction, self.action, "action")
         _set(self, "action", action)
         if action not in _BUTTON_ACTIONS:
@@ -509,8 +495,8 @@ class MediaItem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, e
         self._validate()
 
     def _validate(self) -> None:
-        _check_str(self.id, "id")
-        _check_str(self.title, "title")
+        check_str(self.id, "id")
+        check_str(self.title, "title")
         for name in (
             "album",
             "artist",
@@ -520,13 +506,13 @@ class MediaItem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, e
             "display_subtitle",
             "display_description",
         ):
-            _check_str(getattr(self, name), name, optional=True)
+            check_optional_str(getattr(self, name), name)
         check_duration(self.duration, "duration", optional=True)
         _check_bool(self.playable, "playable", optional=True)
         if self.art_headers is not None:
             _check_mapping(self.art_headers, "art_headers")
             for header, value in self.art_headers.items():
-                _check_str(value, f"art_headers[{header!r}]")
+                check_str(value, f"art_headers[{header!r}]")
         if self.rating is not None and not isinstance(self.rating, Rating):
             raise TypeError(f"rating must be a Rating or None, not {self.rating!r}")
         _check_mapping(self.extras, "extras")
@@ -663,7 +649,7 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
                     f"android_compact_action_indices may hold at most 3 indices, not {indices}"
                 )
             for index in indices:
-                _check_int(index, "android_compact_action_indices", minimum=0)
+                check_int(index, "android_compact_action_indices", minimum=0)
                 if index >= len(controls):
                     raise ValueError(
                         f"android_compact_action_indices: {index} is not an index into "
@@ -676,8 +662,8 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
         _set(self, "speed", check_speed(self.speed))
         _set(self, "update_time", check_finite_time(self.update_time, "update_time"))
         if self.error_code is not None:
-            _check_int(self.error_code, "error_code")
-        _check_str(self.error_message, "error_message", optional=True)
+            check_int(self.error_code, "error_code")
+        check_optional_str(self.error_message, "error_message")
         _set(
             self,
             "repeat_mode",
@@ -690,7 +676,7 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
         )
         _check_bool(self.captioning_enabled, "captioning_enabled")
         if self.queue_index is not None:
-            _check_int(self.queue_index, "queue_index", minimum=0)
+            check_int(self.queue_index, "queue_index", minimum=0)
 
     @property
     def advancing(self) -> bool:
@@ -818,14 +804,14 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     def __post_init__(self) -> None:
         for flag in ("mpris", "notification", "headset_clicks", "media_keys"):
             _check_bool(getattr(self, flag), flag)
-        _check_str(self.identity, "identity", optional=True)
-        _check_str(self.desktop_entry, "desktop_entry", optional=True)
+        check_optional_str(self.identity, "identity")
+        check_optional_str(self.desktop_entry, "desktop_entry")
         if self.desktop_entry is not None and self.desktop_entry.endswith(".desktop"):
             raise ValueError(
                 f"desktop_entry is the desktop file id without .desktop, not {self.desktop_entry!r}"
             )
         if self.app_id is not None:
-            _check_str(self.app_id, "app_id")
+            check_str(self.app_id, "app_id")
             if len(self.app_id) > 200 or not _APP_ID.match(self.app_id):
                 raise ValueError(
                     f"app_id must be a dotted name of letters, digits, '_' and '-' "

@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+from audio_session._checks import is_number
+
 __all__ = ["Clock", "extrapolate", "monotonic", "position_period"]
 
 #: A source of monotonic time in seconds; tests inject a fake one.
@@ -71,7 +73,7 @@ def position_period(
 
 def check_finite_time(value: object, field: str) -> float:
     """``value`` as a finite float monotonic time, or a clear error naming ``field``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         raise TypeError(f"{field} must be a float (monotonic seconds), not {value!r}")
     result = float(value)
     if not math.isfinite(result):

@@ -19,6 +19,7 @@ from typing import TypeAlias, overload
 import msgspec
 
 from audio_service._model._models import MediaItem
+from audio_session._checks import is_int
 
 __all__ = [
     "MediaQueue",
@@ -194,7 +195,7 @@ def _chunk(items: tuple[MediaItem, ...]) -> tuple[tuple[MediaItem, ...], ...]:
 
 
 def _check_index(value: object, field: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise TypeError(f"{field} must be an int, not {value!r}")
     if value < 0:
         raise ValueError(f"{field} must not be negative, not {value}")

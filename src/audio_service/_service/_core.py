@@ -357,8 +357,6 @@ class ServiceCore:
         host answers from there, in the same loop iteration as the events the
         callback published. Raises at once for what :meth:`handle` raises at once.
         """
-        if not isinstance(request, _Request):
-            raise TypeError(f"request must be a request object, not {request!r}")
         if self._phase not in (ServicePhase.STARTING, ServicePhase.RUNNING):
             raise ServiceNotRunningError(
                 f"cannot {request.method}: the background task is {self._phase.value}"

@@ -25,6 +25,7 @@ from audio_service._model._models import (
     check_duration,
     check_speed,
 )
+from audio_session._checks import check_str, is_int, is_number
 from audio_session._enums import coerce_enum
 
 if TYPE_CHECKING:
@@ -67,11 +68,6 @@ __all__ = [
     "UpdateMediaItem",
     "UpdateQueue",
 ]
-
-
-def _check_str(value: object, field: str) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"{field} must be a str, not {value!r}")
 
 
 def _check_item(value: object, field: str = "media_item") -> None:
@@ -144,7 +140,7 @@ class PrepareFromMediaId(_Request, frozen=True, tag="prepare_from_media_id"):
     media_id: str
 
     def __post_init__(self) -> None:
-        _check_str(self.media_id, "media_id")
+        check_str(self.media_id, "media_id")
 
     def invoke(self, task: BackgroundAudioTask) -> Awaitable[object]:
         return task.on_prepare_from_media_id(self.media_id)
@@ -156,7 +152,7 @@ class PlayFromMediaId(_Request, frozen=True, tag="play_from_media_id"):
     media_id: str
 
     def __post_init__(self) -> None:
-        _check_str(self.media_id, "media_id")
+        check_str(self.media_id, "media_id")
 
     def invoke(self, task: BackgroundAudioTask) -> Awaitable[object]:
         return task.on_play_from_media_id(self.media_id)
@@ -181,7 +177,7 @@ class PlayFromUri(_Request, frozen=True, tag="play_from_uri"):
     extras: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        _check_str(self.uri, "uri")
+        check_str(self.uri, "uri")
         _check_extras(self.extras)
 
     def invoke(self, task: BackgroundAudioTask) -> Awaitable[object]:
@@ -195,7 +191,7 @@ class PlayFromSearch(_Request, frozen=True, tag="play_from_search"):
     extras: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        _check_str(self.query, "query")
+        check_str(self.query, "query")
         _check_extras(self.extras)
 
     def invoke(self, task: BackgroundAudioTask) -> Awaitable[object]:
@@ -222,7 +218,7 @@ class SkipToQueueItem(_Request, frozen=True, tag="skip_to_queue_item"):
     media_id: str
 
     def __post_init__(self) -> None:
-        _check_str(self.media_id, "media_id")
+        check_str(self.media_id, "media_id")
 
     def invoke(self, task: BackgroundAudioTask) -> Awaitable[object]:
         return task.on_skip_to_queue_item(self.media_id)
@@ -300,7 +296,7 @@ class AddQueueItemAt(_Request, frozen=True, tag="add_queue_item_at"):
 
     def __post_init__(self) -> None:
         _check_item(self.media_item)
-        if isinstance(self.index, bool) or not isinstance(self.index, int):
+        if not is_int(self.index):
             raise TypeError(f"index must be an int, not {self.index!r}")
         if self.index < 0:
             raise ValueError(f"index must not be negative, not {self.index}")
@@ -437,7 +433,7 @@ class SetVolume(_Request, frozen=True, tag="set_volume"):
 
     def __post_init__(self) -> None:
         value = self.volume
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not is_number(value):
             raise TypeError(f"volume must be a float, not {value!r}")
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"volume must be a finite number >= 0, not {value!r}")
@@ -456,7 +452,7 @@ class CustomAction(_Request, frozen=True, tag="custom_action"):
     arguments: Any = None
 
     def __post_init__(self) -> None:
-        _check_str(self.name, "name")
+        check_str(self.name, "name")
 
     def invoke(self, task: BackgroundAudioTask) -> Awaitable[object]:
         return task.on_custom_action(self.name, self.arguments)
@@ -470,7 +466,7 @@ class LoadChildren(_Request, frozen=True, tag="load_children"):
     parent_media_id: str = MEDIA_ROOT_ID
 
     def __post_init__(self) -> None:
-        _check_str(self.parent_media_id, "parent_media_id")
+        check_str(self.parent_media_id, "parent_media_id")
 
     async def invoke(self, task: BackgroundAudioTask) -> list[MediaItem]:
         children: object = await task.on_load_children(self.parent_media_id)

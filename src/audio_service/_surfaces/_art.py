@@ -34,6 +34,7 @@ from urllib.parse import urljoin, urlsplit
 
 from audio_service._model._models import MediaItem
 from audio_service._shared_tasks import SharedTasks
+from audio_session._checks import is_int, is_number
 
 __all__ = ["ArtCache", "ArtError", "ArtFollower", "default_art_directory"]
 
@@ -70,7 +71,7 @@ def default_art_directory() -> Path:
 
 def _positive(value: object, field: str, *, integer: bool) -> Any:
     kind = "an int" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, int if integer else int | float):
+    if not is_number(value) or (integer and not isinstance(value, int)):
         raise TypeError(f"{field} must be {kind}, not {value!r}")
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{field} must be > 0, not {value!r}")
@@ -133,7 +134,7 @@ class ArtCache:
         self.max_bytes: int = _positive(max_bytes, "max_bytes", integer=True)
         self.max_entries: int = _positive(max_entries, "max_entries", integer=True)
         self.timeout = float(_positive(timeout, "timeout", integer=False))
-        if isinstance(max_redirects, bool) or not isinstance(max_redirects, int):
+        if not is_int(max_redirects):
             raise TypeError(f"max_redirects must be an int, not {max_redirects!r}")
         if max_redirects < 0:
             raise ValueError(f"max_redirects must not be negative, not {max_redirects}")

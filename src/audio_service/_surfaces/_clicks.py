@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from audio_service._model._models import MediaButton
 from audio_service._service._requests import Click, Request, SeekBackward, SeekForward
 from audio_service._surfaces._sending import Dispatch, RequestSender
+from audio_session._checks import is_number
 
 __all__ = ["ClickAggregator", "ClickGesture", "Dispatch", "default_gesture_requests"]
 
@@ -76,7 +77,7 @@ def default_gesture_requests(gesture: ClickGesture) -> Sequence[Request]:
 
 
 def _check_seconds(value: object, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         raise TypeError(f"{field} must be a number of seconds, not {value!r}")
     seconds = float(value)
     if not math.isfinite(seconds) or seconds <= 0:

@@ -19,6 +19,8 @@ import struct
 import zlib
 from typing import BinaryIO, Final, NamedTuple
 
+from audio_session._checks import is_int
+
 __all__ = ["DEFAULT_MAX_SIZE", "EmbeddedCover", "cover_from_id3", "image_type", "read_cover"]
 
 _log = logging.getLogger("audio_service.players.covers")
@@ -148,7 +150,7 @@ def _picture_frame(frame_id: bytes, data: bytes, max_size: int) -> tuple[int, Em
 
 
 def _check_max_size(max_size: int) -> None:
-    if isinstance(max_size, bool) or not isinstance(max_size, int):
+    if not is_int(max_size):
         raise TypeError(f"max_size must be an int, not {max_size!r}")
     if max_size <= 0:
         raise ValueError(f"max_size must be > 0, not {max_size}")

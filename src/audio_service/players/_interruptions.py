@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from audio_session import AudioInterruptionEvent, AudioInterruptionType
+from audio_session._checks import is_number
 
 __all__ = ["Interruptible", "InterruptionOptions", "InterruptionPolicy"]
 
@@ -51,7 +52,7 @@ class InterruptionOptions:
             if not isinstance(value, bool):
                 raise TypeError(f"{name} must be a bool, not {value!r}")
         volume = self.duck_volume
-        if isinstance(volume, bool) or not isinstance(volume, int | float):
+        if not is_number(volume):
             raise TypeError(f"duck_volume must be a float, not {volume!r}")
         if not (math.isfinite(volume) and 0.0 <= volume <= 1.0):
             raise ValueError(f"duck_volume must be within [0.0, 1.0], not {volume!r}")

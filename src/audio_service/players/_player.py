@@ -39,6 +39,7 @@ from audio_service.players._publishing import StatePublisher
 from audio_service.players._queue_edits import QueueEdits
 from audio_service.players._session_glue import HeldSeek, SessionGlue
 from audio_session import AudioInterruptionEvent, AudioSession, AudioSessionConfiguration
+from audio_session._checks import is_int, is_number
 from audio_session._tasks import BackgroundTasks
 
 __all__ = ["QueuePlayerTask"]
@@ -92,7 +93,7 @@ class QueuePlayerTask(BackgroundAudioTask):
             )
         if not isinstance(handle_interruptions, bool):
             raise TypeError(f"handle_interruptions must be a bool, not {handle_interruptions!r}")
-        if isinstance(max_speed, bool) or not isinstance(max_speed, int | float):
+        if not is_number(max_speed):
             raise TypeError(f"max_speed must be a float, not {max_speed!r}")
         if not (math.isfinite(max_speed) and max_speed >= 1.0):
             raise ValueError(f"max_speed must be a finite number >= 1.0, not {max_speed!r}")
@@ -366,7 +367,7 @@ class QueuePlayerTask(BackgroundAudioTask):
 
     async def on_set_speed(self, speed: float) -> None:
         """Change the speed (pitch kept); 0 < speed <= :attr:`max_speed`."""
-        if isinstance(speed, bool) or not isinstance(speed, int | float):
+        if not is_number(speed):
             raise TypeError(f"speed must be a float, not {speed!r}")
         if not (math.isfinite(speed) and 0 < speed <= self.max_speed):
             raise ValueError(
@@ -378,7 +379,7 @@ class QueuePlayerTask(BackgroundAudioTask):
 
     async def on_set_volume(self, volume: float) -> None:
         """Change the volume, 0.0 … 1.0 (more is taken as 1.0); ducking applies on top."""
-        if isinstance(volume, bool) or not isinstance(volume, int | float):
+        if not is_number(volume):
             raise TypeError(f"volume must be a float, not {volume!r}")
         if not (math.isfinite(volume) and volume >= 0):
             raise ValueError(f"volume must be a finite number >= 0, not {volume!r}")
@@ -436,7 +437,7 @@ class QueuePlayerTask(BackgroundAudioTask):
 
     async def on_add_queue_item_at(self, media_item: MediaItem, index: int) -> None:
         """Insert ``media_item`` at ``index`` (0 … the queue's length)."""
-        if isinstance(index, bool) or not isinstance(index, int):
+        if not is_int(index):
             raise TypeError(f"index must be an int, not {index!r}")
         if not 0 <= index <= len(self._queue):
             raise ValueError(f"index must be within [0, {len(self._queue)}], not {index}")

@@ -32,6 +32,7 @@ from typing import Final, Literal
 from audio_service._model._models import MediaItem
 from audio_service._shared_tasks import SharedTasks
 from audio_service.players._engine import EngineError
+from audio_session._checks import check_int, is_int, is_number
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
@@ -142,7 +143,7 @@ def split_article(
     if artist is not None and not isinstance(artist, str):
         raise TypeError(f"artist must be a str or None, not {artist!r}")
     check_words_per_minute(words_per_minute)
-    if isinstance(max_chars, bool) or not isinstance(max_chars, int):
+    if not is_int(max_chars):
         raise TypeError(f"max_chars must be an int, not {max_chars!r}")
     if max_chars < _MIN_MAX_CHARS:
         raise ValueError(f"max_chars must be at least {_MIN_MAX_CHARS}, not {max_chars}")
@@ -182,7 +183,7 @@ def estimate_duration(text: str, words_per_minute: int = DEFAULT_WORDS_PER_MINUT
 
 def check_words_per_minute(value: object) -> int:
     """``value`` if it is a rate espeak-ng accepts, else a clear error."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise TypeError(f"words_per_minute must be an int, not {value!r}")
     if not _MIN_WPM <= value <= _MAX_WPM:
         raise ValueError(f"words_per_minute must be between {_MIN_WPM} and {_MAX_WPM}, not {value}")
@@ -347,14 +348,6 @@ def wav_duration(path: str | os.PathLike[str]) -> timedelta:
     return timedelta(seconds=frames / rate)
 
 
-def _positive_int(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{field} must be an int, not {value!r}")
-    if value <= 0:
-        raise ValueError(f"{field} must be > 0, not {value}")
-    return value
-
-
 class EspeakSynthesizer:
     """Renders text to WAV files with espeak-ng, cached on disk.
 
@@ -388,15 +381,15 @@ class EspeakSynthesizer:
             raise TypeError(f"cache_dir must be a path or None, not {cache_dir!r}")
         if not isinstance(program, str) or not program:
             raise TypeError(f"program must be a non-empty str, not {program!r}")
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        if not is_number(timeout):
             raise TypeError(f"timeout must be a number, not {timeout!r}")
         if not math.isfinite(timeout) or timeout <= 0:
             raise ValueError(f"timeout must be > 0, not {timeout!r}")
         self.voice = voice
         self.words_per_minute = check_words_per_minute(words_per_minute)
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_speech_directory()
-        self.max_entries = _positive_int(max_entries, "max_entries")
-        self.max_bytes = _positive_int(max_bytes, "max_bytes")
+        self.max_entries = check_int(max_entries, "max_entries", minimum=1)
+        self.max_bytes = check_int(max_bytes, "max_bytes", minimum=1)
         self.program = program
         self.timeout = float(timeout)
         #: File size by cache key, least recently used first.

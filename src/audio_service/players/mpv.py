@@ -38,6 +38,7 @@ from audio_service.players._engine import EngineError, EngineListener, PlayerEng
 from audio_service.players._interruptions import InterruptionOptions
 from audio_service.players._player import QueuePlayerTask
 from audio_session import AudioSession, AudioSessionConfiguration
+from audio_session._checks import check_str, is_number
 
 __all__ = ["DEFAULT_AO", "MpvEngine", "MpvPlayerTask"]
 
@@ -126,18 +127,8 @@ def _import_mpv() -> Any:
     return mpv
 
 
-def _check_str(value: object, field: str, *, empty: bool = False) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{field} must be a str, not {value!r}")
-    if not empty and not value.strip():
-        raise ValueError(f"{field} must not be empty")
-    if "\0" in value:
-        raise ValueError(f"{field} must not contain NUL characters: {value!r}")
-    return value
-
-
 def _seconds(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         return None
     return float(value) if math.isfinite(value) and value >= 0 else None
 
@@ -175,17 +166,19 @@ class MpvEngine:
         client_name: str = "audio-service",
         options: Mapping[str, str] | None = None,
     ) -> None:
-        self.ao = DEFAULT_AO if ao is None else _check_str(ao, "ao")
+        self.ao = DEFAULT_AO if ao is None else check_str(ao, "ao", empty=False, c_string=True)
         self.audio_device = (
-            None if audio_device is None else _check_str(audio_device, "audio_device")
+            None
+            if audio_device is None
+            else check_str(audio_device, "audio_device", empty=False, c_string=True)
         )
-        self.client_name = _check_str(client_name, "client_name")
+        self.client_name = check_str(client_name, "client_name", empty=False, c_string=True)
         if options is not None and not isinstance(options, Mapping):
             raise TypeError(f"options must be a mapping of str to str, not {options!r}")
         self.options: dict[str, str] = {}
         for key, value in (options or {}).items():
-            _check_str(key, "options key")
-            self.options[key] = _check_str(value, f"options[{key!r}]", empty=True)
+            check_str(key, "options key", empty=False, c_string=True)
+            self.options[key] = check_str(value, f"options[{key!r}]", c_string=True)
         self._mpv: Any = None
         self._listener: EngineListener | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -290,7 +283,7 @@ class MpvEngine:
     # ----------------------------------------------------------------- playback
 
     async def load(self, source: str, *, position: timedelta, play: bool) -> None:
-        _check_str(source, "source")
+        check_str(source, "source", empty=False, c_string=True)
         if not isinstance(position, timedelta):
             raise TypeError(f"position must be a timedelta, not {position!r}")
         player = self._player()
@@ -335,7 +328,7 @@ class MpvEngine:
 
     async def preload(self, source: str | None) -> None:
         if source is not None:
-            _check_str(source, "source")
+            check_str(source, "source", empty=False, c_string=True)
         player = self._player()
         if self._next_id is not None:
             self._remove_entry(self._next_id)
@@ -368,14 +361,14 @@ class MpvEngine:
         self._seek_target = timedelta(seconds=seconds)
 
     async def set_speed(self, speed: float) -> None:
-        if isinstance(speed, bool) or not isinstance(speed, int | float):
+        if not is_number(speed):
             raise TypeError(f"speed must be a number, not {speed!r}")
         if not math.isfinite(speed) or speed <= 0:
             raise ValueError(f"speed must be a finite number > 0, not {speed!r}")
         self._call(setattr, self._player(), "speed", float(speed))
 
     async def set_volume(self, volume: float) -> None:
-        if isinstance(volume, bool) or not isinstance(volume, int | float):
+        if not is_number(volume):
             raise TypeError(f"volume must be a number, not {volume!r}")
         if not 0.0 <= volume <= 1.0:
             raise ValueError(f"volume must be between 0.0 and 1.0, not {volume!r}")

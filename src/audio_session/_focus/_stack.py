@@ -196,8 +196,6 @@ class FocusStack:
         A request from the holder with the same id only updates its parameters; a
         request from an entry further down moves it to the top.
         """
-        if not isinstance(request, FocusRequest):
-            raise TypeError(f"request must be a FocusRequest, not {request!r}")
         if request.usage is not AndroidAudioUsage.VOICE_COMMUNICATION and self.voice_call_active(
             excluding=request.key
         ):

@@ -39,6 +39,7 @@ from audio_session._backend import (
     SessionBackendListener,
     SessionCapabilities,
 )
+from audio_session._checks import is_number
 from audio_session._configuration import AudioSessionConfiguration
 from audio_session._events import (
     AudioDevice,
@@ -121,7 +122,7 @@ class LinuxBackend(SessionBackend):
             raise TypeError(f"backoff must be a Backoff, not {backoff!r}")
         if server is not None and not isinstance(server, str):
             raise TypeError(f"server must be a str, not {server!r}")
-        if isinstance(connect_timeout, bool) or not isinstance(connect_timeout, (int, float)):
+        if not is_number(connect_timeout):
             raise TypeError(f"connect_timeout must be a number, not {connect_timeout!r}")
         if connect_timeout <= 0:
             raise ValueError(f"connect_timeout must be positive, not {connect_timeout!r}")

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from audio_service._connect._ipc import FrameTooLargeError
-from audio_service._connect._ipc._framing import FrameReader, encode_frame
+from audio_service._connect._ipc._framing import FrameReader, check_max_frame_size, encode_frame
 from audio_service._connect._ipc._peer import check_peer_uid, peer_credentials
 from audio_service._connect._ipc._protocol import (
     Error,
@@ -109,7 +109,7 @@ def test_the_callback_can_stop_the_reader_and_resume_later() -> None:
 @pytest.mark.parametrize("limit", [0, -1, 2**32, True, 1.5])
 def test_an_invalid_frame_limit_is_refused(limit: Any) -> None:
     with pytest.raises((TypeError, ValueError), match="max_frame_size"):
-        FrameReader(limit)
+        check_max_frame_size(limit)
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from audio_service._connect._ipc._framing import (
     DEFAULT_MAX_FRAME_SIZE,
     FrameReader,
     body_size,
+    check_max_frame_size,
     encode_frame,
 )
 from audio_service._connect._ipc._paths import socket_path
@@ -44,6 +45,7 @@ from audio_service._connect._ipc._protocol import (
     client_decoder,
     encoder,
 )
+from audio_session._checks import is_int, is_number
 from audio_session._stream import Stream, StreamController
 
 __all__ = ["Client", "connect"]
@@ -85,18 +87,12 @@ async def connect(
             f"not {len(client_name)}"
         )
     if timeout is not None:
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        if not is_number(timeout):
             raise TypeError(f"timeout must be a number or None, not {type(timeout).__name__}")
         if not timeout > 0:
             raise ValueError(f"timeout must be positive, not {timeout}")
-    if isinstance(max_frame_size, bool) or not isinstance(max_frame_size, int):
-        raise TypeError(f"max_frame_size must be an int, not {type(max_frame_size).__name__}")
-    if not MIN_FRAME_LIMIT <= max_frame_size <= 2**32 - 1:
-        raise ValueError(
-            f"max_frame_size must be between {MIN_FRAME_LIMIT} and {2**32 - 1}, "
-            f"not {max_frame_size}"
-        )
-    if isinstance(event_buffer, bool) or not isinstance(event_buffer, int):
+    check_max_frame_size(max_frame_size, minimum=MIN_FRAME_LIMIT)
+    if not is_int(event_buffer):
         raise TypeError(f"event_buffer must be an int, not {type(event_buffer).__name__}")
     if event_buffer < 1:
         raise ValueError(f"event_buffer must be at least 1, not {event_buffer}")

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from audio_service._connect._ipc._errors import FrameTooLargeError
+from audio_session._checks import check_int
 
 __all__ = ["DEFAULT_MAX_FRAME_SIZE", "HEADER_SIZE", "FrameReader", "encode_frame"]
 
@@ -25,13 +26,12 @@ HEADER_SIZE = _HEADER.size
 Frame = memoryview | bytes | bytearray
 
 
-def check_max_frame_size(value: object, name: str = "max_frame_size") -> int:
-    """``value`` as a frame limit, or a clear error naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if not 1 <= value <= _ABSOLUTE_MAX_FRAME_SIZE:
-        raise ValueError(f"{name} must be between 1 and {_ABSOLUTE_MAX_FRAME_SIZE}, not {value}")
-    return value
+def check_max_frame_size(value: object, name: str = "max_frame_size", *, minimum: int = 1) -> int:
+    """``value`` as a frame limit (``minimum`` … 2**32 - 1 bytes), or a clear error naming ``name``.
+
+    The one rule for a frame limit: the reader's, a client's and the server's.
+    """
+    return check_int(value, name, minimum=minimum, maximum=_ABSOLUTE_MAX_FRAME_SIZE)
 
 
 def encode_frame(encoder: msgspec.msgpack.Encoder, message: Any) -> bytearray:
@@ -64,7 +64,7 @@ class FrameReader:
     __slots__ = ("_buffer", "max_frame_size")
 
     def __init__(self, max_frame_size: int = DEFAULT_MAX_FRAME_SIZE) -> None:
-        self.max_frame_size = check_max_frame_size(max_frame_size)
+        self.max_frame_size = max_frame_size
         self._buffer = bytearray()
 
     @property
