@@ -28,7 +28,9 @@ SENTENCES = [MediaItem(id=f"article#{n}", title=f"Sentence {n}") for n in range(
 
 
 class Players:
-    def __init__(self, rig: Rig, initial: str = "music") -> None:
+    def __init__(
+        self, rig: Rig, initial: str = "music", kind: type[SwitchingTask] = SwitchingTask
+    ) -> None:
         self.songs = tracks(3)
         self.music_engine = engine_for(self.songs)
         self.reader_engine = MemoryEngine(default_duration=timedelta(seconds=5))
@@ -38,7 +40,7 @@ class Players:
             session=rig.session,
             session_configuration=AudioSessionConfiguration.speech(),
         )
-        self.task = SwitchingTask({"music": self.music, "reader": self.reader}, initial)
+        self.task = kind({"music": self.music, "reader": self.reader}, initial)
 
 
 @pytest.fixture
@@ -159,3 +161,35 @@ async def test_a_player_without_its_own_configuration_gets_music(rig: Rig) -> No
     assert rig.session.configuration == AudioSessionConfiguration.speech()
     await players.task.switch_to("music")
     assert rig.session.configuration == AudioSessionConfiguration.music()
+
+
+def test_every_request_names_a_callback_a_switching_task_can_route() -> None:
+    from audio_service._service._requests import REQUEST_TYPES
+
+    for tag, cls in REQUEST_TYPES.items():
+        callback = f"on_{tag}"
+        assert callable(getattr(BackgroundAudioTask, callback)), cls
+        assert cls.__struct_config__.tag == tag
+
+
+class Counting(SwitchingTask):
+    """Overrides one callback: that request stays here, the others still reach the player."""
+
+    skips = 0
+
+    async def on_skip_to_next(self) -> None:
+        self.skips += 1
+        await self.current.on_skip_to_next()
+
+
+async def test_a_subclass_override_handles_its_request_itself(rig: Rig) -> None:
+    players = Players(rig, kind=Counting)
+    task = players.task
+    assert isinstance(task, Counting)
+    await rig.start(task, {"queue": players.songs})
+    await rig.client.skip_to_next()
+    assert task.skips == 1
+    assert rig.client.playback_state.queue_index == 1
+    await rig.client.skip_to_previous()  # not overridden: straight to the player
+    assert task.skips == 1
+    assert rig.client.playback_state.queue_index == 0

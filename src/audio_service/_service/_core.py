@@ -383,7 +383,7 @@ class ServiceCore:
                     ),
                 )
                 return
-            value = await request.invoke(self.task)
+            value = await self.task._invoke(request)
         except asyncio.CancelledError:
             raise
         except Exception as error:

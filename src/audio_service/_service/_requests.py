@@ -101,6 +101,11 @@ class _Request(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
         """The request's name on the wire, e.g. ``"seek_to"``."""
         return str(self.__struct_config__.tag)
 
+    @property
+    def callback(self) -> str:
+        """The task callback that handles it, e.g. ``"on_seek_to"``."""
+        return "on_" + self.method
+
     def invoke(self, task: BackgroundAudioTask) -> Awaitable[object]:
         """Call the task's callback for this request."""
         raise NotImplementedError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from audio_service._model._models import (
 
 if TYPE_CHECKING:
     from audio_service._service._core import ServiceCore
+    from audio_service._service._requests import _Request
 
 __all__ = ["BackgroundAudioTask"]
 
@@ -43,6 +45,11 @@ class BackgroundAudioTask:
         if self._core is not None and self._core is not core:
             raise RuntimeError("this BackgroundAudioTask already belongs to another service")
         self._core = core
+
+    def _invoke(self, request: _Request) -> Awaitable[object]:
+        """Run ``request``'s callback; the service calls every request through here, so a
+        task that hands requests on (``SwitchingTask``) does it in one place."""
+        return request.invoke(self)
 
     @property
     def _config(self) -> ServiceConfig:

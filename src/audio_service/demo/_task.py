@@ -155,7 +155,7 @@ class DemoTask(SwitchingTask):
         children = catalogue.children(parent_media_id)
         if children:
             return list(children)
-        return await super().on_load_children(parent_media_id)
+        return await self.current.on_load_children(parent_media_id)
 
     async def on_play_from_media_id(self, media_id: str) -> None:
         """Play a catalogue item, the article, or a folder (an MPRIS playlist), from its id.
@@ -166,7 +166,7 @@ class DemoTask(SwitchingTask):
         """
         catalogue = self._catalogue
         if catalogue is None:
-            await super().on_play_from_media_id(media_id)
+            await self.current.on_play_from_media_id(media_id)
             return
         children = catalogue.children(media_id)
         if children:
@@ -180,7 +180,7 @@ class DemoTask(SwitchingTask):
             await self.switch_to(MUSIC)
             await self._music.on_play_from_media_id(media_id)
             return
-        await super().on_play_from_media_id(media_id)
+        await self.current.on_play_from_media_id(media_id)
 
     # ------------------------------------------------------------------ actions
 

@@ -11,22 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from audio_service._model._models import (
-    AudioServiceRepeatMode,
-    AudioServiceShuffleMode,
-    MediaButton,
-    MediaItem,
-    Rating,
-)
 from audio_service._service._task import BackgroundAudioTask
 from audio_service.players._player import QueuePlayerTask
 
 if TYPE_CHECKING:
     from audio_service._service._core import ServiceCore
+    from audio_service._service._requests import _Request
 
 __all__ = ["SwitchingTask"]
 
@@ -44,7 +37,9 @@ class SwitchingTask(BackgroundAudioTask):
     session). :meth:`switch_to` (or the custom action ``"switch_handler"`` with
     the name as argument) pauses the current player, keeping its queue and
     position, and publishes the other one's queue, item and state. Every other
-    request, custom actions included, goes to the current player.
+    request, custom actions included, goes to the current player. A subclass may
+    override a callback: it then handles that request itself, and hands it on
+    with ``await self.current.on_...()`` where it wants to.
     """
 
     def __init__(self, handlers: Mapping[str, QueuePlayerTask], initial: str) -> None:
@@ -70,6 +65,15 @@ class SwitchingTask(BackgroundAudioTask):
         self._handlers = players
         self._current_name = initial
         self._switch_lock = asyncio.Lock()
+        # The callbacks overridden by this class or a subclass (on_close: its default stops
+        # this task, which stops every player).
+        cls = type(self)
+        self._own_callbacks = frozenset(
+            name
+            for name in dir(BackgroundAudioTask)
+            if name.startswith("on_")
+            and (name == "on_close" or getattr(cls, name) is not getattr(BackgroundAudioTask, name))
+        )
 
     def _bind(self, core: ServiceCore) -> None:
         super()._bind(core)
@@ -130,97 +134,15 @@ class SwitchingTask(BackgroundAudioTask):
                 _log.exception("stopping a player failed")
         await super().on_stop()
 
-    async def on_task_removed(self) -> None:
-        await self.current.on_task_removed()
-
     # --------------------------------------------------------------- forwarded
 
-    async def on_load_children(self, parent_media_id: str) -> list[MediaItem]:
-        return await self.current.on_load_children(parent_media_id)
-
-    async def on_click(self, button: MediaButton) -> None:
-        await self.current.on_click(button)
-
-    async def on_prepare(self) -> None:
-        await self.current.on_prepare()
-
-    async def on_prepare_from_media_id(self, media_id: str) -> None:
-        await self.current.on_prepare_from_media_id(media_id)
-
-    async def on_play(self) -> None:
-        await self.current.on_play()
-
-    async def on_play_from_media_id(self, media_id: str) -> None:
-        await self.current.on_play_from_media_id(media_id)
-
-    async def on_play_media_item(self, media_item: MediaItem) -> None:
-        await self.current.on_play_media_item(media_item)
-
-    async def on_play_from_uri(self, uri: str, extras: dict[str, Any] | None) -> None:
-        await self.current.on_play_from_uri(uri, extras)
-
-    async def on_play_from_search(self, query: str, extras: dict[str, Any] | None) -> None:
-        await self.current.on_play_from_search(query, extras)
-
-    async def on_pause(self) -> None:
-        await self.current.on_pause()
-
-    async def on_seek_to(self, position: timedelta) -> None:
-        await self.current.on_seek_to(position)
-
-    async def on_fast_forward(self) -> None:
-        await self.current.on_fast_forward()
-
-    async def on_rewind(self) -> None:
-        await self.current.on_rewind()
-
-    async def on_seek_forward(self, begin: bool) -> None:
-        await self.current.on_seek_forward(begin)
-
-    async def on_seek_backward(self, begin: bool) -> None:
-        await self.current.on_seek_backward(begin)
-
-    async def on_set_speed(self, speed: float) -> None:
-        await self.current.on_set_speed(speed)
-
-    async def on_set_volume(self, volume: float) -> None:
-        await self.current.on_set_volume(volume)
-
-    async def on_set_rating(self, rating: Rating, extras: dict[str, Any] | None) -> None:
-        await self.current.on_set_rating(rating, extras)
-
-    async def on_set_repeat_mode(self, repeat_mode: AudioServiceRepeatMode) -> None:
-        await self.current.on_set_repeat_mode(repeat_mode)
-
-    async def on_set_shuffle_mode(self, shuffle_mode: AudioServiceShuffleMode) -> None:
-        await self.current.on_set_shuffle_mode(shuffle_mode)
-
-    async def on_skip_to_next(self) -> None:
-        await self.current.on_skip_to_next()
-
-    async def on_skip_to_previous(self) -> None:
-        await self.current.on_skip_to_previous()
-
-    async def on_skip_to_queue_item(self, media_id: str) -> None:
-        await self.current.on_skip_to_queue_item(media_id)
-
-    async def on_add_queue_item(self, media_item: MediaItem) -> None:
-        await self.current.on_add_queue_item(media_item)
-
-    async def on_add_queue_items(self, media_items: list[MediaItem]) -> None:
-        await self.current.on_add_queue_items(media_items)
-
-    async def on_add_queue_item_at(self, media_item: MediaItem, index: int) -> None:
-        await self.current.on_add_queue_item_at(media_item, index)
-
-    async def on_remove_queue_item(self, media_item: MediaItem) -> None:
-        await self.current.on_remove_queue_item(media_item)
-
-    async def on_update_queue(self, queue: list[MediaItem]) -> None:
-        await self.current.on_update_queue(queue)
-
-    async def on_update_media_item(self, media_item: MediaItem) -> None:
-        await self.current.on_update_media_item(media_item)
+    def _invoke(self, request: _Request) -> Awaitable[object]:
+        """Every request goes to the current player, except those this task handles itself:
+        start, stop and close (all players), the switch action, and any callback a subclass
+        overrides (it forwards with ``await self.current.on_...()`` where it wants to)."""
+        if request.callback in self._own_callbacks:
+            return request.invoke(self)
+        return request.invoke(self.current)
 
     async def on_custom_action(self, name: str, arguments: Any) -> Any:
         """``"switch_handler"`` switches (returning the name); others go to the current player."""
