@@ -10,8 +10,9 @@ one place to cancel them all (or wait for them) when the component ends.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Coroutine, Iterator
+from collections.abc import Awaitable, Iterator
 from typing import Any, TypeVar
 
 __all__ = ["BackgroundTasks"]
@@ -31,13 +32,14 @@ class BackgroundTasks:
     def __init__(self, logger: logging.Logger, what: str = "a background task") -> None:
         self._logger = logger
         self._what = what
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
 
-    def spawn(
-        self, coroutine: Coroutine[Any, Any, T], *, name: str | None = None
-    ) -> asyncio.Task[T]:
-        """Run ``coroutine`` in a task of the running loop, kept here until it ends."""
-        task = asyncio.get_running_loop().create_task(coroutine, name=name)
+    def spawn(self, work: Awaitable[T], *, name: str | None = None) -> asyncio.Future[T]:
+        """Run ``work`` (a coroutine, or a future already under way) and keep it until it ends."""
+        if inspect.iscoroutine(work):
+            task: asyncio.Future[T] = asyncio.get_running_loop().create_task(work, name=name)
+        else:
+            task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._done)
         return task
@@ -66,13 +68,13 @@ class BackgroundTasks:
     def __len__(self) -> int:
         return len(self._tasks)
 
-    def __iter__(self) -> Iterator[asyncio.Task[Any]]:
+    def __iter__(self) -> Iterator[asyncio.Future[Any]]:
         return iter(tuple(self._tasks))
 
-    def _done(self, task: asyncio.Task[Any]) -> None:
+    def _done(self, task: asyncio.Future[Any]) -> None:
         self._tasks.discard(task)
         if task.cancelled():
             return
         error = task.exception()
         if error is not None:
-            self._logger.error("%s failed", self._what, exc_info=error)
+            self._logger.error("%s failed: %s", self._what, error, exc_info=error)

@@ -76,6 +76,7 @@ from audio_service._service._requests import (
     UpdateQueue,
 )
 from audio_session._stream import Stream, StreamController, Subscription
+from audio_session._tasks import BackgroundTasks
 
 __all__ = ["AudioService", "AudioServiceClient"]
 
@@ -129,7 +130,7 @@ class AudioServiceClient:
         self._seek_token = 0
         self._position_controllers: set[_PositionController] = set()
         self._position_stream: Stream[timedelta] | None = None
-        self._background_tasks: set[asyncio.Task[Any]] = set()
+        self._background_tasks = BackgroundTasks(_log, "a client task")
 
     # ------------------------------------------------------------------ values
 
@@ -449,9 +450,7 @@ class AudioServiceClient:
             controller.changed()
 
     def _spawn(self, coroutine: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self._background_tasks.add(task)
-        task.add_done_callback(self._background_tasks.discard)
+        self._background_tasks.spawn(coroutine)
 
     # --------------------------------------------------------------- browsing
 

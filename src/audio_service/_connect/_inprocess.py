@@ -7,7 +7,7 @@ so an app that works in-process works in host mode too.
 
 from __future__ import annotations
 
-import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,8 +24,11 @@ from audio_service._service._core import ServiceCore, ServicePhase
 from audio_service._service._persistence import SessionStore, store_path
 from audio_service._service._requests import CustomAction, Request
 from audio_service._surfaces._startup import Surfaces
+from audio_session._tasks import BackgroundTasks
 
 __all__ = ["InProcessConnection", "InProcessLauncher"]
+
+_log = logging.getLogger("audio_service")
 
 
 class InProcessConnection:
@@ -68,7 +71,7 @@ class InProcessConnection:
             remove()
 
 
-_closing: set[asyncio.Task[None]] = set()
+_closing = BackgroundTasks(_log, "closing the surfaces after a stop")
 
 
 def _close_after_stop(core: ServiceCore, surfaces: Surfaces) -> None:
@@ -76,9 +79,7 @@ def _close_after_stop(core: ServiceCore, surfaces: Surfaces) -> None:
         await core.wait_stopped()
         await surfaces.close()
 
-    task = asyncio.get_running_loop().create_task(close())
-    _closing.add(task)
-    task.add_done_callback(_closing.discard)
+    _closing.spawn(close())
 
 
 class InProcessLauncher:

@@ -41,6 +41,7 @@ from audio_service._model._models import (
 )
 from audio_service._model._queue import MediaQueue, apply
 from audio_service._service._core import ServiceCore
+from audio_session._tasks import BackgroundTasks
 
 __all__ = ["SavedSession", "SessionStore", "store_path"]
 
@@ -102,7 +103,7 @@ class SessionStore:
         self._queue_dirty = False
         self._current_dirty = False
         self._timer: asyncio.TimerHandle | None = None
-        self._writes: set[asyncio.Future[None]] = set()
+        self._writes = BackgroundTasks(_log, "saving the session")
         self._closer: asyncio.Task[None] | None = None
         self._closing: asyncio.Future[None] | None = None
 
@@ -180,9 +181,7 @@ class SessionStore:
         self._queue_dirty = self._current_dirty = False
         if queue is None and current is None:
             return
-        future = asyncio.wrap_future(self._executor.submit(self._store, queue, current))
-        self._writes.add(future)
-        future.add_done_callback(self._writes.discard)
+        self._writes.spawn(asyncio.wrap_future(self._executor.submit(self._store, queue, current)))
 
     def _current(self) -> _Current:
         state = self._state or PlaybackState(update_time=self._clock())
@@ -224,7 +223,7 @@ class SessionStore:
             self._write_now()
         if self._writes:
             # Shielded: a cancelled caller must not cancel a write under way.
-            await asyncio.shield(asyncio.gather(*tuple(self._writes)))
+            await asyncio.shield(self._writes.wait())
 
     async def close(self) -> None:
         """Write what is pending and release the database; safe to call more than once."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from audio_service._service._requests import Request
+from audio_session._tasks import BackgroundTasks
 
 __all__ = ["Dispatch", "RequestSender"]
 
@@ -29,7 +28,7 @@ class RequestSender:
         self._dispatch = dispatch
         self._source = source
         self._log = log
-        self._tasks: set[asyncio.Future[Any]] = set()
+        self._tasks = BackgroundTasks(log, f"a request {source}")
 
     def send(self, request: Request) -> None:
         try:
@@ -38,16 +37,8 @@ class RequestSender:
             self._log.exception("dispatching %s %s raised", request, self._source)
             return
         if inspect.isawaitable(outcome):
-            task = asyncio.ensure_future(outcome)
-            self._tasks.add(task)
-            task.add_done_callback(self._finished)
+            self._tasks.spawn(outcome)
 
     async def wait(self) -> None:
         """Wait until the awaitables ``dispatch`` returned so far have finished."""
-        while self._tasks:
-            await asyncio.wait(tuple(self._tasks))
-
-    def _finished(self, task: asyncio.Future[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self._log.warning("a request %s failed: %s", self._source, task.exception())
+        await self._tasks.wait()

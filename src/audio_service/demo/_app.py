@@ -10,8 +10,8 @@ moves, and an activation that the events belong to.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -38,8 +38,11 @@ from audio_service._model._queue import MediaQueue
 from audio_service.demo._art_render import load_art, render_half_blocks
 from audio_service.demo._text import describe_event, format_time
 from audio_session._stream import Subscription
+from audio_session._tasks import BackgroundTasks
 
 __all__ = ["DemoApp", "format_time"]
+
+_log = logging.getLogger("audio_service.demo")
 
 ART_COLUMNS = 24
 ART_ROWS = 12
@@ -113,7 +116,7 @@ class DemoApp(App[None]):
         self.outcome: str | None = None
         self.handler_name: str | None = None
         self._subscriptions: list[Subscription[Any]] = []
-        self._pending: set[asyncio.Task[None]] = set()
+        self._pending = BackgroundTasks(_log, "a request of the demo UI")
         self._last_state: PlaybackState | None = None
         self._last_item: MediaItem | None = None
         self._queue = MediaQueue()
@@ -197,14 +200,11 @@ class DemoApp(App[None]):
         return [strip.text for strip in self.query_one("#log", RichLog).lines]
 
     def _spawn(self, coroutine: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        self._pending.spawn(coroutine)
 
     async def settle(self) -> None:
         """Wait until every request the UI has sent so far has been answered."""
-        while self._pending:
-            await asyncio.gather(*tuple(self._pending), return_exceptions=True)
+        await self._pending.wait()
 
     def _request(self, what: str, call: Callable[[], Awaitable[Any]]) -> None:
         async def run() -> None:

@@ -142,7 +142,7 @@ class HeldSeek:
 
     def __init__(self, player: QueuePlayerTask) -> None:
         self._player = player
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Future[None] | None = None
 
     def hold(self, offset: timedelta | None) -> None:
         """Start jumping by ``offset``, or stop (None)."""

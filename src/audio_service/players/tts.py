@@ -23,7 +23,6 @@ seeking, and speed without a change of pitch.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from pathlib import Path
@@ -35,6 +34,7 @@ from audio_service.players._interruptions import InterruptionOptions
 from audio_service.players._player import QueuePlayerTask
 from audio_service.players._speech import EspeakSynthesizer, split_article, wav_duration
 from audio_session import AudioSession, AudioSessionConfiguration
+from audio_session._tasks import BackgroundTasks
 
 __all__ = ["EspeakSynthesizer", "ReaderTask", "split_article"]
 
@@ -88,7 +88,7 @@ class ReaderTask(QueuePlayerTask):
             max_speed=max_speed,
         )
         self._synthesizer = synthesizer
-        self._ahead: set[asyncio.Task[None]] = set()
+        self._ahead = BackgroundTasks(_log, "rendering ahead")
 
     @property
     def synthesizer(self) -> EspeakSynthesizer:
@@ -185,8 +185,7 @@ class ReaderTask(QueuePlayerTask):
 
     async def on_stop(self) -> None:
         """Stop the synthesizer's renders under way, then stop as a queue player does."""
-        for task in tuple(self._ahead):
-            task.cancel()
+        self._ahead.cancel()
         if self._synthesizer is not None:
             # Waits for their espeak-ng processes to be gone, so none outlives the service.
             await self._synthesizer.aclose()
@@ -206,11 +205,7 @@ class ReaderTask(QueuePlayerTask):
         text = _text_of(item)
         if self.synthesizer.cached(text) is not None:
             return
-        task = asyncio.get_running_loop().create_task(
-            self._render_quietly(item.id, text), name=f"render ahead {item.id}"
-        )
-        self._ahead.add(task)
-        task.add_done_callback(self._ahead.discard)
+        self._ahead.spawn(self._render_quietly(item.id, text), name=f"render ahead {item.id}")
 
     async def _render_quietly(self, media_id: str, text: str) -> None:
         try:

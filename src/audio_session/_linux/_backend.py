@@ -48,6 +48,7 @@ from audio_session._events import (
     AudioInterruptionType,
 )
 from audio_session._roles import apply_linux_environment
+from audio_session._tasks import BackgroundTasks
 
 from ._connection import CONNECTION_ERRORS, Backoff, PulseLink, batches
 from ._devices import (
@@ -147,7 +148,7 @@ class LinuxBackend(SessionBackend):
         self._idle.set()
         self._opened = False
         self._closed = False
-        self._focus_tasks: set[asyncio.Task[None]] = set()
+        self._focus_tasks = BackgroundTasks(_log, "evaluating a focus change")
         self._saved_env: dict[str, str | None] | None = None
         # What the server looks like, as of the last refresh.
         self._sinks: dict[int, Endpoint] = {}
@@ -460,9 +461,7 @@ class LinuxBackend(SessionBackend):
     def _on_focus_change(self) -> None:
         # Focus changes arrive on the loop from the focus client's stream.
         if self._request is not None and not self._closed:
-            task = asyncio.get_running_loop().create_task(self._evaluate())
-            self._focus_tasks.add(task)
-            task.add_done_callback(self._focus_tasks.discard)
+            self._focus_tasks.spawn(self._evaluate())
 
     def _report_interruptions(self, events: list[AudioInterruptionEvent]) -> bool:
         """Reports ``events``; true when the last one is a permanent loss."""

@@ -9,12 +9,12 @@ a permanent loss. Players of our own process tree are never counted.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from audio_session._bus import close_bus, connect_bus
+from audio_session._tasks import BackgroundTasks
 
 from ._ours import OwnStreams
 
@@ -54,7 +54,7 @@ class ForeignPlayers:
         self._bus: MessageBus | None = None
         #: Unique connection name -> (well-known player name, whether it is someone else's).
         self._owners: dict[str, tuple[str, bool]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks(_log, "following a media player")
 
     async def start(self) -> None:
         """Join the session bus and learn the players already there; logs and gives up
@@ -76,8 +76,7 @@ class ForeignPlayers:
                     await self._learn(name, owner[0])
 
     async def close(self) -> None:
-        for task in tuple(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
         bus, self._bus = self._bus, None
         if bus is not None:
             await close_bus(bus)
@@ -135,6 +134,4 @@ class ForeignPlayers:
             self._on_playing(known[0])
 
     def _spawn(self, work: Any) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(work)
