@@ -50,6 +50,7 @@ from audio_service._surfaces._linux._media_keys import (
     parse_key_bitmap,
 )
 from audio_service._surfaces._startup import Surfaces
+from audio_session.testing import wait_until
 
 PRESS, RELEASE, REPEAT = 1, 0, 2
 HEADSET = {114, 115, KEY_MEDIA}  # volume down/up and the hook, as a jack headset reports
@@ -163,15 +164,6 @@ async def keys(fake: FakeInput, requests: Requests) -> AsyncIterator[MediaKeys]:
     keys = await media_keys(fake, requests).start()
     yield keys
     keys.close()
-
-
-async def until(predicate: object, what: str) -> None:
-    assert callable(predicate)
-    for _ in range(500):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # ------------------------------------------------------------------ discovery
@@ -317,10 +309,10 @@ async def test_devices_plugged_in_later_are_picked_up(fake: FakeInput, requests:
     try:
         assert not keys.devices
         fake.add("event1", HEADSET)
-        await until(lambda: len(keys.devices) == 1, "the first device")
+        await wait_until(lambda: len(keys.devices) == 1, "the first device")
         fake.add("event8", LETTERS)  # no media keys: left alone
         fake.add("event9", {KEY_PLAYPAUSE})
-        await until(lambda: len(keys.devices) == 2, "the second device")
+        await wait_until(lambda: len(keys.devices) == 2, "the second device")
         assert keys.devices == (str(fake.dev / "event1"), str(fake.dev / "event9"))
         os.write(fake.plug(fake.dev / "event9"), key(KEY_PLAYPAUSE, PRESS))
         await requests.wait_for(1)
@@ -341,7 +333,7 @@ async def test_without_a_watch_the_devices_are_rescanned(
         fake.describe("event5", {KEY_NEXTSONG})
         elsewhere.mkdir(parents=True)
         os.mkfifo(elsewhere / "event5")
-        await until(lambda: len(keys.devices) == 1, "the rescan")
+        await wait_until(lambda: len(keys.devices) == 1, "the rescan")
     finally:
         keys.close()
 
@@ -371,7 +363,7 @@ async def test_permission_denied_is_logged_once_and_retried_when_permissions_cha
         assert "'input' group" in caplog.records[0].getMessage()
         denied.discard(second)
         second.chmod(0o640)  # what udev does when it applies the group's access
-        await until(lambda: len(keys.devices) == 1, "the device readable again")
+        await wait_until(lambda: len(keys.devices) == 1, "the device readable again")
         assert keys.devices == (str(second),)
         assert len(caplog.records) == 1
     finally:
@@ -405,7 +397,7 @@ async def test_a_failing_request_is_logged(
     try:
         with caplog.at_level(logging.WARNING, logger="audio_service.media_keys"):
             os.write(fake.plug(node), key(KEY_STOPCD, PRESS))
-            await until(lambda: bool(caplog.records), "the failure to be logged")
+            await wait_until(lambda: bool(caplog.records), "the failure to be logged")
             await keys.wait_dispatched()
         assert "the task is busy" in caplog.records[0].getMessage()
     finally:

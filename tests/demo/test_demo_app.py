@@ -7,7 +7,6 @@ and button can be checked where it lands: in the engine and the task.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
@@ -22,17 +21,11 @@ from audio_service.demo._catalogue import Catalogue
 from audio_service.players import MemoryEngine
 from audio_session import AudioDevice, AudioDeviceType, AudioInterruptionType, AudioSession
 from audio_session._memory_backend import MemoryBackend
+from audio_session.testing import wait_until
 
 SPEAKER = AudioDevice("speaker", "Speaker", is_output=True, type=AudioDeviceType.BUILT_IN_SPEAKER)
 HEADPHONES = AudioDevice("hp", "Headphones", is_output=True, type=AudioDeviceType.WIRED_HEADPHONES)
 SIZE = (150, 48)
-
-
-async def until(condition: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, f"{what} within {timeout} s"
-        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -78,7 +71,7 @@ async def test_keys_reach_the_service(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
         await app.settle()
-        await until(lambda: music_engine().playing, "the engine playing")
+        await wait_until(lambda: music_engine().playing, "the engine playing")
         assert client.playback_state.playing
 
         await pilot.press("n")
@@ -114,7 +107,7 @@ async def test_keys_reach_the_service(
         await pilot.press("t")
         await app.settle()
         assert Harness.tasks[-1].current_name == "reader"
-        await until(lambda: app.handler_name == "reader", "the UI showing the reader")
+        await wait_until(lambda: app.handler_name == "reader", "the UI showing the reader")
         assert (current_id(client) or "").startswith("spoken/article#")
         assert not music_engine().playing, "switching paused the music"
         await pilot.pause()
@@ -145,13 +138,13 @@ async def test_buttons_queue_jump_and_now_playing(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.click("#toggle_play")
         await app.settle()
-        await until(lambda: music_engine().playing, "the play button playing")
+        await wait_until(lambda: music_engine().playing, "the play button playing")
         await pilot.click("#next")
         await app.settle()
         assert current_id(client) == playlist[1].id
 
         queue = app.query_one("#queue", OptionList)
-        await until(lambda: queue.option_count == len(playlist), "the queue listed")
+        await wait_until(lambda: queue.option_count == len(playlist), "the queue listed")
         queue.focus()
         queue.highlighted = 4
         await pilot.press("enter")
@@ -181,25 +174,25 @@ async def test_the_log_shows_session_events_and_state_changes(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
         await app.settle()
-        await until(lambda: client.playback_state.playing, "playing")
+        await wait_until(lambda: client.playback_state.playing, "playing")
 
         def logged(text: str) -> Callable[[], bool]:
             return lambda: any(text in line for line in app.log_lines)
 
         backend.interrupt(AudioInterruptionType.PAUSE)
-        await until(logged("interruption begins: pause"), "the interruption logged")
-        await until(logged("paused"), "the pause it caused logged")
+        await wait_until(logged("interruption begins: pause"), "the interruption logged")
+        await wait_until(logged("paused"), "the pause it caused logged")
         backend.end_interruption(AudioInterruptionType.PAUSE)
-        await until(logged("interruption ends: pause"), "its end logged")
-        await until(lambda: client.playback_state.playing, "resumed")
+        await wait_until(logged("interruption ends: pause"), "its end logged")
+        await wait_until(lambda: client.playback_state.playing, "resumed")
 
         backend.add_devices(HEADPHONES)
-        await until(logged("devices: added Headphones"), "the new device logged")
+        await wait_until(logged("devices: added Headphones"), "the new device logged")
         backend.become_noisy()
-        await until(logged("becoming noisy"), "becoming noisy logged")
-        await until(lambda: not client.playback_state.playing, "paused by becoming noisy")
+        await wait_until(logged("becoming noisy"), "becoming noisy logged")
+        await wait_until(lambda: not client.playback_state.playing, "paused by becoming noisy")
         await pilot.press("t")
-        await until(logged("switched to the reader player"), "the switch logged")
+        await wait_until(logged("switched to the reader player"), "the switch logged")
         assert any("started the demo service" in line for line in app.log_lines)
         assert any("now: " in line for line in app.log_lines)
 
@@ -212,7 +205,7 @@ async def test_quit_leaves_the_service_playing(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("space")
         await app.settle()
-        await until(lambda: client.playback_state.playing, "playing")
+        await wait_until(lambda: client.playback_state.playing, "playing")
         await pilot.press("q")
         await pilot.pause()
     assert app.outcome == "quit"
@@ -227,6 +220,6 @@ async def test_x_stops_the_service(service: tuple[AudioServiceClient, MemoryBack
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("x")
         await pilot.pause()
-        await until(lambda: not client.running, "the service stopped")
+        await wait_until(lambda: not client.running, "the service stopped")
     assert app.outcome == "stop"
     assert music_engine().closed

@@ -13,8 +13,7 @@ Each test module that starts services defines, at top level::
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -43,15 +42,6 @@ def engine_for(items: Iterable[MediaItem], **options: Any) -> MemoryEngine:
     """A MemoryEngine that knows the items' durations."""
     durations = {item.id: item.duration for item in items if item.duration is not None}
     return MemoryEngine(durations, **options)
-
-
-async def until(predicate: Callable[[], bool], what: str) -> None:
-    """Let the loop run until ``predicate`` holds (events travel through listener tasks)."""
-    for _ in range(400):
-        if predicate():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 class Rig:

@@ -10,14 +10,6 @@ from collections.abc import Callable
 from audio_session.testing import AudioServer, SinkInput
 
 
-async def until(predicate: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
 def from_this_process(stream: SinkInput) -> bool:
     """libmpv plays inside the test process, so its stream carries this process's id."""
     return stream.properties.get("application.process.id") == str(os.getpid())

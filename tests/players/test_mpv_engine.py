@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 from media_support import MediaServer, tone_wav, write_tone_wav
-from stream_support import our_stream, stream_becomes, until
+from stream_support import our_stream, stream_becomes
 
 from audio_service.players import EngineError, PlayerEngine
 from audio_service.players.mpv import DEFAULT_AO, MpvEngine
 from audio_session._linux._ours import TOKEN_PROPERTY
-from audio_session.testing import AudioRig, AudioServer, SinkInput
+from audio_session.testing import AudioRig, AudioServer, SinkInput, wait_until
 
 pytest.importorskip("mpv")
 
@@ -62,7 +62,7 @@ class Reports:
         return [value for name, value in self.events if name == kind]
 
     async def wait(self, event: tuple[str, Any], timeout: float = 10.0) -> None:
-        await until(lambda: event in self.events, f"{event} (have {self.events})", timeout)
+        await wait_until(lambda: event in self.events, f"{event} (have {self.events})", timeout)
 
 
 def by_client(stream: SinkInput) -> bool:
@@ -119,7 +119,7 @@ async def test_plays_pauses_seeks_and_stops_as_the_server_sees_it(
 
     await player.seek(timedelta(seconds=2.5))
     assert player.position() == timedelta(seconds=2.5)  # at once, before mpv has seeked
-    await until(lambda: player.position() >= timedelta(seconds=2.5), "the seek to be done")
+    await wait_until(lambda: player.position() >= timedelta(seconds=2.5), "the seek to be done")
     await player.seek(timedelta(seconds=-3))
     assert player.position() == ZERO, "seeks are clamped to the source"
     await player.seek(timedelta(minutes=5))
@@ -147,7 +147,7 @@ async def test_loads_paused_at_a_position(
     assert player.position() <= timedelta(seconds=1.5)
     await player.play()
     await stream_becomes(server, False, what="the stream to play", match=by_client)
-    await until(lambda: player.position() > timedelta(seconds=1.6), "the position to advance")
+    await wait_until(lambda: player.position() > timedelta(seconds=1.6), "the position to advance")
 
 
 @pytest.mark.audio_server("pipewire")
@@ -392,7 +392,7 @@ async def test_a_failure_after_loading_is_reported_as_an_error(
     await player.open(reports)
     try:
         await player.load(wav(tmp_path, "a", 1.0), position=ZERO, play=True)
-        await until(lambda: reports.of("error"), "the error report")
+        await wait_until(lambda: reports.of("error"), "the error report")
         (message,) = reports.of("error")
         assert message.startswith(f"cannot play {tmp_path / 'a.wav'}: ")
         assert "audio output" in message

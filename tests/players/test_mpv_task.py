@@ -16,7 +16,7 @@ from urllib.request import url2pathname
 
 import pytest
 from media_support import tiny_png, write_tone_wav
-from stream_support import our_stream, stream_becomes, until
+from stream_support import our_stream, stream_becomes
 
 from audio_service import (
     AudioProcessingState,
@@ -30,7 +30,7 @@ from audio_service._surfaces._art import ArtCache
 from audio_service.players.mpv import MpvEngine, MpvPlayerTask
 from audio_session import AudioSession
 from audio_session._linux import TOKEN_PROPERTY, LinuxBackend
-from audio_session.testing import AudioRig, AudioServer
+from audio_session.testing import AudioRig, AudioServer, wait_until
 
 pytest.importorskip("mpv")
 
@@ -122,7 +122,7 @@ async def test_plays_fills_the_item_and_yields_to_a_call_and_an_unplug(
     assert stream.properties[TOKEN_PROPERTY] == player.token
 
     # Tags, duration and the embedded cover fill the item.
-    await until(lambda: client.queue[0].art_uri is not None, "the cover")
+    await wait_until(lambda: client.queue[0].art_uri is not None, "the cover")
     item = client.current_media_item
     assert item is not None
     assert (item.title, item.artist, item.album) == ("Sine Song", "The Oscillators", "Waves")
@@ -132,15 +132,15 @@ async def test_plays_fills_the_item_and_yields_to_a_call_and_an_unplug(
 
     # Another application's phone call: paused (corked on the server), then resumed.
     call = await server.play("phone")
-    await until(lambda: not client.playback_state.playing, "the call to pause the player")
+    await wait_until(lambda: not client.playback_state.playing, "the call to pause the player")
     await stream_becomes(server, True, what="the stream to be corked during the call")
     call.stop()
-    await until(lambda: client.playback_state.playing, "the player to resume after the call")
+    await wait_until(lambda: client.playback_state.playing, "the player to resume after the call")
     await stream_becomes(server, False, what="the stream to play after the call")
 
     # Unplugging the headphones pauses the player: nothing plays on the speaker.
     await server.remove_sink(phones)
-    await until(lambda: not client.playback_state.playing, "the unplug to pause the player")
+    await wait_until(lambda: not client.playback_state.playing, "the unplug to pause the player")
     await stream_becomes(server, True, what="the stream to be corked after the unplug")
     assert client.playback_state.processing_state is READY
 
@@ -163,12 +163,14 @@ async def test_a_queue_plays_through_gaplessly_to_completed(
     client, server = player.client, player.server
     await client.play()
     first_stream = await stream_becomes(server, False, what="the first item to play")
-    await until(lambda: client.playback_state.queue_index == 1, "the second item")
+    await wait_until(lambda: client.playback_state.queue_index == 1, "the second item")
     second_stream = await our_stream(server)
     assert first_stream is not None
     assert second_stream is not None
     assert second_stream.index == first_stream.index, "gapless: one stream throughout"
-    await until(lambda: client.playback_state.processing_state is COMPLETED, "the end of the queue")
+    await wait_until(
+        lambda: client.playback_state.processing_state is COMPLETED, "the end of the queue"
+    )
     assert not client.playback_state.playing
     one, two = client.queue
     assert (one.title, one.duration) == ("First", timedelta(seconds=0.6)), "a given title stays"
@@ -190,7 +192,7 @@ async def test_a_source_that_cannot_play_is_an_error_state_and_the_queue_goes_on
     player: Player = await start_player(queue)
     client, server = player.client, player.server
     await client.play()
-    await until(
+    await wait_until(
         lambda: client.playback_state.processing_state is AudioProcessingState.ERROR,
         "the error state",
     )
@@ -199,7 +201,7 @@ async def test_a_source_that_cannot_play_is_an_error_state_and_the_queue_goes_on
     assert await our_stream(server) is None
     await client.skip_to_next()
     await stream_becomes(server, False, what="the next item to play")
-    await until(lambda: client.playback_state.processing_state is READY, "ready")
-    await until(lambda: client.queue[1].title == "Good", "the title from the tags")
+    await wait_until(lambda: client.playback_state.processing_state is READY, "ready")
+    await wait_until(lambda: client.queue[1].title == "Good", "the title from the tags")
     await client.seek_to(timedelta(seconds=2))
-    await until(lambda: client.position >= timedelta(seconds=2), "the seek")
+    await wait_until(lambda: client.position >= timedelta(seconds=2), "the seek")

@@ -6,11 +6,12 @@ import asyncio
 import math
 
 import pytest
-from player_support import Rig, engine_for, tracks, until
+from player_support import Rig, engine_for, tracks
 
 from audio_service import AudioServiceBackground, BackgroundAudioTask
 from audio_service.players import InterruptionOptions, MemoryEngine, QueuePlayerTask
 from audio_session import AudioInterruptionEvent, AudioInterruptionType
+from audio_session.testing import wait_until
 
 TASKS: list[BackgroundAudioTask] = []
 
@@ -45,17 +46,17 @@ async def settle_events() -> None:
 async def test_a_pause_interruption_pauses_and_resumes(rig: Rig) -> None:
     _, engine = await playing(rig)
     rig.backend.interrupt(PAUSE)
-    await until(lambda: not engine.playing, "the player to pause")
+    await wait_until(lambda: not engine.playing, "the player to pause")
     assert not rig.client.playback_state.playing
     rig.backend.end_interruption(PAUSE)
-    await until(lambda: engine.playing, "the player to resume")
+    await wait_until(lambda: engine.playing, "the player to resume")
     assert rig.client.playback_state.playing
 
 
 async def test_no_resume_when_the_user_paused_meanwhile(rig: Rig) -> None:
     _, engine = await playing(rig)
     rig.backend.interrupt(PAUSE)
-    await until(lambda: not engine.playing, "the player to pause")
+    await wait_until(lambda: not engine.playing, "the player to pause")
     await rig.client.pause()
     rig.backend.end_interruption(PAUSE)
     await settle_events()
@@ -75,7 +76,7 @@ async def test_no_resume_when_it_was_not_playing(rig: Rig) -> None:
 async def test_an_unknown_interruption_pauses_for_good(rig: Rig) -> None:
     _, engine = await playing(rig)
     rig.backend.interrupt(UNKNOWN)
-    await until(lambda: not engine.playing, "the player to pause")
+    await wait_until(lambda: not engine.playing, "the player to pause")
     rig.backend.end_interruption(UNKNOWN)
     await settle_events()
     assert not engine.playing
@@ -85,15 +86,15 @@ async def test_an_unknown_begin_with_a_resumable_end_resumes(rig: Rig) -> None:
     # iOS reports every interruption as unknown, and says at the end whether to resume.
     _, engine = await playing(rig)
     rig.backend.interrupt(UNKNOWN)
-    await until(lambda: not engine.playing, "the player to pause")
+    await wait_until(lambda: not engine.playing, "the player to pause")
     rig.backend.end_interruption(PAUSE)
-    await until(lambda: engine.playing, "the player to resume")
+    await wait_until(lambda: engine.playing, "the player to resume")
 
 
 async def test_losing_the_activation_pauses_and_play_activates_again(rig: Rig) -> None:
     _, engine = await playing(rig)
     rig.backend.lose_activation()
-    await until(lambda: not engine.playing, "the player to pause")
+    await wait_until(lambda: not engine.playing, "the player to pause")
     assert not rig.session.is_active
     await rig.client.play()
     assert engine.playing
@@ -105,18 +106,18 @@ async def test_ducking_lowers_and_restores_the_users_volume(rig: Rig) -> None:
     await rig.client.set_volume(0.8)
     assert engine.volume == 0.8
     rig.backend.interrupt(DUCK)
-    await until(lambda: math.isclose(engine.volume, 0.8 * 0.3), "the volume to duck")
+    await wait_until(lambda: math.isclose(engine.volume, 0.8 * 0.3), "the volume to duck")
     assert engine.playing  # ducking does not pause
     await rig.client.set_volume(0.5)  # the user's choice is the new target
     assert math.isclose(engine.volume, 0.5 * 0.3)
     rig.backend.end_interruption(DUCK)
-    await until(lambda: engine.volume == 0.5, "the volume to come back")
+    await wait_until(lambda: engine.volume == 0.5, "the volume to come back")
 
 
 async def test_becoming_noisy_pauses_without_resuming(rig: Rig) -> None:
     _, engine = await playing(rig)
     rig.backend.become_noisy()
-    await until(lambda: not engine.playing, "the player to pause")
+    await wait_until(lambda: not engine.playing, "the player to pause")
     rig.backend.end_interruption(PAUSE)
     await settle_events()
     assert not engine.playing
@@ -143,7 +144,7 @@ async def test_options_switch_single_reactions_off(rig: Rig) -> None:
     assert engine.playing
     assert engine.volume == 1.0
     rig.backend.interrupt(PAUSE)
-    await until(lambda: not engine.playing, "the player to pause")
+    await wait_until(lambda: not engine.playing, "the player to pause")
     rig.backend.end_interruption(PAUSE)
     await settle_events()
     assert not engine.playing
@@ -152,7 +153,7 @@ async def test_options_switch_single_reactions_off(rig: Rig) -> None:
 async def test_a_custom_duck_volume(rig: Rig) -> None:
     _, engine = await playing(rig, interruptions=InterruptionOptions(duck_volume=0.5))
     rig.backend.interrupt(DUCK)
-    await until(lambda: engine.volume == 0.5, "the volume to duck")
+    await wait_until(lambda: engine.volume == 0.5, "the volume to duck")
 
 
 class TakesOver(QueuePlayerTask):
@@ -171,7 +172,7 @@ async def test_a_subclass_can_take_over(rig: Rig) -> None:
     task, engine = await playing(rig, TakesOver)
     rig.backend.interrupt(PAUSE)
     rig.backend.become_noisy()
-    await until(lambda: len(task.events) == 2, "the events to arrive")  # type: ignore[attr-defined]
+    await wait_until(lambda: len(task.events) == 2, "the events to arrive")  # type: ignore[attr-defined]
     assert task.events == [AudioInterruptionEvent(True, PAUSE), "noisy"]  # type: ignore[attr-defined]
     assert engine.playing
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 import pytest
-from player_support import until
 
 from audio_service.players import EngineError, MemoryEngine, PlayerEngine
+from audio_session.testing import wait_until
 
 S = timedelta(seconds=1)
 
@@ -184,7 +184,7 @@ async def test_a_playing_source_ends_by_itself() -> None:
     reports = Reports()
     await engine.open(reports)
     await engine.load("short", position=timedelta(0), play=True)
-    await until(lambda: ("ended", False) in reports.heard, "the end of the source")
+    await wait_until(lambda: ("ended", False) in reports.heard, "the end of the source")
     assert engine.position() == timedelta(milliseconds=20)
 
 

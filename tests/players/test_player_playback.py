@@ -46,7 +46,7 @@ async def started(
     engine = engine if engine is not None else engine_for(items)
     task = QueuePlayerTask(engine, session=rig.session, **options)  # type: ignore[arg-type]
     await rig.start(task, {"queue": items})
-    await task._settle()
+    await task.settle()
     return task, engine
 
 
@@ -237,13 +237,13 @@ async def test_holding_seek_forward_jumps_until_released(rig: Rig) -> None:
     await asyncio.sleep(0)
     assert engine.position() >= 10 * S
     await rig.client.seek_forward(False)
-    await task._settle()
+    await task.settle()
     held = engine.position()
     await asyncio.sleep(0.01)
     assert engine.position() == held
     await rig.client.seek_backward(True)
     await rig.client.seek_backward(False)
-    await task._settle()
+    await task.settle()
     assert engine.position() < held
 
 
@@ -469,7 +469,7 @@ async def test_concurrent_requests_never_interleave_with_a_load(rig: Rig) -> Non
         client.play(),
         client.skip_to_previous(),
     )
-    await task._settle()
+    await task.settle()
     assert engine.overlaps == []
     # Whatever the order, what is published is what the engine holds.
     current = client.current_media_item
@@ -496,7 +496,7 @@ async def test_a_load_superseded_while_resolving_never_reaches_the_engine(rig: R
     await rig.client.skip_to_queue_item(items[2].id)
     gate.set()
     await slow
-    await task._settle()
+    await task.settle()
     loaded = [args[0] for name, args in engine.calls if name == "load"]
     assert items[1].id not in loaded
     assert engine.source == items[2].id

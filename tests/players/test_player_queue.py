@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from player_support import Rig, engine_for, track, tracks, until
+from player_support import Rig, engine_for, track, tracks
 
 from audio_service import (
     AudioProcessingState,
@@ -18,6 +18,7 @@ from audio_service import (
     TaskError,
 )
 from audio_service.players import MemoryEngine, QueuePlayerTask
+from audio_session.testing import wait_until
 
 TASKS: list[BackgroundAudioTask] = []
 
@@ -36,7 +37,7 @@ async def playing(
     task = QueuePlayerTask(engine, session=rig.session)
     await rig.start(task, {"queue": items})
     await rig.client.play()
-    await task._settle()
+    await task.settle()
     return task, engine
 
 
@@ -60,7 +61,7 @@ async def test_the_next_item_is_preloaded_and_follows_without_a_load(rig: Rig) -
     assert state.processing_state is READY
     assert state.update_position < timedelta(seconds=1)
     assert loads(engine) == [items[0].id]  # gapless: the engine went on by itself
-    await task._settle()
+    await task.settle()
     assert engine.preloaded == items[2].id
 
 
@@ -68,7 +69,7 @@ async def test_the_end_of_the_queue_completes_at_the_end_of_the_item(rig: Rig) -
     items = tracks(2)
     task, engine = await playing(rig, items)
     engine.finish()
-    await task._settle()
+    await task.settle()
     assert engine.preloaded is None  # nothing after the last item
     engine.finish()
     state = rig.client.playback_state
@@ -102,7 +103,7 @@ async def test_without_a_preload_the_end_loads_the_next_item(rig: Rig) -> None:
     task, engine = await playing(rig, items)
     engine.preloaded = None  # as if the preload had not arrived in time
     engine.finish()
-    await task._settle()
+    await task.settle()
     assert engine.source == items[1].id
     assert engine.playing
     assert rig.client.current_media_item == items[1]
@@ -111,8 +112,8 @@ async def test_without_a_preload_the_end_loads_the_next_item(rig: Rig) -> None:
 async def test_a_playing_item_ends_by_itself(rig: Rig) -> None:
     items = [track(1, minutes=0.0005), track(2, minutes=0.0005)]
     task, engine = await playing(rig, items)
-    await task._settle()
-    await until(
+    await task.settle()
+    await wait_until(
         lambda: rig.client.playback_state.processing_state is AudioProcessingState.COMPLETED,
         "the queue to play through",
     )
@@ -127,14 +128,14 @@ async def test_repeat_one_replays_but_skipping_still_moves(rig: Rig) -> None:
     items = tracks(3)
     task, engine = await playing(rig, items)
     await rig.client.set_repeat_mode(AudioServiceRepeatMode.ONE)
-    await task._settle()
+    await task.settle()
     assert engine.preloaded == items[0].id
     engine.finish()
     assert rig.client.current_media_item == items[0]
     assert rig.client.playback_state.repeat_mode is AudioServiceRepeatMode.ONE
     await rig.client.skip_to_next()
     assert rig.client.current_media_item == items[1]
-    await task._settle()
+    await task.settle()
     assert engine.preloaded == items[1].id
 
 
@@ -145,7 +146,7 @@ async def test_repeat_all_wraps_around(rig: Rig, mode: AudioServiceRepeatMode) -
     await rig.client.set_repeat_mode(mode)
     assert MediaControl.skip_to_previous in rig.client.playback_state.controls
     await rig.client.skip_to_next()
-    await task._settle()
+    await task.settle()
     assert engine.preloaded == items[0].id
     engine.finish()
     assert rig.client.current_media_item == items[0]
@@ -182,7 +183,7 @@ async def test_shuffle_plays_every_item_once_starting_with_the_current_one(rig: 
         visited.append(rig.client.playback_state.queue_index)  # type: ignore[arg-type]
     assert visited == list(order)
     assert MediaControl.skip_to_next not in rig.client.playback_state.controls
-    await task._settle()
+    await task.settle()
     await rig.client.skip_to_previous()
     assert rig.client.playback_state.queue_index == order[-2]
     await rig.client.set_shuffle_mode(AudioServiceShuffleMode.NONE)
@@ -193,7 +194,7 @@ async def test_shuffle_preloads_in_shuffled_order(rig: Rig) -> None:
     items = tracks(6)
     task, engine = await playing(rig, items)
     await rig.client.set_shuffle_mode(AudioServiceShuffleMode.ALL)
-    await task._settle()
+    await task.settle()
     assert engine.preloaded == items[task.play_order[1]].id
     engine.finish()
     assert rig.client.playback_state.queue_index == task.play_order[1]
@@ -272,10 +273,10 @@ async def test_removing_items(rig: Rig) -> None:
     assert client.current_media_item == items[2]
     assert engine.source == items[2].id
     assert engine.playing
-    await task._settle()
+    await task.settle()
     assert engine.preloaded == items[3].id
     await client.remove_queue_item(items[3])
-    await task._settle()
+    await task.settle()
     assert engine.preloaded is None
     with pytest.raises(TaskError, match="no queue item"):
         await client.remove_queue_item(items[0])
@@ -303,7 +304,7 @@ async def test_replacing_the_queue_keeps_the_current_item_playing(rig: Rig) -> N
     assert engine.source == items[1].id
     assert engine.playing
     assert loads(engine) == [items[0].id, items[1].id]
-    await task._settle()
+    await task.settle()
     assert engine.preloaded == track(8).id
 
 
@@ -379,7 +380,7 @@ async def test_play_from_uri_names_the_item_from_the_uri_then_from_its_tags(rig:
     assert engine.source == uri
     assert engine.playing
     engine.emit_tags({"title": "The Morning Show", "artist": "DJ", "album": "Live"})
-    await task._settle()
+    await task.settle()
     item = rig.client.current_media_item
     assert item is not None
     assert (item.title, item.artist, item.album) == ("The Morning Show", "DJ", "Live")
@@ -390,7 +391,7 @@ async def test_tags_never_override_what_the_app_said(rig: Rig) -> None:
     items = tracks(1)
     task, engine = await playing(rig, items)
     engine.emit_tags({"title": "Other", "artist": "Other", "genre": "Jazz"})
-    await task._settle()
+    await task.settle()
     item = rig.client.current_media_item
     assert item is not None
     assert (item.title, item.artist, item.genre) == ("Track 1", "The Testers", "Jazz")

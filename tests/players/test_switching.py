@@ -106,7 +106,7 @@ async def test_an_inactive_player_publishes_nothing(rig: Rig, players: Players) 
     players.music_engine.finish()
     players.music_engine.emit_tags({"title": "Other"})
     players.music_engine.set_buffering(True)
-    await players.music._settle()
+    await players.music.settle()
     assert (client.playback_state, client.current_media_item, client.queue) == seen
     assert players.music.queue_index == 1  # it moved on, quietly
     await players.task.switch_to("music")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from player_support import Rig, until
+from player_support import Rig
 
 from audio_service import (
     AudioProcessingState,
@@ -22,6 +22,7 @@ from audio_service.players import MemoryEngine
 from audio_service.players._speech import estimate_duration, wav_duration
 from audio_service.players.tts import EspeakSynthesizer, ReaderTask
 from audio_session import AudioSessionConfiguration
+from audio_session.testing import wait_until
 
 ESPEAK = shutil.which("espeak-ng")
 pytestmark = pytest.mark.skipif(ESPEAK is None, reason="needs espeak-ng")
@@ -105,7 +106,9 @@ async def test_reads_an_article_sentence_by_sentence(rig: Rig, synth: EspeakSynt
     # The first sentence plays from its rendered WAV; the second is preloaded.
     assert engine.source == source_of(synth, SENTENCES[0])
     assert engine.playing
-    await until(lambda: preloaded(engine, synth, SENTENCES[1]), "the second sentence preloaded")
+    await wait_until(
+        lambda: preloaded(engine, synth, SENTENCES[1]), "the second sentence preloaded"
+    )
     assert engine.preloaded == source_of(synth, SENTENCES[1])
     state = client.playback_state
     assert state.playing
@@ -113,7 +116,7 @@ async def test_reads_an_article_sentence_by_sentence(rig: Rig, synth: EspeakSynt
     # Rendered items carry their real duration; the rest keep the estimate.
     first = client.queue[0]
     assert first.duration == wav_duration(source_of(synth, SENTENCES[0]))
-    await until(
+    await wait_until(
         lambda: client.queue[1].duration == wav_duration(source_of(synth, SENTENCES[1])),
         "the real duration of the rendered-ahead item",
     )
@@ -124,10 +127,10 @@ async def test_reads_an_article_sentence_by_sentence(rig: Rig, synth: EspeakSynt
 
     # The sentence ends: the preloaded one plays on, gaplessly, and the next is rendered.
     engine.finish()
-    await until(lambda: client.playback_state.queue_index == 1, "the second sentence")
+    await wait_until(lambda: client.playback_state.queue_index == 1, "the second sentence")
     assert engine.source == source_of(synth, SENTENCES[1])
     assert engine.methods().count("load") == 1
-    await until(lambda: preloaded(engine, synth, SENTENCES[2]), "the third sentence preloaded")
+    await wait_until(lambda: preloaded(engine, synth, SENTENCES[2]), "the third sentence preloaded")
     assert task.queue_index == 1
 
 
@@ -270,7 +273,9 @@ async def test_stopping_ends_the_renders_under_way(
     client, _task, engine = await start_reader(rig, EspeakSynthesizer(cache_dir=tmp_path / "c"))
     await client.custom_action("read_article", {"text": "Fast first. Slow second.", "title": "T"})
     assert engine.playing
-    await until(lambda: started.exists() and started.read_text().strip() != "", "the render ahead")
+    await wait_until(
+        lambda: started.exists() and started.read_text().strip() != "", "the render ahead"
+    )
     pid = int(started.read_text())
     await client.stop()
     # Gone by the time the service has stopped, not merely signalled.

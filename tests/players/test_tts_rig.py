@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from stream_support import stream_becomes, until
+from stream_support import stream_becomes
 
 from audio_service import (
     AudioProcessingState,
@@ -24,7 +24,7 @@ from audio_service._connect._inprocess import InProcessLauncher
 from audio_service.players.tts import EspeakSynthesizer, ReaderTask
 from audio_session import AudioSession
 from audio_session._linux import LinuxBackend
-from audio_session.testing import AudioRig, AudioServer
+from audio_session.testing import AudioRig, AudioServer, wait_until
 
 pytest.importorskip("mpv")
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -99,17 +99,17 @@ async def test_reads_pauses_resumes_skips_and_yields_to_a_call(
     assert client.playback_state.queue_index == 1
     assert client.current_media_item == client.queue[1]
     await stream_becomes(server, False, what="the second sentence to play")
-    await until(
+    await wait_until(
         lambda: client.playback_state.processing_state is AudioProcessingState.READY,
         "the second sentence to be ready",
     )
 
     # Another application's phone call pauses the reader; its end resumes it.
     call = await server.play("phone")
-    await until(lambda: not client.playback_state.playing, "the call to pause the reader")
+    await wait_until(lambda: not client.playback_state.playing, "the call to pause the reader")
     await stream_becomes(server, True, what="the stream to be corked during the call")
     call.stop()
-    await until(lambda: client.playback_state.playing, "the reader to resume after the call")
+    await wait_until(lambda: client.playback_state.playing, "the reader to resume after the call")
     await stream_becomes(server, False, what="the stream to play after the call")
     assert client.playback_state.queue_index == 1
 

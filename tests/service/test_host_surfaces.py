@@ -10,7 +10,7 @@ import pytest
 
 from audio_service._api._client import AudioServiceClient
 from audio_service._connect._remote import HostLauncher
-from audio_session.testing import AudioRig
+from audio_session.testing import AudioRig, wait_until
 
 APP_ID = "org.example.SurfaceTest"
 PLAYER = "org.example.SurfaceTest"
@@ -29,13 +29,13 @@ async def client(audio_rig: AudioRig) -> AsyncIterator[AudioServiceClient]:
 
 
 async def _until(expected: str, rig: AudioRig, *args: str) -> str:
-    found = ""
-    for _ in range(100):
-        found = await rig.playerctl(*args, player=PLAYER, check=False)
-        if found == expected:
-            return found
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"playerctl {' '.join(args)} said {found!r}, not {expected!r}")
+    """What ``playerctl args`` prints, once it prints ``expected`` (another process's view)."""
+
+    async def matches() -> bool:
+        return await rig.playerctl(*args, player=PLAYER, check=False) == expected
+
+    await wait_until(matches, f"playerctl {' '.join(args)} to say {expected!r}", timeout=5)
+    return expected
 
 
 async def test_the_host_is_an_mpris_player_that_playerctl_drives(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
-from collections.abc import Callable
 
 import pytest
 from linux_support import FAST_BACKOFF, PAUSE, Harness, Recorder, begin, end
@@ -17,15 +14,7 @@ from audio_session import (
     BackendUnavailableError,
 )
 from audio_session._linux import LinuxBackend
-from audio_session.testing import SPEAKER, AudioRig, AudioServer
-
-
-async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.01)
+from audio_session.testing import SPEAKER, AudioRig, AudioServer, wait_until
 
 
 def crash(server: AudioServer) -> None:
@@ -55,7 +44,7 @@ async def test_restart_under_a_live_session_reconnects_and_reports_diffs(linux: 
     await linux.recorder.wait_for(
         lambda events: any(_mentions(e, "sink:rig_dac", "devices_removed") for e in events)
     )
-    await _until(lambda: linux.backend.connected)
+    await wait_until(lambda: linux.backend.connected)
     call = await linux.server.play("phone")
     await linux.recorder.wait_event(begin(PAUSE))
     call.stop()
@@ -70,7 +59,7 @@ async def test_crash_keeps_the_api_working_and_recovers(linux: Harness) -> None:
     await linux.recorder.wait_event(begin(PAUSE))
     crash(linux.server)
     try:
-        await _until(lambda: not linux.backend.connected)
+        await wait_until(lambda: not linux.backend.connected)
         # The interrupting stream died with the server.
         await linux.recorder.wait_event(end(PAUSE))
         with pytest.raises(BackendUnavailableError):
@@ -78,7 +67,7 @@ async def test_crash_keeps_the_api_working_and_recovers(linux: Harness) -> None:
     finally:
         call.stop()
         revive(linux.server)
-    await _until(lambda: linux.backend.connected)
+    await wait_until(lambda: linux.backend.connected)
     assert {d.id for d in await linux.backend.get_devices()} >= {f"sink:{SPEAKER}"}
     second = await linux.server.play("phone")
     await linux.recorder.wait_for(lambda events: events.count(begin(PAUSE)) == 2)
@@ -112,11 +101,11 @@ async def test_session_without_a_server_logs_once_and_picks_the_server_up(
         assert await session.set_active(True)
         assert await session.get_devices() == frozenset()
         assert await session.get_devices() == frozenset()
-        await _until(lambda: attempts >= 4)
+        await wait_until(lambda: attempts >= 4)
         warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
         assert len(warnings) == 1, [r.getMessage() for r in warnings]
         revive(server)
-        await _until(lambda: bool(changes))
+        await wait_until(lambda: bool(changes))
         assert {d.id for d in changes[0].devices_added} == {f"sink:{SPEAKER}"}
         assert not changes[0].devices_removed
         assert {d.id for d in await session.get_devices()} == {f"sink:{SPEAKER}"}

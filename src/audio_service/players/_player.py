@@ -552,8 +552,10 @@ class QueuePlayerTask(BackgroundAudioTask):
             self._publisher.all()
             await self._glue.become_current()
 
-    async def _settle(self) -> None:
-        """Wait until no background work (loads after an end, preloads, tags) is left."""
+    async def settle(self) -> None:
+        """Wait until no background work is left: the load after an item ended, the preload
+        of the next item, tag updates. A test hook: after a request or an engine report,
+        ``await player.settle()`` and then assert, with no sleep and no polling."""
         await self._background.wait()
 
 

@@ -27,6 +27,11 @@ Without pytest::
         sink = await rig.server.add_sink("hp", form_factor="headphone", make_default=True)
         call = await rig.server.play("phone")
         print(await rig.playerctl("-l", check=False))
+
+:func:`wait_until` polls for a state that has no event of its own (another
+process's view, a count kept by the code under test)::
+
+    await wait_until(rig.server.sink_inputs, "a stream to appear", timeout=5)
 """
 
 from audio_session.testing._audio import (
@@ -50,6 +55,7 @@ from audio_session.testing._process import (
     session_members,
 )
 from audio_session.testing._rig import AudioRig
+from audio_session.testing._waiting import wait_until
 
 __all__ = [
     "FLAVOURS",
@@ -71,4 +77,5 @@ __all__ = [
     "SinkInput",
     "session_members",
     "start_audio_server",
+    "wait_until",
 ]

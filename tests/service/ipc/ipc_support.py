@@ -114,11 +114,3 @@ class RawPeer:
         self.writer.close()
         with contextlib.suppress(OSError):
             await self.writer.wait_closed()
-
-
-async def eventually(predicate: Callable[[], bool], timeout: float = 2.0) -> None:
-    """Wait until ``predicate()`` holds, polling the loop; fail after ``timeout``."""
-    async with asyncio.timeout(timeout):
-        # Polling: the states waited for (counts, flags) have no event of their own.
-        while not predicate():  # noqa: ASYNC110
-            await asyncio.sleep(0.005)

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from ipc_support import APP_ID, RawPeer, eventually
+from ipc_support import APP_ID, RawPeer
 
 from audio_service._connect._ipc import (
     Client,
@@ -26,6 +26,7 @@ from audio_service._connect._ipc import (
     VersionMismatchError,
     _client,
 )
+from audio_session.testing import wait_until
 from conftest import MakeClient, MakeServer
 
 encode = msgspec.msgpack.encode
@@ -201,7 +202,7 @@ async def test_max_in_flight_holds_back_further_requests(make_server: MakeServer
     client = await _client.connect(APP_ID, "burst")
     try:
         calls = [asyncio.ensure_future(client.call("x", encode(i))) for i in range(20)]
-        await eventually(lambda: running == 3)
+        await wait_until(lambda: running == 3)
         await asyncio.sleep(0.02)
         assert running == 3
         release.set()
@@ -351,7 +352,7 @@ async def test_a_silent_client_is_dropped_after_the_handshake_timeout(
     messages = await silent.expect_eof()
     assert messages[0][2] == "protocol"
     assert "handshake timeout" in messages[0][4]
-    await eventually(lambda: not server._protocols)
+    await wait_until(lambda: not server._protocols)
     client = await make_client()
     await asyncio.sleep(0.35)
     assert await client.call("echo", b"\x01") == b"\x01", "the timer stops at the handshake"
@@ -404,7 +405,7 @@ async def test_client_close_fails_pending_calls_and_later_calls(
         await client.call("echo")
     assert client.is_closed
     assert client.closed.done()
-    await eventually(lambda: server.connections == ())
+    await wait_until(lambda: server.connections == ())
     await client.close()  # idempotent
 
 
@@ -423,7 +424,7 @@ async def test_a_busy_server_pushes_back_on_a_flooding_client(make_server: MakeS
             asyncio.ensure_future(client.call("x", i.to_bytes(4, "big") + chunk))
             for i in range(300)
         ]
-        await eventually(lambda: client._protocol.write_paused)
+        await wait_until(lambda: client._protocol.write_paused)
         release.set()
         async with asyncio.timeout(10):
             results = await asyncio.gather(*calls)

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from ipc_support import APP_ID, RawPeer, eventually
+from ipc_support import APP_ID, RawPeer
 
 from audio_service._connect._ipc import (
     ConnectionLost,
@@ -19,6 +19,7 @@ from audio_service._connect._ipc import (
     Server,
     _client,
 )
+from audio_session.testing import wait_until
 from conftest import MakeServer
 
 encode = msgspec.msgpack.encode
@@ -71,7 +72,7 @@ async def test_a_deferred_settled_later_answers_its_own_call(pending: Pending) -
     try:
         first = asyncio.ensure_future(client.call("first", b""))
         second = asyncio.ensure_future(client.call("second", b""))
-        await eventually(lambda: len(pending.waiting) == 2)
+        await wait_until(lambda: len(pending.waiting) == 2)
         pending.waiting["second"].resolve(b"2")
         assert await second == b"2"
         assert not first.done()
@@ -88,7 +89,7 @@ async def test_a_rejected_deferred_and_a_raising_handler_are_error_replies(
     client = await _client.connect(APP_ID, "t")
     try:
         call = asyncio.ensure_future(client.call("rejected", b""))
-        await eventually(lambda: "rejected" in pending.waiting)
+        await wait_until(lambda: "rejected" in pending.waiting)
         pending.waiting["rejected"].reject(KeyError("no such item"))
         with pytest.raises(RemoteError) as rejected:
             await call
@@ -106,11 +107,11 @@ async def test_a_deferred_settled_after_its_client_left_changes_nothing(
 ) -> None:
     client = await _client.connect(APP_ID, "t")
     call = asyncio.ensure_future(client.call("orphan", b""))
-    await eventually(lambda: "orphan" in pending.waiting)
+    await wait_until(lambda: "orphan" in pending.waiting)
     await client.close()
     with pytest.raises(ConnectionLost):
         await call
-    await eventually(lambda: not pending.server or not pending.server.connections)
+    await wait_until(lambda: not pending.server or not pending.server.connections)
     pending.waiting["orphan"].resolve(b"too late")
     other = await _client.connect(APP_ID, "t2")
     try:
@@ -159,11 +160,11 @@ async def test_a_flood_of_deferred_requests_is_held_back_at_max_in_flight(
     client = await _client.connect(APP_ID, "burst")
     try:
         calls = [asyncio.ensure_future(client.call(f"m{i}", b"")) for i in range(6)]
-        await eventually(lambda: len(handler.waiting) == 2)
+        await wait_until(lambda: len(handler.waiting) == 2)
         await asyncio.sleep(0.02)
         assert len(handler.waiting) == 2
         for index in range(6):
-            await eventually(lambda index=index: f"m{index}" in handler.waiting)  # type: ignore[misc]
+            await wait_until(lambda index=index: f"m{index}" in handler.waiting)  # type: ignore[misc]
             handler.waiting[f"m{index}"].resolve(encode(index))
         assert [decode(await call) for call in calls] == list(range(6))
     finally:

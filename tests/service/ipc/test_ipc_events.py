@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from ipc_support import APP_ID, RawPeer, eventually, standard_handler
+from ipc_support import APP_ID, RawPeer, standard_handler
 
 from audio_service._connect._ipc import (
     Client,
@@ -24,6 +24,7 @@ from audio_service._connect._ipc import (
     Server,
     list_services,
 )
+from audio_session.testing import wait_until
 from conftest import MakeClient, MakeServer
 
 encode = msgspec.msgpack.encode
@@ -131,7 +132,7 @@ async def test_connect_and_disconnect_callbacks(
     client = await make_client(name="ui")
     assert log == [("in", "ui", None)]
     await client.close()
-    await eventually(lambda: len(log) == 2)
+    await wait_until(lambda: len(log) == 2)
     assert log[1] == ("out", "ui", "the client disconnected")
     assert server.connections == ()
 
@@ -188,7 +189,7 @@ async def test_a_client_that_stops_reading_is_disconnected_not_waited_for(
     stuck: RawPeer = await raw_peer(server.path)
     await stuck.handshake()
     stuck.writer.transport.pause_reading()
-    await eventually(lambda: len(server.connections) == 2)
+    await wait_until(lambda: len(server.connections) == 2)
     receiver = asyncio.ensure_future(_take(good, 200, timeout=10))
     chunk = b"z" * 16 * 1024
     for i in range(200):
@@ -295,7 +296,7 @@ async def test_server_close_cuts_a_client_that_never_reads(
     stuck: RawPeer = await raw_peer(server.path)
     await stuck.handshake()
     stuck.writer.transport.pause_reading()
-    await eventually(lambda: len(server.connections) == 1)
+    await wait_until(lambda: len(server.connections) == 1)
     for _ in range(64):
         server.broadcast("bulk", b"b" * 65536)
     async with asyncio.timeout(2):

@@ -10,10 +10,11 @@ from typing import Any
 import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ipc_support import RawPeer, eventually
+from ipc_support import RawPeer
 
 from audio_service._connect._ipc import Client, Server
 from audio_service._connect._ipc._protocol import client_decoder
+from audio_session.testing import wait_until
 
 _FUZZ_SETTINGS = settings(
     max_examples=60,
@@ -97,7 +98,7 @@ async def test_malformed_frames_get_error_replies_and_the_connection_survives(
         finally:
             await peer.close()
         await _check_the_good_client(client, server, len(bodies))
-        await eventually(lambda: len(server._protocols) == 1)
+        await wait_until(lambda: len(server._protocols) == 1)
         assert len(server.connections) == 1
 
 
@@ -138,7 +139,7 @@ async def test_garbage_streams_only_ever_cost_their_own_connection(
         finally:
             await peer.close()
         await _check_the_good_client(client, server, len(data))
-        await eventually(lambda: len(server._protocols) == 1)
+        await wait_until(lambda: len(server._protocols) == 1)
         assert [c.client_name for c in server.connections] == ["test client"]
 
 
