@@ -24,6 +24,7 @@ from audio_service._service._background import active_core
 from audio_service._surfaces._linux._mpris import MprisServer
 from audio_service.players import EngineError, MemoryEngine, QueuePlayerTask
 from audio_session import AudioSession, AudioSessionConfiguration, MemoryBackend
+from audio_session.testing import wait_until
 
 TASKS: list[BackgroundAudioTask] = []
 
@@ -234,13 +235,12 @@ async def test_fast_forward_and_rewind_stay_within_the_item(rig: Rig) -> None:
 async def test_holding_seek_forward_jumps_until_released(rig: Rig) -> None:
     task, engine = await started(rig, tracks(1))
     await rig.client.seek_forward(True)
-    await asyncio.sleep(0)
-    assert engine.position() >= 10 * S
+    await wait_until(lambda: engine.position() >= 10 * S, "the first jump")
     await rig.client.seek_forward(False)
     await task.settle()
+    assert len(task._background) == 0  # the hold loop ended: nothing moves the position now
     held = engine.position()
-    await asyncio.sleep(0.01)
-    assert engine.position() == held
+    assert held >= 10 * S
     await rig.client.seek_backward(True)
     await rig.client.seek_backward(False)
     await task.settle()
@@ -428,7 +428,9 @@ class CheckingEngine(MemoryEngine):
             self.overlaps.append("load")
         self.loading = True
         try:
-            await asyncio.sleep(0.001)
+            # A load that takes a few loop iterations: the other requests arrive meanwhile.
+            for _ in range(10):
+                await asyncio.sleep(0)
             await super().load(source, position=position, play=play)
         finally:
             self.loading = False
@@ -480,11 +482,12 @@ async def test_concurrent_requests_never_interleave_with_a_load(rig: Rig) -> Non
 
 async def test_a_load_superseded_while_resolving_never_reaches_the_engine(rig: Rig) -> None:
     items = tracks(4)
-    gate = asyncio.Event()
+    entered, gate = asyncio.Event(), asyncio.Event()
 
     class SlowResolver(QueuePlayerTask):
         async def resolve_source(self, item: MediaItem) -> str:
             if item.id == items[1].id:
+                entered.set()
                 await gate.wait()
             return await super().resolve_source(item)
 
@@ -492,7 +495,7 @@ async def test_a_load_superseded_while_resolving_never_reaches_the_engine(rig: R
     task = SlowResolver(engine, session=rig.session)
     await rig.start(task, {"queue": items})
     slow = asyncio.ensure_future(rig.client.skip_to_queue_item(items[1].id))
-    await asyncio.sleep(0.01)
+    await entered.wait()
     await rig.client.skip_to_queue_item(items[2].id)
     gate.set()
     await slow
@@ -505,11 +508,12 @@ async def test_a_load_superseded_while_resolving_never_reaches_the_engine(rig: R
 
 async def test_requests_made_while_an_item_loads_apply_to_it(rig: Rig) -> None:
     items = tracks(2)
-    gate = asyncio.Event()
+    entered, gate = asyncio.Event(), asyncio.Event()
 
     class SlowResolver(QueuePlayerTask):
         async def resolve_source(self, item: MediaItem) -> str:
             if item.id == items[1].id:
+                entered.set()
                 await gate.wait()
             return await super().resolve_source(item)
 
@@ -517,8 +521,11 @@ async def test_requests_made_while_an_item_loads_apply_to_it(rig: Rig) -> None:
     task = SlowResolver(engine, session=rig.session)
     await rig.start(task, {"queue": items})
     skip = asyncio.ensure_future(rig.client.skip_to_next())
-    await asyncio.sleep(0.01)
-    assert rig.client.playback_state.processing_state is AudioProcessingState.LOADING
+    await entered.wait()
+    async with asyncio.timeout(5):  # the client sees the load under way (published before it)
+        async for state in rig.client.playback_state_stream:
+            if state.processing_state is AudioProcessingState.LOADING:
+                break
     await rig.client.seek_to(30 * S)
     await rig.client.play()
     gate.set()

@@ -21,7 +21,8 @@ from audio_service._api._client import AudioServiceClient
 from audio_service._connect import _ipc
 from audio_service._connect._launcher import EntrypointRef
 from audio_service._connect._remote import HostLauncher, default_app_id
-from audio_service._service._persistence import SAVE_DELAY
+from audio_service._service._persistence import SAVE_DELAY, SessionStore, store_path
+from audio_session.testing import wait_until
 
 APP_ID = "org.example.HostTest"
 
@@ -77,10 +78,9 @@ async def test_start_returns_after_on_start_and_requests_reach_the_host(
     assert not await second.start(host_task.entrypoint, app_id=APP_ID), "already running"
     await second.connect(APP_ID)
     assert second.running
-    event = asyncio.ensure_future(second.custom_event_stream.first())
-    await asyncio.sleep(0.05)
-    await client.custom_action("event", "hello")
-    assert await asyncio.wait_for(event, 5) == {"echo": "hello"}
+    with second.custom_event_stream.subscribe() as events:  # listening from here on
+        await client.custom_action("event", "hello")
+        assert await asyncio.wait_for(anext(events), 5) == {"echo": "hello"}
     await second.disconnect()
 
 
@@ -144,7 +144,23 @@ async def test_a_killed_host_is_resumed_where_the_user_was(client: AudioServiceC
     await client.seek_to(timedelta(seconds=42))
     await client.add_queue_item(MediaItem(id="extra", title="Extra", album="Host"))
     host_pid = await client.custom_action("pid")
-    await asyncio.sleep(SAVE_DELAY + 0.3)  # the store writes shortly after the last change
+
+    async def written() -> bool:
+        # The host's store writes shortly after the last change; read its file from here.
+        store = SessionStore(store_path(APP_ID))
+        try:
+            saved = store.load()
+        finally:
+            await store.close()
+        return (
+            saved is not None
+            and saved.media_item is not None
+            and saved.media_item.id == "track-2"
+            and saved.position == timedelta(seconds=42)
+            and [item.id for item in saved.queue][-1:] == ["extra"]
+        )
+
+    await wait_until(written, "the host to save the session", SAVE_DELAY + 10)
 
     os.kill(host_pid, signal.SIGKILL)
     await asyncio.wait_for(client.running_stream.first(lambda running: not running), 5)
@@ -166,13 +182,14 @@ def test_default_app_id_comes_from_the_entrypoint_module() -> None:
 
 
 async def _wait_gone(pid: int) -> None:
-    for _ in range(200):
+    def gone() -> bool:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"host {pid} did not exit")
+            return True
+        return False
+
+    await wait_until(gone, f"host {pid} to exit", 4)
 
 
 async def test_connect_without_an_app_id_finds_the_only_service_or_names_them_all(

@@ -120,23 +120,36 @@ class _Blocking(BackgroundAudioTask):
         self.release = asyncio.Event()
         self.events: list[str] = []
         self.cancelled = False
+        # What the tests wait for instead of sleeping: a callback began, or ended.
+        self.starting = asyncio.Event()
+        self.playing = asyncio.Event()
+        self.played = asyncio.Event()
 
     async def on_start(self, params: dict[str, Any] | None) -> None:
+        self.starting.set()
         if params and params.get("slow"):
             await self.release.wait()
         self.events.append("started")
 
     async def on_play(self) -> None:
         self.events.append("play begins")
+        self.playing.set()
         try:
             await self.release.wait()
         except asyncio.CancelledError:
             self.cancelled = True
             raise
         self.events.append("play ends")
+        self.played.set()
 
     async def on_pause(self) -> None:
         self.events.append("pause")
+
+
+async def _ticks(count: int = 10) -> None:
+    """Let the loop run ``count`` iterations (no I/O here: what can happen, happens)."""
+    for _ in range(count):
+        await asyncio.sleep(0)
 
 
 async def test_requests_are_concurrent_so_pause_is_not_held_up_by_play() -> None:
@@ -144,7 +157,7 @@ async def test_requests_are_concurrent_so_pause_is_not_held_up_by_play() -> None
     core = await started(task)
     try:
         play = asyncio.create_task(core.handle(Play()))
-        await asyncio.sleep(0)
+        await task.playing.wait()
         await core.handle(Pause())
         assert task.events == ["started", "play begins", "pause"]
         task.release.set()
@@ -158,10 +171,10 @@ async def test_requests_made_during_on_start_wait_for_it() -> None:
     task = _Blocking()
     core = ServiceCore(task)
     start = asyncio.create_task(core.start({"slow": True}))
-    await asyncio.sleep(0)
+    await task.starting.wait()
     assert core.phase is ServicePhase.STARTING
     pause = asyncio.create_task(core.handle(Pause()))
-    await asyncio.sleep(0.01)
+    await _ticks()
     assert task.events == []
     task.release.set()
     await start
@@ -174,7 +187,7 @@ async def test_stop_releases_callers_in_flight_and_cancels_their_callbacks() -> 
     task = _Blocking()
     core = await started(task, stop_grace=0.01)
     play = asyncio.create_task(core.handle(Play()))
-    await asyncio.sleep(0)
+    await task.playing.wait()
     assert await core.handle(Stop()) is None
     assert await play is None
     assert task.cancelled
@@ -189,10 +202,9 @@ async def test_callbacks_get_a_grace_period_to_finish_at_stop() -> None:
     task = _Blocking()
     core = await started(task, stop_grace=5.0)
     play = asyncio.create_task(core.handle(Play()))
-    await asyncio.sleep(0)
+    await task.playing.wait()
     stop = asyncio.create_task(core.handle(Stop()))
-    await asyncio.sleep(0.01)
-    assert await play is None  # released at once
+    assert await play is None  # released at once, before the callback ends
     task.release.set()  # the callback finishes by itself within the grace period
     await stop
     assert task.events[-1] == "play ends"
@@ -310,7 +322,7 @@ async def test_started_event_reaches_observers_attached_during_start() -> None:
     core = ServiceCore(task)
     events: list[ServiceEvent] = []
     start = asyncio.create_task(core.start({"slow": True}))
-    await asyncio.sleep(0)
+    await task.starting.wait()
     assert core.snapshot().running is False
     core.observe(events.append)
     task.release.set()
@@ -359,11 +371,12 @@ async def test_a_cancelled_caller_does_not_cancel_the_callback() -> None:
     core = await started(task)
     try:
         play = asyncio.create_task(core.handle(Play()))
-        await asyncio.sleep(0)
+        await task.playing.wait()
         play.cancel()
-        await asyncio.sleep(0)
+        with pytest.raises(asyncio.CancelledError):
+            await play
         task.release.set()
-        await asyncio.sleep(0.01)
+        await task.played.wait()
         assert task.events[-1] == "play ends"
         assert not task.cancelled
     finally:

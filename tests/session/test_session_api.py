@@ -737,13 +737,26 @@ async def test_close_survives_a_failing_backend(
     assert "close failed" in caplog.text
 
 
-async def test_events_after_close_are_ignored(session: AudioSession) -> None:
-    listener = session._events
-    await session.close()
-    listener.interruption(AudioInterruptionEvent(True, PAUSE))
-    listener.becoming_noisy()
-    listener.devices_changed(AudioDevicesChangedEvent())
-    listener.activation_lost()
+async def test_events_after_close_are_ignored(
+    active: AudioSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    listener = active._events
+    # Subscribed while active, where each of these would be delivered.
+    subscriptions = [
+        active.interruption_event_stream.subscribe(),
+        active.becoming_noisy_event_stream.subscribe(),
+        active.devices_changed_event_stream.subscribe(),
+    ]
+    await active.close()
+    with caplog.at_level(logging.DEBUG, logger="audio_session"):
+        listener.interruption(AudioInterruptionEvent(True, PAUSE))
+        listener.becoming_noisy()
+        listener.devices_changed(AudioDevicesChangedEvent())
+        listener.activation_lost()
+    for subscription in subscriptions:
+        assert [event async for event in subscription] == []  # ended, with nothing in it
+    assert not active.is_active
+    assert caplog.records == []
 
 
 # The process-wide instance ------------------------------------------------------------

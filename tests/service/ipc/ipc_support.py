@@ -43,6 +43,36 @@ async def standard_handler(method: str, payload: bytes, peer: PeerInfo) -> Any:
     raise UnknownMethodError(method)
 
 
+class Gate:
+    """A server handler whose ``"gate"`` calls say when they start and wait to be let through.
+
+    Everything else goes to :func:`standard_handler`. A test awaits ``entered`` instead
+    of sleeping until a call has reached the server.
+    """
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._entered = asyncio.Condition()
+        self.release = asyncio.Event()
+        #: Set after a gate call's handler returned (its reply is on its way).
+        self.returned = asyncio.Event()
+
+    async def entered(self, count: int = 1) -> None:
+        """Until ``count`` gate calls have reached the handler."""
+        async with self._entered:
+            await self._entered.wait_for(lambda: self.calls >= count)
+
+    async def handler(self, method: str, payload: bytes, peer: PeerInfo) -> Any:
+        if method != "gate":
+            return await standard_handler(method, payload, peer)
+        async with self._entered:
+            self.calls += 1
+            self._entered.notify_all()
+        await self.release.wait()
+        self.returned.set()
+        return payload
+
+
 def _peer(peer: PeerInfo) -> dict[str, Any]:
     return {
         "pid": peer.pid,

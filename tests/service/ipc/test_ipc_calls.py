@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from ipc_support import APP_ID, RawPeer
+from ipc_support import APP_ID, Gate, RawPeer
 
 from audio_service._connect._ipc import (
     Client,
@@ -168,17 +168,29 @@ async def test_twenty_clients_call_concurrently(server: Server, make_client: Mak
     assert names == sorted(f"client {i}" for i in range(20))
 
 
-async def test_a_timed_out_call_leaves_the_connection_usable(client: Client) -> None:
+async def test_a_timed_out_call_leaves_the_connection_usable(
+    make_server: MakeServer, make_client: MakeClient
+) -> None:
+    gate = Gate()
+    await make_server(gate.handler)
+    client = await make_client()
     with pytest.raises(TimeoutError):
-        await client.call("sleep", encode(0.05), timeout=0.01)
+        await client.call("gate", b"\x00", timeout=0.01)
     assert await client.call("echo", b"\x01") == b"\x01"
-    await asyncio.sleep(0.06)  # the late reply arrives and is dropped quietly
+    gate.release.set()
+    await gate.returned.wait()
+    # The late reply leaves before the server reads the next call: it is read and dropped first.
     assert await client.call("echo", b"\x02") == b"\x02"
 
 
-async def test_a_cancelled_call_does_not_disturb_the_others(client: Client) -> None:
-    hanging = asyncio.ensure_future(client.call("hang"))
-    await asyncio.sleep(0.01)
+async def test_a_cancelled_call_does_not_disturb_the_others(
+    make_server: MakeServer, make_client: MakeClient
+) -> None:
+    gate = Gate()
+    await make_server(gate.handler)
+    client = await make_client()
+    hanging = asyncio.ensure_future(client.call("gate"))
+    await gate.entered()
     hanging.cancel()
     with pytest.raises(asyncio.CancelledError):
         await hanging
@@ -192,6 +204,8 @@ async def test_max_in_flight_holds_back_further_requests(make_server: MakeServer
 
     async def handler(method: str, payload: bytes, peer: PeerInfo) -> bytes:
         nonlocal running, peak
+        if method == "ping":
+            return payload
         running += 1
         peak = max(peak, running)
         await release.wait()
@@ -203,7 +217,10 @@ async def test_max_in_flight_holds_back_further_requests(make_server: MakeServer
     try:
         calls = [asyncio.ensure_future(client.call("x", encode(i))) for i in range(20)]
         await wait_until(lambda: running == 3)
-        await asyncio.sleep(0.02)
+        # A round trip on another connection: the server has read what it was going to read.
+        other = await _client.connect(APP_ID, "other")
+        assert await other.call("ping", b"\x01") == b"\x01"
+        await other.close()
         assert running == 3
         release.set()
         results = await asyncio.gather(*calls)
@@ -345,7 +362,10 @@ async def test_a_hello_for_another_app_is_refused(server: Server, raw_peer: Any)
 
 
 async def test_a_silent_client_is_dropped_after_the_handshake_timeout(
-    make_server: MakeServer, raw_peer: Any, make_client: MakeClient
+    make_server: MakeServer,
+    raw_peer: Any,
+    make_client: MakeClient,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server = await make_server(handshake_timeout=0.3)
     silent: RawPeer = await raw_peer(server.path)
@@ -353,9 +373,21 @@ async def test_a_silent_client_is_dropped_after_the_handshake_timeout(
     assert messages[0][2] == "protocol"
     assert "handshake timeout" in messages[0][4]
     await wait_until(lambda: not server._protocols)
+    loop = asyncio.get_running_loop()
+    timers: list[asyncio.TimerHandle] = []
+    schedule = loop.call_later
+
+    def recording(delay: float, callback: Any, *args: Any) -> asyncio.TimerHandle:
+        handle = schedule(delay, callback, *args)
+        if getattr(callback, "__name__", "") == "_handshake_expired":
+            timers.append(handle)
+        return handle
+
+    monkeypatch.setattr(loop, "call_later", recording)
     client = await make_client()
-    await asyncio.sleep(0.35)
-    assert await client.call("echo", b"\x01") == b"\x01", "the timer stops at the handshake"
+    assert len(timers) == 1
+    assert timers[0].cancelled(), "the timer stops at the handshake"
+    assert await client.call("echo", b"\x01") == b"\x01"
 
 
 async def test_a_wrong_version_hello_gets_an_error_then_the_connection_ends(
@@ -394,12 +426,15 @@ async def test_start_twice_is_an_error(server: Server) -> None:
 
 
 async def test_client_close_fails_pending_calls_and_later_calls(
-    client: Client, server: Server
+    make_server: MakeServer, make_client: MakeClient
 ) -> None:
-    pending = asyncio.ensure_future(client.call("hang"))
-    await asyncio.sleep(0.01)
+    gate = Gate()
+    server = await make_server(gate.handler)
+    client = await make_client()
+    pending = asyncio.ensure_future(client.call("gate"))
+    await gate.entered()
     await client.close()
-    with pytest.raises(ConnectionLost, match="hang: the client was closed"):
+    with pytest.raises(ConnectionLost, match="gate: the client was closed"):
         await pending
     with pytest.raises(ConnectionLost, match="the client was closed"):
         await client.call("echo")

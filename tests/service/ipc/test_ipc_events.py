@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from ipc_support import APP_ID, RawPeer, standard_handler
+from ipc_support import APP_ID, Gate, RawPeer, standard_handler
 
 from audio_service._connect._ipc import (
     Client,
@@ -93,16 +93,18 @@ async def test_an_async_on_connect_can_replay_before_its_first_await(
     make_server: MakeServer, make_client: MakeClient
 ) -> None:
     connected: list[Connection] = []
+    go_on = asyncio.Event()
 
     async def on_connect(connection: Connection) -> None:
         connection.send("snapshot", b"\x01")
         connected.append(connection)
-        await asyncio.sleep(0.01)
+        await go_on.wait()
         connection.send("after-await", b"\x03")
 
     server = await make_server(on_connect=on_connect)
     client = await make_client()
     server.broadcast("update", b"\x02")
+    go_on.set()
     received = await _take(client, 3)
     assert [e.topic for e in received] == ["snapshot", "update", "after-await"]
     assert connected[0].client_name == "test client"
@@ -206,13 +208,15 @@ async def test_a_client_that_stops_reading_is_disconnected_not_waited_for(
 
 
 async def test_server_close_ends_every_connection_with_a_reason(
-    server: Server, make_client: MakeClient
+    make_server: MakeServer, make_client: MakeClient
 ) -> None:
+    gate = Gate()
+    server = await make_server(gate.handler)
     client = await make_client()
-    pending = asyncio.ensure_future(client.call("hang"))
-    await asyncio.sleep(0.01)
+    pending = asyncio.ensure_future(client.call("gate"))
+    await gate.entered()
     await server.close()
-    with pytest.raises(ConnectionLost, match=r"hang: .* ended the connection .*shutting_down"):
+    with pytest.raises(ConnectionLost, match=r"gate: .* ended the connection .*shutting_down"):
         await pending
     await asyncio.wait_for(client.closed, 2)
     assert client.is_closed
@@ -231,6 +235,7 @@ _KILLABLE_SERVER = textwrap.dedent(
 
     async def handler(method, payload, peer):
         if method == "hang":
+            print("entered", flush=True)
             await asyncio.Event().wait()
         return payload
 
@@ -264,7 +269,9 @@ async def test_pending_calls_fail_fast_when_the_server_is_killed(
         assert await client.call("echo", b"\x01") == b"\x01"
         assert client.server_pid == process.pid
         pending = [asyncio.ensure_future(client.call("hang")) for _ in range(5)]
-        await asyncio.sleep(0.05)
+        async with asyncio.timeout(10):
+            for _ in range(5):  # every call has reached the server
+                assert await process.stdout.readline() == b"entered\n"
         process.kill()
         async with asyncio.timeout(2):
             results = await asyncio.gather(*pending, return_exceptions=True)
