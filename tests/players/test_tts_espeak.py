@@ -13,6 +13,7 @@ import pytest
 
 from audio_service.players import EngineError
 from audio_service.players.tts import EspeakSynthesizer
+from audio_session.testing import wait_until
 
 ESPEAK = shutil.which("espeak-ng")
 pytestmark = pytest.mark.skipif(ESPEAK is None, reason="espeak-ng is not installed")
@@ -164,14 +165,12 @@ async def test_cancelling_the_only_caller_stops_the_render(
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     synth = EspeakSynthesizer(cache_dir=tmp_path / "cache")
     render = asyncio.create_task(synth.render("Slow."))
-    while not started.exists() or not started.read_text().strip():  # noqa: ASYNC110
-        await asyncio.sleep(0.01)
-    pid = int(started.read_text())
+    text = await wait_until(lambda: started.exists() and started.read_text().strip(), "espeak")
+    pid = int(text)
     render.cancel()
     with pytest.raises(asyncio.CancelledError):
         await render
-    await asyncio.sleep(0)  # let the render task's cleanup finish
-    await synth.aclose()
+    await synth.aclose()  # waits for the process to be reaped, however often it is cancelled
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     assert files(tmp_path / "cache") == []

@@ -27,7 +27,7 @@ import wave
 from collections import OrderedDict
 from datetime import timedelta
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from audio_service._model._models import MediaItem
 from audio_service._shared_tasks import SharedTasks
@@ -498,8 +498,8 @@ class EspeakSynthesizer:
     async def _run(
         self, program: str, *args: str, what: str, stdin: bytes | None = None
     ) -> tuple[bytes, bytes]:
-        try:
-            process = await asyncio.create_subprocess_exec(
+        creating = asyncio.ensure_future(
+            asyncio.create_subprocess_exec(
                 program,
                 *args,
                 stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
@@ -507,6 +507,18 @@ class EspeakSynthesizer:
                 stderr=subprocess.PIPE,
                 start_new_session=True,
             )
+        )
+        try:
+            process = await asyncio.shield(creating)
+        except asyncio.CancelledError:
+            # The child may run already (it starts before the call returns): kill it too.
+            await _finish(creating)
+            if not creating.cancelled() and creating.exception() is None:
+                started = creating.result()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(started.pid, signal.SIGKILL)
+                await _reap(started)
+            raise
         except OSError as error:
             raise EngineError(f"cannot run {self.program}: {error}") from error
         try:
@@ -521,7 +533,7 @@ class EspeakSynthesizer:
                 # Timed out or cancelled: the process must not outlive its caller.
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
-                await asyncio.shield(process.wait())
+                await _reap(process)
         if process.returncode != 0:
             raise EngineError(
                 f"{self.program} {what} failed (exit status {process.returncode}): {_message(err)}"
@@ -610,6 +622,26 @@ class EspeakSynthesizer:
         for _, stem, size in sorted(files):
             self._index[stem] = size
         self._evict()
+
+
+async def _finish(future: asyncio.Future[Any]) -> bool:
+    """Wait until ``future`` is done, even if cancelled meanwhile; True if we were."""
+    cancelled = False
+    while not future.done():
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            cancelled = True
+        except Exception:
+            break  # done, with an error its owner reads
+    return cancelled
+
+
+async def _reap(process: asyncio.subprocess.Process) -> None:
+    """Wait until the killed ``process`` is gone, even if cancelled again meanwhile (aclose
+    cancels what a cancelled caller left running): only then is the cancellation passed on."""
+    if await _finish(asyncio.ensure_future(process.wait())):
+        raise asyncio.CancelledError
 
 
 def _message(stderr: bytes) -> str:
