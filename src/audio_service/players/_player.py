@@ -112,6 +112,8 @@ class QueuePlayerTask(BackgroundAudioTask):
         self._publishing = True
         self._owned = False
 
+        # The parts, one job each; the state above stays here, with one owner, and they
+        # read and change it through this player rather than keep copies.
         self._background = BackgroundTasks(_log, "a player task")
         self._loads = PlayerLoads(self, engine)
         self._publisher = StatePublisher(self)
