@@ -11,6 +11,10 @@ packages=(
     playerctl libglib2.0-bin        # real MPRIS and D-Bus clients (gdbus)
     libmpv2                         # the mpv player backend
     espeak-ng                       # the text-to-speech reader
+    libegl1 libgl1 libfontconfig1 libxkbcommon0 fonts-dejavu-core  # Qt (PySide6 wheels)
+    xvfb libxcb-cursor0             # the example apps' windows under a private X server
+    gir1.2-gtk-3.0                  # GTK 3 for the GTK adapter's example
+    libgirepository1.0-dev libcairo2-dev pkg-config  # to build PyGObject in the venv
 )
 
 # Debian's own python3 ships venv without ensurepip unless python3-venv is installed.
