@@ -48,7 +48,15 @@ def test_dir_lists_the_public_api_only() -> None:
 def test_each_layer_folder_says_what_it_holds() -> None:
     top = resources.files("audio_service")
     modules = sorted(p.name for p in top.iterdir() if p.name.endswith(".py"))
-    assert modules == ["__init__.py", "_errors.py", "_shared_tasks.py", "cli.py"]
-    for layer in ("_model", "_service", "_surfaces", "_connect", "_api"):
+    assert modules == [
+        "__init__.py",
+        "_errors.py",
+        "_shared_tasks.py",
+        "cli.py",
+        "gtk.py",
+        "qt.py",
+        "sync.py",
+    ]
+    for layer in ("_model", "_service", "_surfaces", "_connect", "_api", "_adapters"):
         package = importlib.import_module(f"audio_service.{layer}")
         assert package.__doc__, layer

@@ -28,6 +28,7 @@ _LAZY = {
     "AudioServiceBackground": "._service._background",
     "AudioService": "._api._client",
     "AudioServiceClient": "._api._client",
+    "AudioServiceWidget": "._api._widget",
     "AudioServiceError": "._errors",
     "NotConnectedError": "._errors",
     "ServiceNotRunningError": "._errors",
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
         AudioService,
         AudioServiceClient,
     )
+    from audio_service._api._widget import AudioServiceWidget
     from audio_service._errors import (
         AudioServiceError,
         NotConnectedError,
@@ -101,6 +103,7 @@ __all__ = [
     "AudioServiceError",
     "AudioServiceRepeatMode",
     "AudioServiceShuffleMode",
+    "AudioServiceWidget",
     "BackgroundAudioTask",
     "CustomMediaAction",
     "MediaAction",

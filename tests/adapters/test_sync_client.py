@@ -57,7 +57,8 @@ def wait_for(stream: Any, predicate: Callable[[Any], bool], **listen: Any) -> An
 
 
 def test_requests_block_until_answered_and_return_values(service: AudioServiceClient) -> None:
-    assert service.connected and service.running
+    assert service.connected
+    assert service.running
     assert [item.id for item in service.queue] == ["episode-0", "episode-1", "episode-2"]
     service.play()
     # The state the callback published arrived with its reply: no waiting needed.
@@ -123,9 +124,7 @@ def test_calls_from_many_threads_at_once(service: AudioServiceClient) -> None:
     for thread in threads:
         thread.join()
     for number in range(6):
-        assert results[number] == [
-            {"name": "echo", "arguments": [number, i]} for i in range(40)
-        ]
+        assert results[number] == [{"name": "echo", "arguments": [number, i]} for i in range(40)]
 
 
 def test_a_blocking_call_inside_a_callback_works(service: AudioServiceClient) -> None:

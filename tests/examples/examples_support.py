@@ -1,27 +1,15 @@
-"""Helpers of the example apps' tests: where the examples are, waiting on a GUI, pixels."""
+"""Helpers of the example apps' tests: where the examples are, playerctl, pixels."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 if str(EXAMPLES) not in sys.path:
     sys.path.insert(0, str(EXAMPLES))
-
-
-def wait_for(
-    predicate: Callable[[], object], what: str, turn: Callable[[], object], timeout: float = 15.0
-) -> None:
-    """Run the GUI's loop (``turn`` runs it for a moment) until ``predicate`` holds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        turn()
 
 
 def playerctl(*args: str) -> str:

@@ -2,79 +2,45 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from examples_support import dark_share, playerctl, wait_for
+from examples_support import dark_share, playerctl
 
 from audio_service.sync import AudioServiceClient
 from audio_session.testing import AudioRig
+from gui_support import glib_heartbeat, wait_for, x_display
+from gui_support import glib_turn as turn
 
 
 @pytest.fixture(scope="module")
-def gtk() -> Iterator[Any]:
-    """A private X server (Xvfb) for this module, and the example imported under it."""
-    xvfb = shutil.which("Xvfb")
-    assert xvfb is not None, "Xvfb is missing: scripts/ensure-system-deps.sh installs it"
-    read, write = os.pipe()
-    server = subprocess.Popen(
-        [xvfb, "-displayfd", str(write), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        display = pipe.readline().strip()
-    assert display, "Xvfb did not start"
-    saved = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = f":{display}"
-    try:
-        import gtk_reader  # GTK opens the display when it is first imported
+def gtk() -> Any:
+    """The example, imported under a private X server (GTK opens the display on import)."""
+    x_display()
+    import gtk_reader
 
-        yield gtk_reader
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        if saved is None:
-            os.environ.pop("DISPLAY", None)
-        else:
-            os.environ["DISPLAY"] = saved
+    return gtk_reader
 
 
 @pytest.fixture
 def window(gtk: Any, audio_rig: AudioRig) -> Iterator[Any]:
-    from gi.repository import GLib
-
     from audio_service.gtk import GtkAudioService
 
-    # A heartbeat, so that a turn of the main loop never blocks for long.
-    heartbeat = GLib.timeout_add(50, lambda: GLib.SOURCE_CONTINUE)
     service = GtkAudioService(timeout=20)
     ready: list[bool] = []
     window = gtk.open_reader(service, on_ready=lambda: ready.append(True))
-    window.show_all()
-    wait_for(lambda: ready, "the reader to start", turn, timeout=30)
-    yield window
-    if service.asyncio_client.running:
-        window.buttons["stop"].clicked()
-        wait_for(lambda: not service.asyncio_client.running, "the reader to stop", turn)
-    window.destroy()
-    service.close()
-    GLib.source_remove(heartbeat)
+    with glib_heartbeat():
+        window.show_all()
+        wait_for(lambda: ready, "the reader to start", turn, timeout=30)
+        yield window
+        if service.asyncio_client.running:
+            window.buttons["stop"].clicked()
+            wait_for(lambda: not service.asyncio_client.running, "the reader to stop", turn)
+        window.destroy()
+        service.close()
     assert not service.sync_client.connected
-
-
-def turn() -> None:
-    from gi.repository import GLib
-
-    GLib.MainContext.default().iteration(True)
 
 
 @pytest.mark.audio_server("pulseaudio")

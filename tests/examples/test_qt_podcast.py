@@ -2,35 +2,28 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import example_media
 import pytest
-from examples_support import colour_share, dark_share, playerctl, wait_for
+import qt_podcast
+from examples_support import colour_share, dark_share, playerctl
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt  # noqa: E402
-from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-import example_media  # noqa: E402
-import qt_podcast  # noqa: E402
-from audio_service.qt import QtAudioService  # noqa: E402
-from audio_service.sync import AudioServiceClient  # noqa: E402
-from audio_session.testing import AudioRig  # noqa: E402
+from audio_service.qt import QtAudioService
+from audio_service.sync import AudioServiceClient
+from audio_session.testing import AudioRig
+from gui_support import qt_application, wait_for
+from gui_support import qt_turn as turn
 
 
 @pytest.fixture(scope="module")
 def app() -> QApplication:
-    existing = QApplication.instance()
-    return existing if isinstance(existing, QApplication) else QApplication([])
-
-
-def turn() -> None:
-    QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
+    return qt_application()
 
 
 @pytest.fixture

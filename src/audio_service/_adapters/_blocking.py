@@ -14,6 +14,7 @@ from audio_service._adapters._dispatch import Dispatcher, ThreadDispatcher
 from audio_service._adapters._loop import LoopThread
 from audio_service._adapters._streams import CallbackStream, Listener
 from audio_service._api import _client
+from audio_service._connect._inprocess import InProcessConnection
 from audio_service._model._models import (
     MEDIA_ROOT_ID,
     AudioServiceRepeatMode,
@@ -62,7 +63,6 @@ class AudioServiceClient:
         self._own_dispatcher = ThreadDispatcher("audio_service callbacks")
         self._dispatcher: Dispatcher = dispatcher or self._own_dispatcher
         self._listeners: weakref.WeakSet[Listener] = weakref.WeakSet()
-        self._in_process = False
         # A weak reference: the hook must not keep a client alive that nobody uses.
         ref = weakref.ref(self)
         self._exit_hook = lambda: _close_if_alive(ref)
@@ -130,7 +130,7 @@ class AudioServiceClient:
             for listener in tuple(self._listeners):
                 listener._subscription.cancel()
             async with asyncio.timeout(None if math.isinf(limit) else limit):
-                if self._in_process and client.connected and client.running:
+                if _in_process(client) and client.running:
                     await client.stop()
                 await client.disconnect()
 
@@ -139,7 +139,6 @@ class AudioServiceClient:
         self._loop.stop(wind_down)
         self._listeners.clear()
         self._own_dispatcher.stop()
-        self._in_process = False
 
     def __enter__(self) -> AudioServiceClient:
         return self
@@ -243,9 +242,6 @@ class AudioServiceClient:
 
     # -------------------------------------------------------------- lifecycle
 
-    def _resolve_in_process(self, in_process: bool | None) -> bool:
-        return self._client.host_launcher is None if in_process is None else in_process
-
     def connect(
         self,
         app_id: str | None = None,
@@ -255,7 +251,6 @@ class AudioServiceClient:
     ) -> None:
         """Connect to the service, if one runs, and follow its state from now on."""
         self._call(self._client.connect(app_id, in_process=in_process), timeout)
-        self._in_process = self._resolve_in_process(in_process)
 
     def disconnect(self, *, timeout: float | None = None) -> None:
         """Stop following the service; it keeps running."""
@@ -282,7 +277,7 @@ class AudioServiceClient:
 
         With ``in_process=True`` the task runs on this client's loop thread.
         """
-        started = self._call(
+        return self._call(
             self._client.start(
                 background_task_entrypoint,
                 params,
@@ -299,8 +294,6 @@ class AudioServiceClient:
             ),
             timeout,
         )
-        self._in_process = self._resolve_in_process(in_process)
-        return started
 
     # --------------------------------------------------------------- requests
 
@@ -464,6 +457,11 @@ class AudioServiceClient:
         The asyncio client calls this ``close()``; here ``close()`` ends the client.
         """
         self._call(self._client.close(), timeout)
+
+
+def _in_process(client: _client.AudioServiceClient) -> bool:
+    """Whether ``client`` follows a service on its own loop (which ends with the loop)."""
+    return isinstance(getattr(client, "_connection", None), InProcessConnection)
 
 
 def _close_if_alive(ref: weakref.ref[AudioServiceClient]) -> None:
