@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import queue
 import subprocess
@@ -18,7 +19,7 @@ import adapter_task
 import pytest
 
 from audio_service import AudioServiceClient as AsyncClient
-from audio_service import NotConnectedError, TaskError
+from audio_service import AudioServiceError, NotConnectedError, TaskError
 from audio_service.sync import AudioServiceClient
 
 HERE = Path(__file__).parent
@@ -143,6 +144,30 @@ def test_timeout_cancels_the_call_and_the_client_carries_on(service: AudioServic
     assert service.custom_action("sleep", 0.01) == "slept"
     with pytest.raises(ValueError, match="timeout"):
         service.play(timeout=0)
+
+
+def test_close_ends_a_call_still_waiting(runtime: Path) -> None:
+    client = AudioServiceClient(timeout=math.inf)
+    client.start(adapter_task.entrypoint, app_id=APP_ID, mpris=False)  # host mode: it plays on
+    outcome: queue.SimpleQueue[BaseException | object] = queue.SimpleQueue()
+
+    def wait_long() -> None:
+        try:
+            outcome.put(client.custom_action("sleep", 3600))
+        except BaseException as error:
+            outcome.put(error)
+
+    caller = threading.Thread(target=wait_long)
+    caller.start()
+    client.custom_action("echo")  # the long call is on the loop by the time this returns
+    client.close()
+    caller.join(timeout=10)
+    error = outcome.get(timeout=1)
+    assert isinstance(error, AudioServiceError), error
+    assert client_threads() == []
+    with AudioServiceClient(timeout=10) as other:
+        other.connect(APP_ID)
+        other.stop()
 
 
 def test_close_in_process_stops_the_service_and_the_client_can_start_again(

@@ -33,37 +33,41 @@ _STOP_GRACE = 5.0
 class _Waiter(Generic[T]):
     """One blocking call: the task on the loop, and a lock the caller blocks on."""
 
-    __slots__ = ("_error", "_lock", "_released", "_result", "task")
+    __slots__ = ("_coroutine", "_error", "_lock", "_pending", "_result", "task")
 
-    def __init__(self) -> None:
+    def __init__(self, coroutine: Coroutine[Any, Any, T], pending: set[_Waiter[Any]]) -> None:
+        self._coroutine = coroutine
+        self._pending = pending
         self._lock = threading.Lock()
         self._lock.acquire()
         self._result: T | None = None
         self._error: BaseException | None = None
-        self._released = False
         self.task: asyncio.Task[None] | None = None
+        pending.add(self)
 
-    async def run(self, coroutine: Coroutine[Any, Any, T]) -> None:
+    async def run(self) -> None:
         # The lock is released in the task's own last step: a done-callback would
-        # cost one more turn of the loop on every call.
+        # cost one more turn of the loop, holding the GIL the caller waits for.
         try:
-            self._result = await coroutine
+            self._result = await self._coroutine
         except asyncio.CancelledError:
             self._error = NotConnectedError("the call was cancelled: the client is closing")
             raise
         except BaseException as error:
             self._error = error  # the caller re-raises it; the task ends quietly
         finally:
-            self._released = True
+            self._release()
+
+    def _release(self) -> None:
+        if self in self._pending:
+            self._pending.discard(self)
             self._lock.release()
 
-    def settle(self, coroutine: Coroutine[Any, Any, T]) -> None:
-        """For a task cancelled before its first step, which never reached ``run``'s body."""
-        if not self._released:
-            coroutine.close()
-            self._error = NotConnectedError("the call was cancelled: the client is closing")
-            self._released = True
-            self._lock.release()
+    def settle(self) -> None:
+        """At stop, for a call whose task never ran its first step (cancelled or never begun)."""
+        self._coroutine.close()
+        self._error = NotConnectedError("the call was cancelled: the client is closing")
+        self._release()
 
     def wait(self, timeout: float | None) -> bool:
         return self._lock.acquire(timeout=-1 if timeout is None else max(timeout, 0.0))
@@ -88,6 +92,7 @@ class LoopThread:
         self._guard = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._pending: set[_Waiter[Any]] = set()
 
     @property
     def running(self) -> bool:
@@ -134,14 +139,15 @@ class LoopThread:
             coroutine.close()
             raise RuntimeError("a blocking call from the client's own loop thread would deadlock")
         loop = self.loop()
-        waiter: _Waiter[T] = _Waiter()
+        waiter: _Waiter[T] = _Waiter(coroutine, self._pending)
 
         def begin() -> None:
-            task = loop.create_task(waiter.run(coroutine))
-            task.add_done_callback(lambda _: waiter.settle(coroutine))
-            waiter.task = task
+            waiter.task = loop.create_task(waiter.run())
 
-        loop.call_soon_threadsafe(begin)
+        try:
+            loop.call_soon_threadsafe(begin)
+        except RuntimeError:  # the loop closed in between: a concurrent stop()
+            waiter.settle()
         if not waiter.wait(timeout):
             loop.call_soon_threadsafe(waiter.cancel)
             raise TimeoutError(f"no answer within {timeout} s")
@@ -202,6 +208,9 @@ class LoopThread:
             thread.join()
             loop.close()
             self._loop = self._thread = None
+            # Calls whose task never started (cancelled first, or queued too late).
+            for waiter in tuple(self._pending):
+                waiter.settle()
 
 
 async def _wind_down(before: Callable[[], Coroutine[Any, Any, None]] | None) -> None:
