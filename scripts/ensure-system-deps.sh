@@ -15,6 +15,7 @@ packages=(
     xvfb libxcb-cursor0             # the example apps' windows under a private X server
     gir1.2-gtk-3.0                  # GTK 3 for the GTK adapter's example
     libgirepository1.0-dev libcairo2-dev pkg-config  # to build PyGObject in the venv
+    strace                          # counts system calls in `make bench` (bench_syscalls)
 )
 
 # Debian's own python3 ships venv without ensurepip unless python3-venv is installed.
