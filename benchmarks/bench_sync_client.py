@@ -15,6 +15,7 @@ this shows the bare cost of the hop, which host mode hides in the socket's.
 from __future__ import annotations
 
 import asyncio
+import resource
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -55,6 +56,15 @@ def _sync_toggle(client: SyncClient) -> Callable[[], None]:
     return toggle
 
 
+def _sleeps() -> int:
+    """This process's voluntary context switches so far: each is a thread going to sleep."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
+
+
+#: Voluntary context switches per round trip, by subject (machine-independent, unlike times).
+SLEEPS: dict[str, float] = {}
+
+
 async def _measure(
     async_call: Callable[[], Awaitable[None]], sync_call: Callable[[], None]
 ) -> tuple[list[int], list[int]]:
@@ -64,16 +74,23 @@ async def _measure(
         sync_call()
     async_times: list[int] = []
     sync_times: list[int] = []
+    async_sleeps = sync_sleeps = 0
     for _ in range(ROUNDS):
+        before = _sleeps()
         for _ in range(PER_ROUND):
             start = clock()
             await async_call()
             async_times.append(clock() - start)
+        middle = _sleeps()
         # A blocking call in this loop's thread: this loop waits, the client's runs.
         for _ in range(PER_ROUND):
             start = clock()
             sync_call()
             sync_times.append(clock() - start)
+        async_sleeps += middle - before
+        sync_sleeps += _sleeps() - middle
+    SLEEPS["host async"] = async_sleeps / len(async_times)
+    SLEEPS["host sync"] = sync_sleeps / len(sync_times)
     return async_times, sync_times
 
 
@@ -141,6 +158,10 @@ async def main() -> None:
         *_rows("in-process", local_async, local_sync),
     ]:
         print(line)
+    print(
+        "\nThreads going to sleep (voluntary context switches) per round trip, this process: "
+        f"asyncio {SLEEPS['host async']:.2f}, sync {SLEEPS['host sync']:.2f}"
+    )
     print(
         f"\nTarget: host-mode sync p50 <= {TARGET}x the asyncio client's: "
         f"{ratio:.2f}x {verdict(ratio <= TARGET)}"
