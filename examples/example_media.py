@@ -30,7 +30,9 @@ HOST = "Ada Example"
 def write_tone(path: Path, seconds: float, frequency: float, rate: int = 22050) -> None:
     """A quiet mono sine tone as a 16-bit WAV file."""
     step = 2 * math.pi * frequency / rate
-    samples = array.array("h", (round(2000 * math.sin(step * n)) for n in range(round(seconds * rate))))
+    samples = array.array(
+        "h", (round(2000 * math.sin(step * n)) for n in range(round(seconds * rate)))
+    )
     if sys.byteorder == "big":
         samples.byteswap()  # WAV is little-endian
     frames = samples.tobytes()

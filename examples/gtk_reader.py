@@ -40,7 +40,7 @@ def entrypoint() -> None:
     AudioServiceBackground.run(ReaderTask)
 
 
-class ReaderWindow(Gtk.Window):  # type: ignore[misc]
+class ReaderWindow(Gtk.Window):
     def __init__(self, service: GtkAudioService) -> None:
         super().__init__(title="Reader")
         self.service = service
@@ -121,7 +121,9 @@ class ReaderWindow(Gtk.Window):  # type: ignore[misc]
         self.sentences.show_all()
 
 
-def open_reader(service: GtkAudioService, on_ready: Callable[[], object] | None = None) -> ReaderWindow:
+def open_reader(
+    service: GtkAudioService, on_ready: Callable[[], object] | None = None
+) -> ReaderWindow:
     """The window, connected while shown, with the reader service started."""
     window = ReaderWindow(service)
     service.connect_while_shown(window, APP_ID)

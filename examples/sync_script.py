@@ -49,7 +49,8 @@ def main(argv: list[str]) -> int:
         return 1
 
     state = AudioService.playback_state
-    print(f"now playing: {AudioService.current_media_item.title}")  # type: ignore[union-attr]
+    item = AudioService.current_media_item
+    print(f"now playing: {item.title if item else None}")
     print(f"playing={state.playing} state={state.processing_state.name} speed={state.speed}")
     print(f"position: {AudioService.position.total_seconds():.1f} s")
     AudioService.stop()
