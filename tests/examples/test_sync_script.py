@@ -15,8 +15,6 @@ from audio_session.testing import AudioRig
 async def test_the_script_plays_seeks_prints_and_stops(audio_rig: AudioRig) -> None:
     script = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-X",
-        "dev",
         "-W",
         "error",
         str(EXAMPLES / "sync_script.py"),
