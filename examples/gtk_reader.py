@@ -119,6 +119,7 @@ class ReaderWindow(Gtk.Window):
             label.set_line_wrap(True)
             self.sentences.add(label)
         self.sentences.show_all()
+        self.show_state(self.service.playback_state)  # the new rows: select the current one
 
 
 def open_reader(
