@@ -144,11 +144,7 @@ def test_on_a_qasync_loop_it_needs_no_thread(app: QApplication, runtime: Path) -
         service.playback_state_changed.connect(lambda state: state.playing and playing.set())
         started = asyncio.Event()
         service.start(
-            adapter_task.entrypoint,
-            in_process=True,
-            app_id=APP_ID,
-            mpris=False,
-            then=lambda _: started.set(),
+            adapter_task.entrypoint, in_process=True, mpris=False, then=lambda _: started.set()
         )
         async with asyncio.timeout(10):
             await started.wait()
@@ -162,6 +158,10 @@ def test_on_a_qasync_loop_it_needs_no_thread(app: QApplication, runtime: Path) -
         service.close()
         await client.stop()
         await client.disconnect()
+        # What the stop started (surfaces closing) ends before this loop does.
+        others = asyncio.all_tasks() - {asyncio.current_task()}
+        if others:
+            await asyncio.wait(others, timeout=5)
 
     try:
         loop.run_until_complete(scenario())

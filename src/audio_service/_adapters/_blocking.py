@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import math
+import threading
 import weakref
 from collections.abc import Callable, Coroutine, Iterable
 from datetime import timedelta
@@ -36,7 +37,7 @@ _TEN_SECONDS = timedelta(seconds=10)
 
 
 class AudioServiceClient:
-    """The blocking twin of :class:`audio_service.AudioServiceClient`; see the module doc.
+    """The blocking twin of :class:`audio_service.AudioServiceClient` (:mod:`audio_service.sync`).
 
     ``timeout`` is the default limit of each call, in seconds (``math.inf``: none).
     ``dispatcher`` runs the stream callbacks (default: a thread of this client's).
@@ -63,6 +64,7 @@ class AudioServiceClient:
         self._own_dispatcher = ThreadDispatcher("audio_service callbacks")
         self._dispatcher: Dispatcher = dispatcher or self._own_dispatcher
         self._listeners: weakref.WeakSet[Listener] = weakref.WeakSet()
+        self._listeners_guard = threading.Lock()  # listen() may run on any thread
         # A weak reference: the hook must not keep a client alive that nobody uses.
         ref = weakref.ref(self)
         self._exit_hook = lambda: _close_if_alive(ref)
@@ -86,8 +88,18 @@ class AudioServiceClient:
 
     def _stream(self, source: Callable[[], Stream[T]], *, latest_only: bool) -> CallbackStream[T]:
         return CallbackStream(
-            source, self._loop, self._dispatcher, self._listeners.add, latest_only=latest_only
+            source, self._loop, self._dispatcher, self._add_listener, latest_only=latest_only
         )
+
+    def _add_listener(self, listener: Listener) -> None:
+        with self._listeners_guard:
+            self._listeners.add(listener)
+
+    def _take_listeners(self) -> tuple[Listener, ...]:
+        with self._listeners_guard:
+            listeners = tuple(self._listeners)
+            self._listeners.clear()
+        return listeners
 
     @property
     def asyncio_client(self) -> _client.AudioServiceClient:
@@ -126,18 +138,19 @@ class AudioServiceClient:
         limit = self._timeout if timeout is None else self._check_timeout(timeout)
         client = self._client
 
+        listeners = self._take_listeners()
+        for listener in listeners:
+            listener._relay.cancel()  # from now on, nothing reaches a callback
+
         async def wind_down() -> None:
-            for listener in tuple(self._listeners):
+            for listener in listeners:
                 listener._subscription.cancel()
             async with asyncio.timeout(None if math.isinf(limit) else limit):
                 if _in_process(client) and client.running:
                     await client.stop()
                 await client.disconnect()
 
-        for listener in tuple(self._listeners):
-            listener._relay.cancel()
         self._loop.stop(wind_down)
-        self._listeners.clear()
         self._own_dispatcher.stop()
 
     def __enter__(self) -> AudioServiceClient:
