@@ -46,9 +46,7 @@ async def _started(kind: type[GoodPlayer], bus: PrivateSessionBus, directory: Pa
 
 
 @pytest.fixture
-async def good_player(
-    dbus_session: PrivateSessionBus, tmp_path: Path
-) -> AsyncIterator[GoodPlayer]:
+async def good_player(dbus_session: PrivateSessionBus, tmp_path: Path) -> AsyncIterator[GoodPlayer]:
     player = await _started(GoodPlayer, dbus_session, tmp_path)
     yield player
     player.stop()
@@ -84,7 +82,7 @@ async def test_the_good_player_is_left_where_it_was(
 
 
 async def test_a_missing_player_is_an_error(dbus_session: PrivateSessionBus) -> None:
-    with pytest.raises(PlayerNotFound, match="org.mpris.MediaPlayer2.nobody"):
+    with pytest.raises(PlayerNotFound, match=r"org\.mpris\.MediaPlayer2\.nobody"):
         await check_player("nobody", bus_address=dbus_session.address, options=OPTIONS)
 
 
