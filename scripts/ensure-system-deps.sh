@@ -11,6 +11,9 @@ packages=(
     playerctl libglib2.0-bin        # real MPRIS and D-Bus clients (gdbus)
     libmpv2                         # the mpv player backend
     espeak-ng                       # the text-to-speech reader
+    # Real desktop consumers under a virtual X server (tests/shells): GNOME Shell's media
+    # card and gsd-media-keys, keys pressed with xdotool. About 135 packages, ~100 MB.
+    xvfb xdotool gnome-shell gnome-settings-daemon
 )
 
 # Debian's own python3 ships venv without ensurepip unless python3-venv is installed.
