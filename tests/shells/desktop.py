@@ -190,6 +190,13 @@ class GnomeDesktop:
         cards: list[dict[str, Any]] = await self.eval(CARD_STATE_JS)
         return cards
 
+    async def seen_can_play(self, bus_name: str) -> bool | None:
+        """``CanPlay`` as the shell's proxy for ``bus_name`` holds it (None: not read yet)."""
+        value: bool | None = await self.eval(
+            f"{_SECTION}._players.get({json.dumps(bus_name)})?._playerProxy?.CanPlay ?? null"
+        )
+        return value
+
     async def press(self, bus_name: str, button: str) -> None:
         """Click ``_prevButton``, ``_playPauseButton`` or ``_nextButton`` of a player's card."""
         await self.eval(

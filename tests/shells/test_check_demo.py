@@ -9,8 +9,10 @@ import json
 import sys
 
 import pytest
+import shell_tasks
 
 from audio_service._api._client import AudioServiceClient
+from audio_service._connect._remote import HostLauncher
 from audio_service._surfaces._linux._mpris._ids import bus_name_for
 from audio_service.demo._task import APP_ID
 from audio_session.testing import AudioRig
@@ -18,6 +20,7 @@ from audio_session.testing._process import run_command
 
 PLAYER = bus_name_for(APP_ID)
 DESKTOP_CHECKS = ("desktop-entry", "xfce-desktop-file")
+NO_CONTROLS = "org.example.NoControls"
 
 
 async def check(rig: AudioRig) -> tuple[int, dict[str, str], str]:
@@ -56,3 +59,26 @@ async def test_the_demo_has_an_installed_desktop_entry(
 ) -> None:
     _, verdicts, details = await check(gnome_rig)
     assert [verdicts[c] for c in DESKTOP_CHECKS] == ["pass", "pass"], details
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15: CanPlay follows the published controls only, so a task that handles "
+    "play but publishes no controls is invisible in GNOME Shell until capabilities follow "
+    "the overridden callbacks (the other half of the issue); remove this mark when it lands",
+)
+async def test_a_task_without_controls_passes_can_play(gnome_rig: AudioRig) -> None:
+    client = AudioServiceClient()
+    client.host_launcher = HostLauncher()
+    assert await client.start(shell_tasks.no_controls_entrypoint, app_id=NO_CONTROLS)
+    try:
+        command = (sys.executable, "-m", "audio_service.cli", "check", "--json", "--watch", "0.2")
+        result = await run_command(
+            (*command, bus_name_for(NO_CONTROLS)), gnome_rig.env, check=False, timeout=30
+        )
+    finally:
+        await client.stop()
+        await client.disconnect()
+    [report] = json.loads(result.stdout)["players"]
+    verdicts = {finding["check"]: finding for finding in report["findings"]}
+    assert verdicts["can-play"]["verdict"] == "pass", verdicts["can-play"]["detail"]

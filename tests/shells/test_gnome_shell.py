@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import shell_tasks
 from desktop import GnomeDesktop
 
 from audio_service._api._client import AudioServiceClient
+from audio_service._connect._remote import HostLauncher
 from audio_service._model._models import MediaItem
 from audio_service._surfaces._linux._mpris._ids import bus_name_for
 from audio_service.demo._task import APP_ID
+from audio_session.testing import AudioRig
 
 PLAYER = bus_name_for(APP_ID)
 T = TypeVar("T")
@@ -137,3 +140,29 @@ async def test_the_stop_key_stops_playback_and_the_player_stays(
     await card(gnome_desktop, lambda c: True, "the card still there after Stop")
     await gnome_desktop.key("XF86AudioPlay")
     await gnome_demo.playback_state_stream.first(lambda state: state.playing)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15: CanPlay follows the published controls only, so a task that handles "
+    "play but publishes no controls is invisible until capabilities follow the overridden "
+    "callbacks (the other half of the issue); remove this mark when it lands",
+)
+async def test_a_task_without_controls_appears_in_gnome_shell(
+    gnome_desktop: GnomeDesktop, gnome_rig: AudioRig
+) -> None:
+    name = bus_name_for("org.example.NoControls")
+    client = AudioServiceClient()
+    client.host_launcher = HostLauncher()
+    assert await client.start(shell_tasks.no_controls_entrypoint, app_id="org.example.NoControls")
+    try:
+        # Once the shell has read CanPlay it has decided whether to show a card.
+        can_play = await until(
+            lambda: gnome_desktop.seen_can_play(name), lambda v: v is not None, "CanPlay read"
+        )
+        cards = await gnome_desktop.cards()
+    finally:
+        await client.stop()
+        await client.disconnect()
+    assert can_play, "GNOME Shell read CanPlay=false: no card"
+    assert any(card["bus_name"] == name for card in cards)
