@@ -12,8 +12,9 @@ packages=(
     libmpv2                         # the mpv player backend
     espeak-ng                       # the text-to-speech reader
     # Real desktop consumers under a virtual X server (tests/shells): GNOME Shell's media
-    # card and gsd-media-keys, keys pressed with xdotool. About 135 packages, ~100 MB.
-    xvfb xdotool gnome-shell gnome-settings-daemon
+    # card and gsd-media-keys (about 135 packages, ~100 MB), Xfce's panel with its PulseAudio
+    # plugin (about 20); keys and clicks with xdotool, screen dumps with xwd (x11-apps).
+    xvfb xdotool x11-apps gnome-shell gnome-settings-daemon xfce4-panel xfce4-pulseaudio-plugin
 )
 
 # Debian's own python3 ships venv without ensurepip unless python3-venv is installed.

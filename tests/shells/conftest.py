@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from desktop import GnomeDesktop
+from desktop import GnomeDesktop, XfcePanel
 
 from audio_service._api._client import AudioServiceClient
 from audio_service._connect._remote import HostLauncher
@@ -27,6 +28,15 @@ def gnome_desktop() -> Iterator[GnomeDesktop]:
 
 
 @pytest.fixture(scope="session")
+def xfce_panel(gnome_desktop: GnomeDesktop, _audio_server_pool: Any) -> Iterator[XfcePanel]:
+    """xfce4-panel with its PulseAudio plugin, on the GNOME desktop's bus and its own display."""
+    server = _audio_server_pool.get("pulseaudio")
+    panel = XfcePanel(gnome_desktop.bus, {"PULSE_SERVER": server.env["PULSE_SERVER"]}).start()
+    yield panel
+    panel.stop()
+
+
+@pytest.fixture(scope="session")
 def demo_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
     return ensure_catalogue(tmp_path_factory.mktemp("catalogue"))
 
@@ -40,14 +50,14 @@ def gnome_rig(gnome_desktop: GnomeDesktop, pulseaudio_server: AudioServer) -> It
     rig.stop()
 
 
-async def start_demo(catalogue: Catalogue) -> AudioServiceClient:
+async def start_demo(catalogue: Catalogue, app_id: str = APP_ID) -> AudioServiceClient:
     """The demo's service in a host process, as ``audio-service demo`` starts it."""
     client = AudioServiceClient()
     client.host_launcher = HostLauncher()
     started = await client.start(
         demo_entrypoint,
         {"catalogue": str(catalogue.directory)},
-        app_id=APP_ID,
+        app_id=app_id,
         identity=IDENTITY,
     )
     assert started, "a demo service was already running"

@@ -37,6 +37,7 @@ from audio_service._conformance._spec import (
 
 __all__ = ["CheckOptions", "PlayerNotFound", "bus_name_of", "check_player", "check_players"]
 
+
 class PlayerNotFound(LookupError):
     """No such player on the bus."""
 

@@ -292,5 +292,5 @@ def check_xfce_desktop_file(bus_name: str, environ: Mapping[str, str] | None) ->
         "xfce-desktop-file",
         Verdict.WARN,
         affects,
-        f"no applications/{names[-1]}.desktop: the Xfce PulseAudio plugin hides the player",
+        f"no applications/{names[-1]}.desktop: Xfce's PulseAudio plugin leaves it out of its menu",
     )
