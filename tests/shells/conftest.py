@@ -1,22 +1,17 @@
-"""Fixtures for the desktop-shell tests: one GNOME desktop and one demo catalogue per session."""
+"""Fixtures for the desktop-shell tests: one GNOME desktop and one Xfce panel per session."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from desktop import GnomeDesktop, XfcePanel
+from shell_desktops import GnomeDesktop, XfcePanel
+from shell_tasks import start_demo
 
 from audio_service._api._client import AudioServiceClient
-from audio_service._connect._remote import HostLauncher
-from audio_service.demo._catalogue import Catalogue, ensure_catalogue
-from audio_service.demo._task import APP_ID, IDENTITY, demo_entrypoint
+from audio_service.demo._catalogue import Catalogue
 from audio_session.testing import AudioRig, AudioServer
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +32,8 @@ def xfce_panel(gnome_desktop: GnomeDesktop, _audio_server_pool: Any) -> Iterator
 
 
 @pytest.fixture(scope="session")
-def demo_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
-    return ensure_catalogue(tmp_path_factory.mktemp("catalogue"))
+def demo_catalogue(shared_catalogue: Catalogue) -> Catalogue:
+    return shared_catalogue
 
 
 @pytest.fixture
@@ -48,20 +43,6 @@ def gnome_rig(gnome_desktop: GnomeDesktop, pulseaudio_server: AudioServer) -> It
     with rig.activate():
         yield rig
     rig.stop()
-
-
-async def start_demo(catalogue: Catalogue, app_id: str = APP_ID) -> AudioServiceClient:
-    """The demo's service in a host process, as ``audio-service demo`` starts it."""
-    client = AudioServiceClient()
-    client.host_launcher = HostLauncher()
-    started = await client.start(
-        demo_entrypoint,
-        {"catalogue": str(catalogue.directory)},
-        app_id=app_id,
-        identity=IDENTITY,
-    )
-    assert started, "a demo service was already running"
-    return client
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Background tasks for the shell tests, imported by name in host processes."""
+"""Services for the shell tests: the demo in a host process, and tasks imported by name there."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from audio_service import (
     BackgroundAudioTask,
     MediaItem,
 )
+from audio_service._api._client import AudioServiceClient
+from audio_service._connect._remote import HostLauncher
+from audio_service.demo._catalogue import Catalogue
+from audio_service.demo._task import APP_ID, IDENTITY, demo_entrypoint
 
 
 class NoControlsTask(BackgroundAudioTask):
@@ -28,3 +32,17 @@ class NoControlsTask(BackgroundAudioTask):
 
 def no_controls_entrypoint() -> None:
     AudioServiceBackground.run(NoControlsTask)
+
+
+async def start_demo(catalogue: Catalogue, app_id: str = APP_ID) -> AudioServiceClient:
+    """The demo's service in a host process, as ``audio-service demo`` starts it."""
+    client = AudioServiceClient()
+    client.host_launcher = HostLauncher()
+    started = await client.start(
+        demo_entrypoint,
+        {"catalogue": str(catalogue.directory)},
+        app_id=app_id,
+        identity=IDENTITY,
+    )
+    assert started, "a demo service was already running"
+    return client

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import pytest
 import shell_tasks
-from desktop import GnomeDesktop
+from shell_desktops import GnomeDesktop
 
 from audio_service._api._client import AudioServiceClient
 from audio_service._connect._remote import HostLauncher

@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from desktop import XfcePanel
+from shell_desktops import XfcePanel
+from shell_tasks import start_demo
 
 from audio_service._api._client import AudioServiceClient
 from audio_service.demo._catalogue import Catalogue
 from audio_service.demo._task import APP_ID, IDENTITY
 from audio_session.testing import AudioRig
-from conftest import start_demo
 
 #: The demo under names of its own: with a desktop file from the start, and without one.
 LISTED_APP_ID = "audio_service_demo_xfce"

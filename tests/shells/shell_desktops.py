@@ -22,7 +22,7 @@ from typing import Any
 
 from dbus_fast import Message, MessageType
 from dbus_fast.aio import MessageBus
-from xwd import xwd_to_png
+from shell_xwd import xwd_to_png
 
 from audio_session.testing import ManagedProcess, PrivateSessionBus, RigError
 from audio_session.testing._process import require_program, run_command
