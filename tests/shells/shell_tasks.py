@@ -6,6 +6,7 @@ from audio_service import (
     AudioProcessingState,
     AudioServiceBackground,
     BackgroundAudioTask,
+    MediaControl,
     MediaItem,
 )
 from audio_service._api._client import AudioServiceClient
@@ -32,6 +33,25 @@ class NoControlsTask(BackgroundAudioTask):
 
 def no_controls_entrypoint() -> None:
     AudioServiceBackground.run(NoControlsTask)
+
+
+class LateTrackTask(BackgroundAudioTask):
+    """Starts with nothing loaded; the custom action ``load`` loads a track, as a person would."""
+
+    async def on_custom_action(self, name: str, arguments: object) -> object:
+        if name == "load":
+            item = MediaItem(id="late", title="Late Track", artist="Someone")
+            await AudioServiceBackground.set_queue([item])
+            await AudioServiceBackground.set_media_item(item)
+            await AudioServiceBackground.set_state(
+                controls=[MediaControl.play, MediaControl.pause],
+                processing_state=AudioProcessingState.READY,
+            )
+        return None
+
+
+def late_track_entrypoint() -> None:
+    AudioServiceBackground.run(LateTrackTask)
 
 
 async def start_demo(catalogue: Catalogue, app_id: str = APP_ID) -> AudioServiceClient:
