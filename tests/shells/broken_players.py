@@ -353,6 +353,21 @@ class SilentTrackChange(_Later):
         self.title = "Another Track"
 
 
+class _PlayerThatCannotSeek(Player):
+    @dbus_property(access=_READ)
+    def CanSeek(self) -> DBusBool:
+        return False
+
+
+class LeavesWhileWatched(_Later):
+    """Quits its bus connection while the checker listens (and cannot seek, so it is not busy)."""
+
+    player_class = _PlayerThatCannotSeek
+
+    def later(self) -> None:
+        self.stop()
+
+
 class PositionInPropertiesChanged(GoodPlayer):
     def move_to(self, position: int) -> None:
         super().move_to(position)
@@ -423,6 +438,7 @@ EXPECTED: dict[type[GoodPlayer], dict[str, str]] = {
     CanPlayFalse: {"can-play": "fail"},
     CanPlayUnsignalled: {"can-play-signalled": "fail", "seeked": "skip"},
     SilentTrackChange: {"changes-signalled": "fail"},
+    LeavesWhileWatched: {"player-get-all": "fail", "seeked": "skip"},
     PositionInPropertiesChanged: {"position-signal": "fail"},
     NoSeeked: {"seeked": "fail"},
     SeekedStale: {"seeked": "fail"},

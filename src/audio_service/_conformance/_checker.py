@@ -129,7 +129,10 @@ async def _check(client: MprisClient, name: str, options: CheckOptions) -> Playe
     last_at = time.monotonic()
     last, last_error = await _get_all(client, owner, PLAYER_INTERFACE)
     if last is None:
-        add(static.check_get_all("player-get-all", PLAYER_INTERFACE, None, last_error, {}, {}))
+        # The player broke (or left) while checked: that is the GetAll finding now.
+        failed = static.check_get_all("player-get-all", PLAYER_INTERFACE, None, last_error, {}, {})
+        index = next(i for i, f in enumerate(report.findings) if f.check == "player-get-all")
+        report.findings[index] = replace(failed, detail=f"at the end: {failed.detail}")
         return report
     await asyncio.sleep(options.grace)
     silent = unsignalled(player, last, last_at, log)
