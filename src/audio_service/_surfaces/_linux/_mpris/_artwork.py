@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from audio_service._surfaces._art import ArtCache, ArtFollower
     from audio_service._surfaces._linux._mpris._server import MprisServer
 
-__all__ = ["Artwork"]
+__all__ = ["Artwork", "MetadataKey"]
 
 _log = logging.getLogger("audio_service.mpris")
 
@@ -33,6 +33,32 @@ _REMOTE: Final = ("http://", "https://")
 
 def _remote(uri: str) -> bool:
     return uri[:8].lower().startswith(_REMOTE)
+
+
+class MetadataKey(tuple[MediaItem | None, str | None]):
+    """What ``Metadata`` is built from: (item, published art URL), compared by content.
+
+    Items compare equal by id alone, but the same id with new fields (a title
+    from the tags) is new metadata for clients.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MetadataKey):
+            return NotImplemented
+        mine, theirs = self[0], other[0]
+        if self[1] != other[1]:
+            return False
+        if mine is theirs:
+            return True
+        return mine is not None and theirs is not None and mine.same_content(theirs)
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class Artwork:
@@ -48,7 +74,7 @@ class Artwork:
         #: Items whose art became local since the last flush (TrackMetadataChanged).
         self.updated: set[str] = set()
         #: The last metadata built, with the (item, art URL) it was built from.
-        self._memo: tuple[tuple[MediaItem | None, str | None], dict[str, Variant]] | None = None
+        self._memo: tuple[MetadataKey, dict[str, Variant]] | None = None
         #: Remote playlist icons being fetched, or that failed (not retried).
         self._icons_tried: set[str] = set()
 
@@ -56,10 +82,10 @@ class Artwork:
         if self._follower is not None:
             self._follower.close()
 
-    def metadata_key(self, item: MediaItem | None) -> tuple[MediaItem | None, str | None]:
+    def metadata_key(self, item: MediaItem | None) -> MetadataKey:
         """What the metadata of ``item`` is built from: the item and its published art."""
         self._follow(item)
-        return (item, self.url(item) if item is not None else None)
+        return MetadataKey((item, self.url(item) if item is not None else None))
 
     def metadata(self) -> dict[str, Variant]:
         """``Metadata``: the current item's, built once per item and art URL."""

@@ -6,12 +6,12 @@ window with the one sent and emits the spec's signals for the difference.
 
 from __future__ import annotations
 
-import posixpath
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from dbus_fast import DBusError, ErrorType, Variant
 
+from audio_service._model._from_uri import item_from_uri
 from audio_service._model._models import MediaItem
 from audio_service._service._requests import AddQueueItemAt, RemoveQueueItem, SkipToQueueItem
 from audio_service._surfaces._linux._mpris._ids import NO_TRACK, media_id_of_path, track_path
@@ -119,8 +119,7 @@ class TrackList:
             if found is None:
                 raise invalid(f"AfterTrack {after_track} is not in the track list")
             index = found + 1
-        title = unquote(posixpath.basename(parts.path.rstrip("/"))) or uri
-        item = MediaItem(id=uri, title=title, extras={"uri": uri})
+        item = item_from_uri(uri)
         request = self._server.replies.request
         await request(AddQueueItemAt(media_item=item, index=index))
         if set_as_current:
