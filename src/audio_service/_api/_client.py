@@ -315,6 +315,7 @@ class AudioServiceClient:
         notification: bool = False,
         headset_clicks: bool = False,
         media_keys: bool = False,
+        stop_ends_service: bool = False,
     ) -> bool:
         """Start the background task; True once its ``on_start`` completed.
 
@@ -331,6 +332,10 @@ class AudioServiceClient:
         play/pause presses into next (2) and previous (3), and ``media_keys``
         reads media keys from evdev input devices (kiosks and headless systems
         only: under a desktop the compositor already turns them into MPRIS calls).
+        MPRIS ``Stop`` (the desktop's Stop key) stops playback and keeps the
+        service (``on_stop_playback``); ``stop_ends_service`` gives it Android's
+        meaning instead (``on_stop``, and a dismissed notification calls
+        ``on_close``). MPRIS ``Quit`` and :meth:`stop` always end the service.
         """
         reference_entrypoint(background_task_entrypoint)
         config = ServiceConfig(
@@ -343,6 +348,7 @@ class AudioServiceClient:
             notification=notification,
             headset_clicks=headset_clicks,
             media_keys=media_keys,
+            stop_ends_service=stop_ends_service,
         )
         if params is not None:
             if not isinstance(params, dict) or not all(isinstance(key, str) for key in params):

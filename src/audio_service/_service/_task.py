@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from audio_service._model._models import (
+    AudioProcessingState,
     AudioServiceRepeatMode,
     AudioServiceShuffleMode,
     MediaButton,
@@ -78,8 +79,31 @@ class BackgroundAudioTask:
         if self._core is not None:
             await self._core.shutdown()
 
+    async def on_stop_playback(self) -> None:
+        """Stop playback and keep the service: MPRIS ``Stop``, the desktop's Stop key.
+
+        The MPRIS meaning of Stop: the player stays on every panel and ``on_play``
+        starts the current item again from its start. The default pauses, seeks
+        to the start and publishes the processing state ``idle`` (the desktop
+        shows "Stopped"), so an ``on_play`` publishes ``ready`` again when it
+        plays. :meth:`on_stop` is what ends the service (MPRIS
+        ``Quit``, ``AudioService.stop()``, or every Stop with
+        ``stop_ends_service=True``).
+        """
+        await self.on_pause()
+        await self.on_seek_to(_ZERO)
+        core = self._core
+        if core is not None and core.running:
+            core.set_state(
+                playing=False, processing_state=AudioProcessingState.IDLE, position=_ZERO
+            )
+
     async def on_close(self) -> None:
-        """The user dismissed the media notification. Default: :meth:`on_stop`."""
+        """The user dismissed the media notification (only with ``stop_ends_service=True``).
+
+        Default: :meth:`on_stop`. Without that option a dismissed notification only
+        hides until the next item: on a desktop, dismissing is not "stop the music".
+        """
         await self.on_stop()
 
     async def on_task_removed(self) -> None:

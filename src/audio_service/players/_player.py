@@ -392,6 +392,21 @@ class QueuePlayerTask(BackgroundAudioTask):
         if not self._owned:
             await super().on_stop()
 
+    async def on_stop_playback(self) -> None:
+        """Stop the engine and keep the service; play loads the current item from its start."""
+        self._policy.user_acted()
+        self._playing = False
+        self._position = _ZERO
+        self._processing = _IDLE
+        self._error = None
+        self._generation += 1
+        self._preloaded = None
+        if self._loaded:
+            self._loaded = False
+            async with self._lock:
+                await self._require_engine().stop()
+        self._publish_state()
+
     async def _release(self) -> None:
         if self._released:
             return

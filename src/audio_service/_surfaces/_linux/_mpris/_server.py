@@ -70,9 +70,11 @@ class MprisServer:
     the session bus.
 
     ``Raise`` (offered when ``can_raise``) sends :data:`RAISE_EVENT` as a
-    custom event to the service's clients; ``Quit`` and ``Stop`` make a
-    ``stop`` request, which ends the service, and the server closes itself
-    once the service has stopped. ``rate_range`` is the (minimum, maximum)
+    custom event to the service's clients. ``Stop`` stops playback and keeps
+    the service (a ``stop_playback`` request; with the config's
+    ``stop_ends_service``, a ``stop`` request); ``Quit`` makes a ``stop``
+    request, which ends the service, and the server closes itself once the
+    service has stopped. ``rate_range`` is the (minimum, maximum)
     ``Rate`` while the task offers :attr:`MediaAction.SET_SPEED`; without it
     the rate is fixed at 1.0.
 

@@ -39,6 +39,7 @@ from audio_service._service._requests import (
     SkipToNext,
     SkipToPrevious,
     Stop,
+    StopPlayback,
 )
 from audio_service._surfaces._linux._mpris._changes import OBJECT_PATH, PLAYER_INTERFACE
 from audio_service._surfaces._linux._mpris._ids import track_path
@@ -160,7 +161,8 @@ class Transport:
         return Click(button=MediaButton.MEDIA)
 
     def _stop_request(self) -> Request | None:
-        return Stop()
+        # The spec's Stop keeps the player (Play starts again); Quit is what ends it.
+        return Stop() if self._core.config.stop_ends_service else StopPlayback()
 
     async def _transport(self, decide: Callable[[], Request | None]) -> None:
         request = decide()
