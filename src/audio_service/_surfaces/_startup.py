@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from audio_service._model._models import ServiceConfig
 from audio_service._service._core import ServiceCore
+from audio_service._surfaces._capabilities import Capabilities
 
 if TYPE_CHECKING:
     from audio_service._surfaces._art import ArtCache
@@ -93,6 +94,8 @@ class Surfaces:
                 app_name=config.identity or config.app_id or "",
                 desktop_entry=config.desktop_entry,
                 art=art,
+                capabilities=Capabilities(self.core.task),
+                dismiss_stops=config.stop_ends_service,
             )
             # False when no server is there yet: it shows the item once one takes the name.
             await notification.start()

@@ -132,8 +132,8 @@ class Changes:
         server = self._server
         state = self._core.state
         item = self._core.media_item
-        actions = state.actions
         transport = server.transport
+        actions = transport.actions(state, item)
         low, high = transport.rate_limits(actions)
         playable = transport.playable(item, actions)
         return {

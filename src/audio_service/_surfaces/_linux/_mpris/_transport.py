@@ -24,6 +24,7 @@ from audio_service._model._models import (
     MediaAction,
     MediaButton,
     MediaItem,
+    PlaybackState,
 )
 from audio_service._service._requests import (
     Click,
@@ -41,6 +42,7 @@ from audio_service._service._requests import (
     Stop,
     StopPlayback,
 )
+from audio_service._surfaces._capabilities import Capabilities
 from audio_service._surfaces._linux._mpris._changes import OBJECT_PATH, PLAYER_INTERFACE
 from audio_service._surfaces._linux._mpris._ids import track_path
 from audio_service._surfaces._linux._mpris._mapping import (
@@ -76,6 +78,8 @@ class Transport:
         self._server = server
         self._core = server.core
         self._rate_range = rate_range
+        #: Without published controls, what the task's callbacks handle.
+        self.capabilities = Capabilities(server.core.task)
         #: With headset-click gestures on, PlayPause presses go to the aggregator.
         self._on_play_pause = on_play_pause
         #: The last volume the task accepted; the service publishes none of its own.
@@ -107,15 +111,20 @@ class Transport:
         return self._rate_range if MediaAction.SET_SPEED in actions else (1.0, 1.0)
 
     def rate_range(self) -> tuple[float, float]:
-        return self.rate_limits(self._core.state.actions)
+        return self.rate_limits(self._actions())
 
     def rate(self) -> float:
         low, high = self.rate_range()
         # Never 0.0 (the spec reserves it), and always within the published range.
         return min(max(self._core.state.speed, low), high)
 
+    def actions(self, state: PlaybackState, item: MediaItem | None) -> frozenset[MediaAction]:
+        """The actions clients may use: published, or implied by the task's callbacks."""
+        return self.capabilities.actions(state, item)
+
     def _actions(self) -> frozenset[MediaAction]:
-        return self._core.state.actions
+        core = self._core
+        return self.capabilities.actions(core.state, core.media_item)
 
     def can_go_next(self) -> bool:
         return MediaAction.SKIP_TO_NEXT in self._actions()
