@@ -12,6 +12,7 @@ packages=(
     libmpv2                         # the mpv player backend
     espeak-ng                       # the text-to-speech reader
     dunst xvfb                      # a real notification server (with an X display) for tests
+    desktop-file-utils              # desktop-file-validate, for the desktop entries we write
 )
 
 # Debian's own python3 ships venv without ensurepip unless python3-venv is installed.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ from audio_service import (
     MediaControl,
     MediaItem,
     ServiceConfig,
+    install_desktop_entry,
 )
 from audio_service._service._core import ServiceCore
 from audio_service._surfaces._linux._mpris import RAISE_EVENT, MprisServer
@@ -259,3 +261,56 @@ async def test_without_controls_the_capabilities_follow_the_callbacks(
     finally:
         await server.close()
         await core.shutdown()
+
+
+async def test_raise_with_no_ui_starts_the_ui_from_the_desktop_entry(
+    dbus_session: PrivateSessionBus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_DIRS", str(tmp_path / "system"))
+    task = PlayerTask()
+    core = ServiceCore(task, ServiceConfig(app_id=APP_ID))
+    await core.start()
+    events: list[object] = []
+    core.custom_event_stream.listen(events.append)
+    ui = False
+    server = MprisServer(
+        core,
+        identity="Example Player",
+        desktop_entry=APP_ID,
+        bus_address=dbus_session.address,
+        ui_present=lambda: ui,
+    )
+    await server.start()
+    try:
+        player = Harness(core, task, server, dbus_session)
+        # Nothing could handle it: no UI, no entry to start one. GNOME then does not call it.
+        assert await player.get(ROOT, "CanRaise") == "false"
+        marker = tmp_path / "ui-started"
+        install_desktop_entry(
+            APP_ID, name="Example Player", exec=["sh", "-c", f"echo raised > '{marker}'"]
+        )
+        assert await player.get(ROOT, "CanRaise") == "true"
+        await player.call(f"{ROOT}.Raise")
+        for _ in range(500):  # the UI is a process of its own; its file is the only sign
+            if _written(marker):
+                break
+            await asyncio.sleep(0.01)
+        assert _written(marker)
+        assert events == []
+        # With a UI connected, Raise reaches it instead.
+        ui = True
+        _remove(marker)
+        await player.call(f"{ROOT}.Raise")
+        assert events == [RAISE_EVENT]
+        assert not _written(marker)
+    finally:
+        await server.close()
+        await core.shutdown()
+
+
+def _written(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
+
+
+def _remove(path: Path) -> None:
+    path.unlink()

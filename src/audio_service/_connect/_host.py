@@ -220,6 +220,7 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
     # MPRIS lives here, in the process that plays: WirePlumber finds players by PID.
     surfaces = await Surfaces(core, spec.config).start()
     host = Host(spec, core)
+    surfaces.ui_present = lambda: host.server.connection_count > 0
     loop = asyncio.get_running_loop()
     stopping: set[asyncio.Task[None]] = set()
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

@@ -39,6 +39,9 @@ class Surfaces:
         self.mpris: MprisServer | None = None
         #: The evdev media-key reader, when it runs.
         self.media_keys: MediaKeys | None = None
+        #: Whether a UI is connected (MPRIS ``Raise`` reaches it, else starts one). In-process
+        #: the app is the UI; the host sets this to "a client is connected".
+        self.ui_present: Callable[[], bool] = lambda: True
         self._closers: list[Callable[[], Awaitable[None] | None]] = []
 
     async def start(self) -> Surfaces:
@@ -75,7 +78,8 @@ class Surfaces:
             server = MprisServer(
                 self.core,
                 identity=identity,
-                desktop_entry=config.desktop_entry,
+                desktop_entry=_desktop_entry(config),
+                ui_present=lambda: self.ui_present(),
                 on_play_pause=clicks.click if clicks is not None else None,
                 art=art,
             )
@@ -92,7 +96,7 @@ class Surfaces:
             notification = MediaNotification(
                 self.core.handle,
                 app_name=config.identity or config.app_id or "",
-                desktop_entry=config.desktop_entry,
+                desktop_entry=_desktop_entry(config),
                 art=art,
                 capabilities=Capabilities(self.core.task),
                 dismiss_stops=config.stop_ends_service,
@@ -120,3 +124,16 @@ def _has_session_bus() -> bool:
         return True
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     return runtime is not None and os.path.exists(os.path.join(runtime, "bus"))
+
+
+def _desktop_entry(config: ServiceConfig) -> str | None:
+    # Without one named, the app id's own installed entry (what Xfce looks up anyway).
+    if config.desktop_entry is not None or config.app_id is None:
+        return config.desktop_entry
+    from audio_service._surfaces._linux._desktop_entry import desktop_entry_path
+
+    try:
+        found = desktop_entry_path(config.app_id)
+    except ValueError:  # an app id that is no desktop file id
+        return None
+    return config.app_id if found is not None else None

@@ -92,7 +92,7 @@ class RootInterface(ServiceInterface):
 
     @dbus_property(access=_READ)
     def CanRaise(self) -> DBusBool:
-        return self._server.can_raise
+        return self._server.raisable()
 
     @dbus_property(access=_READ)
     def HasTrackList(self) -> DBusBool:

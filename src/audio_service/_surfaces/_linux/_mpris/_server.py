@@ -15,6 +15,7 @@ server is a small hub; each job is a part of its own:
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
@@ -34,6 +35,12 @@ from audio_service._model._events import (
 from audio_service._model._models import MEDIA_ROOT_ID
 from audio_service._service._core import ServiceCore
 from audio_service._service._requests import Stop
+from audio_service._surfaces._linux._desktop_entry import (
+    desktop_entry_path,
+    launch_desktop_entry,
+    read_desktop_entry,
+    warn_if_not_installed,
+)
 from audio_service._surfaces._linux._mpris._artwork import Artwork
 from audio_service._surfaces._linux._mpris._changes import Changes
 from audio_service._surfaces._linux._mpris._interfaces import (
@@ -53,6 +60,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_URI_SCHEMES", "RAISE_EVENT", "MprisServer"]
 
+_log = logging.getLogger("audio_service.mpris")
+
 #: The custom event a ``Raise`` call sends to the service's clients (the UI shows its window).
 RAISE_EVENT: Final = {"mpris": "raise"}
 #: What ``SupportedUriSchemes`` says (and ``OpenUri`` accepts) unless told otherwise.
@@ -69,12 +78,14 @@ class MprisServer:
     ``desktop_entry`` the basename of that file; ``bus_address`` defaults to
     the session bus.
 
-    ``Raise`` (offered when ``can_raise``) sends :data:`RAISE_EVENT` as a
-    custom event to the service's clients. ``Stop`` stops playback and keeps
-    the service (a ``stop_playback`` request; with the config's
-    ``stop_ends_service``, a ``stop`` request); ``Quit`` makes a ``stop``
-    request, which ends the service, and the server closes itself once the
-    service has stopped. ``rate_range`` is the (minimum, maximum)
+    ``Raise`` sends :data:`RAISE_EVENT` as a custom event to the service's
+    clients while a UI is there (``ui_present()``; without it, always), else
+    starts the UI from the installed desktop entry. ``CanRaise`` is true only
+    when one of them can handle it, unless ``can_raise`` says otherwise.
+    ``Stop`` stops playback and keeps the service (a ``stop_playback``
+    request; with the config's ``stop_ends_service``, a ``stop`` request);
+    ``Quit`` makes a ``stop`` request, which ends the service, and the server
+    closes itself once the service has stopped. ``rate_range`` is the (minimum, maximum)
     ``Rate`` while the task offers :attr:`MediaAction.SET_SPEED`; without it
     the rate is fixed at 1.0.
 
@@ -96,7 +107,8 @@ class MprisServer:
         bus_address: str | None = None,
         uri_schemes: Sequence[str] = DEFAULT_URI_SCHEMES,
         mime_types: Sequence[str] = (),
-        can_raise: bool = True,
+        can_raise: bool | None = None,
+        ui_present: Callable[[], bool] | None = None,
         can_edit_tracks: bool = True,
         rate_range: tuple[float, float] = (0.25, 4.0),
         track_window: int = 20,
@@ -128,6 +140,7 @@ class MprisServer:
         self.uri_schemes = tuple(scheme.lower() for scheme in uri_schemes)
         self.mime_types = tuple(mime_types)
         self.can_raise = can_raise
+        self._ui_present = ui_present
         self.closed = False
         self._unobserve: Callable[[], None] | None = None
         self._close_task: asyncio.Task[None] | None = None
@@ -192,6 +205,8 @@ class MprisServer:
             self._unobserve = None
             raise
         self.spawn(self.link.stay_connected(bus))
+        if self.desktop_entry:
+            warn_if_not_installed(self.desktop_entry)
         if self.core.running:
             self.playlist_list.reload()
 
@@ -247,14 +262,43 @@ class MprisServer:
 
     # ------------------------------------------------------------- root interface
 
+    def ui_present(self) -> bool:
+        """Whether a UI is connected to receive :data:`RAISE_EVENT`."""
+        return self._ui_present is None or self._ui_present()
+
+    def raisable(self) -> bool:
+        """``CanRaise``: a UI listens, or the desktop entry can start one."""
+        if self.can_raise is not None:
+            return self.can_raise
+        if self.ui_present():
+            return True
+        entry = self.desktop_entry
+        if not entry:
+            return False
+        path = desktop_entry_path(entry)
+        return path is not None and bool(read_desktop_entry(path).get("Exec"))
+
     def raise_ui(self) -> None:
-        """``Raise``: ask the UI to show itself, through a custom event."""
-        if not self.can_raise:
+        """``Raise``: ask the UI to show itself, or start it from the desktop entry."""
+        if self.can_raise is False:
+            return
+        if not self.ui_present():
+            if self.desktop_entry:
+                self.spawn(self._launch(self.desktop_entry))
             return
         try:
             self.core.send_custom_event(dict(RAISE_EVENT))
         except ServiceNotRunningError as error:
             raise DBusError(NOT_RUNNING, str(error)) from error
+
+    async def _launch(self, desktop_id: str) -> None:
+        try:
+            if not await launch_desktop_entry(desktop_id):
+                _log.warning(
+                    "Raise: no UI is connected and %s.desktop is not installed", desktop_id
+                )
+        except OSError as error:
+            _log.warning("Raise: could not start the UI from %s.desktop: %s", desktop_id, error)
 
     async def quit(self) -> None:
         """``Quit``: stop the service."""
