@@ -1,9 +1,19 @@
 """A desktop media notification (``org.freedesktop.Notifications``) with transport buttons.
 
 For desktops whose shell has no MPRIS widget (tiling window managers with
-dunst or mako, kiosks), a notification is the only visible control. On GNOME
-and KDE it duplicates the shell's media controls, so the host shows it only
-when asked to.
+dunst or mako, Xfce with xfce4-notifyd, kiosks), a notification is the only
+visible control. Where the shell shows MPRIS players itself (GNOME Shell,
+KDE Plasma: told apart by GetServerInformation) it would only duplicate the
+shell's media card (GNOME 43 draws no buttons in its message list), so it is
+not shown there unless ``on_shells``. Urgency is low: the servers that show it
+draw its buttons at that urgency too (dunst in its context menu), without a
+popup and a sound on every track.
+
+Dismissing it (reason 2: GNOME's Clear, a dunst click) hides it until the
+next item and never stops playback; ``dismiss_stops`` sends :class:`Close`
+(Android's meaning, the task's ``on_close``). A server that answers an error
+right after taking the name (GNOME Shell restarting exports its object a
+moment later) is asked again a few times before the notification is given up.
 
 The notification is replaced in place (``replaces_id``) on every change of the
 item, of ``playing`` or of the enabled actions, and closed when the item goes
@@ -122,9 +132,11 @@ class MediaNotification:
     Feed it with :meth:`attach` (a :class:`ServiceCore`) or :meth:`on_event`
     (any source of service events); button presses reach ``dispatch`` as
     :class:`SkipToPrevious`, :class:`Play`, :class:`Pause` or
-    :class:`SkipToNext`, and a notification dismissed by the user as
-    :class:`Close`. ``bus_address`` defaults to the session bus; ``art``
-    makes remote art local (without it only ``file://`` art is shown).
+    :class:`SkipToNext`, and, with ``dismiss_stops``, a notification
+    dismissed by the user as :class:`Close`. ``capabilities`` supplies the
+    buttons of a task that publishes no controls. ``bus_address`` defaults
+    to the session bus; ``art`` makes remote art local (without it only
+    ``file://`` art is shown).
     ``desktop_entry`` is the app's desktop file name without ``.desktop``.
     """
 
