@@ -99,11 +99,7 @@ class PlayerTask(BackgroundAudioTask):
 
     async def on_play(self) -> None:
         self.calls.append(("play", None))
-        await AudioServiceBackground.set_state(
-            playing=True,
-            controls=self.controls(True),
-            processing_state=AudioProcessingState.READY,  # again after a Stop
-        )
+        await AudioServiceBackground.set_state(playing=True, controls=self.controls(True))
 
     async def on_pause(self) -> None:
         self.calls.append(("pause", None))

@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from audio_service._model._models import (
-    AudioProcessingState,
     AudioServiceRepeatMode,
     AudioServiceShuffleMode,
     MediaButton,
@@ -85,18 +84,16 @@ class BackgroundAudioTask:
         The MPRIS meaning of Stop: the player stays on every panel and ``on_play``
         starts the current item again from its start. The default pauses, seeks
         to the start and publishes the processing state ``idle`` (the desktop
-        shows "Stopped"), so an ``on_play`` publishes ``ready`` again when it
-        plays. :meth:`on_stop` is what ends the service (MPRIS
-        ``Quit``, ``AudioService.stop()``, or every Stop with
-        ``stop_ends_service=True``).
+        shows "Stopped"); the next state published with ``playing=True`` and
+        no processing state gets ``ready`` back. :meth:`on_stop` is what ends
+        the service (MPRIS ``Quit``, ``AudioService.stop()``, or every Stop
+        with ``stop_ends_service=True``).
         """
         await self.on_pause()
         await self.on_seek_to(_ZERO)
         core = self._core
         if core is not None and core.running:
-            core.set_state(
-                playing=False, processing_state=AudioProcessingState.IDLE, position=_ZERO
-            )
+            core.publish_stopped_playback()
 
     async def on_close(self) -> None:
         """The user dismissed the media notification (only with ``stop_ends_service=True``).
