@@ -514,3 +514,18 @@ async def test_without_controls_the_buttons_follow_the_callbacks(
         assert notifications.notify_calls[-1]["actions"][::2] == ["media-playback-start"]
     finally:
         await listed.close()
+
+
+async def test_shown_by_gnome_s_standalone_daemon_which_has_no_media_card(
+    dbus_session: PrivateSessionBus, requests: Requests
+) -> None:
+    bus, server = await serve(dbus_session.address, ALL_CAPS, ("Notification Daemon", "GNOME"))
+    note = MediaNotification(requests, bus_address=dbus_session.address)
+    try:
+        assert await note.start()
+        note.on_event(running(playing()))
+        await note.flush()
+        assert len(server.notify_calls) == 1
+    finally:
+        await note.close()
+        bus.disconnect()

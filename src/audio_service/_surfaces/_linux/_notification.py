@@ -76,9 +76,9 @@ _DISMISSED: Final = 2
 _CALL_TIMEOUT: Final = 5.0
 #: Seconds between the attempts to meet a server that answers with an error (about 3 s).
 _MEET_RETRIES: Final = (0.1, 0.2, 0.4, 0.8, 1.6)
-#: Notification servers (GetServerInformation name, vendor) whose shell shows MPRIS players.
+#: Notification servers (GetServerInformation name) whose shell shows MPRIS players. By name,
+#: not vendor: GNOME's standalone notification-daemon (vendor "GNOME" too) has no media card.
 _SHELLS_WITH_PLAYERS: Final = frozenset({"gnome-shell", "plasma", "plasmashell"})
-_VENDORS_WITH_PLAYERS: Final = frozenset({"gnome", "kde"})
 
 # Action keys are icon names, as the spec asks when "action-icons" is set.
 PREVIOUS: Final = "media-skip-backward"
@@ -102,14 +102,14 @@ class _Unavailable(Exception):
         self.answered = answered
 
 
-def shows_players_itself(name: str, vendor: str) -> bool:
+def shows_players_itself(name: str) -> bool:
     """Whether the notification server's shell has its own MPRIS media card (GNOME, KDE).
 
     There a media notification only duplicates the card (and GNOME draws no
     buttons in its message list); servers without one (dunst, mako,
     xfce4-notifyd, ...) show it as the player's only visible control.
     """
-    return name.lower() in _SHELLS_WITH_PLAYERS or vendor.lower() in _VENDORS_WITH_PLAYERS
+    return name.lower() in _SHELLS_WITH_PLAYERS
 
 
 def _buttons(state: PlaybackState, actions: frozenset[MediaAction]) -> list[tuple[str, str]]:
@@ -262,7 +262,7 @@ class MediaNotification:
             _log.info("a desktop notification server is here now; the media notification is on")
             self._warned = False
         self._server = (str(info[0]), str(info[1]), str(info[2]))
-        self._duplicate = shows_players_itself(self._server[0], self._server[1])
+        self._duplicate = shows_players_itself(self._server[0])
         if self._duplicate and not self._on_shells:
             _log.info(
                 "the notification server %s %s shows MPRIS players itself: the media "
