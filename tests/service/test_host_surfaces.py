@@ -110,21 +110,37 @@ async def test_the_host_names_its_desktop_entry_and_raises_only_what_can_be_rais
     monkeypatch.setenv("XDG_DATA_DIRS", str(tmp_path / "system"))
     install_desktop_entry(APP_ID, name="Surface Test", exec=["true"])
     assert await client.start(host_task.entrypoint, app_id=APP_ID)
-    root = ("org.mpris.MediaPlayer2", "/org/mpris/MediaPlayer2")
-
-    async def get(name: str) -> str:
-        result = await audio_rig.bus.gdbus_call(
-            f"org.mpris.MediaPlayer2.{APP_ID}",
-            root[1],
-            "org.freedesktop.DBus.Properties.Get",
-            root[0],
-            name,
-        )
-        return result.stdout.strip()
-
     # No desktop_entry given: the app id's installed entry is the player's DesktopEntry.
-    assert await get("DesktopEntry") == f"(<'{APP_ID}'>,)"
-    assert await get("CanRaise") == "(<true>,)"  # the UI is connected
+    assert await _root_property(audio_rig, "DesktopEntry") == f"(<'{APP_ID}'>,)"
+    assert await _root_property(audio_rig, "CanRaise") == "(<true>,)"  # the UI is connected
     await client.disconnect()
-    assert await get("CanRaise") == "(<true>,)"  # the entry can start one
+    assert await _root_property(audio_rig, "CanRaise") == "(<true>,)"  # the entry can start one
     await client.connect(app_id=APP_ID)
+
+
+async def test_can_raise_follows_the_ui_when_there_is_no_entry(
+    client: AudioServiceClient,
+    audio_rig: AudioRig,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("XDG_DATA_DIRS", str(tmp_path / "system"))
+    assert await client.start(host_task.entrypoint, app_id=APP_ID)
+    assert await _root_property(audio_rig, "CanRaise") == "(<true>,)"
+    async with audio_rig.bus.monitor("type='signal',member='PropertiesChanged'") as monitor:
+        await client.disconnect()  # the UI closed: nothing would handle a Raise
+        await monitor.wait_for(lambda m: 'string "CanRaise"' in m.text)
+    assert await _root_property(audio_rig, "CanRaise") == "(<false>,)"
+    await client.connect(app_id=APP_ID)
+    assert await _root_property(audio_rig, "CanRaise") == "(<true>,)"
+
+
+async def _root_property(rig: AudioRig, name: str) -> str:
+    result = await rig.bus.gdbus_call(
+        f"org.mpris.MediaPlayer2.{APP_ID}",
+        "/org/mpris/MediaPlayer2",
+        "org.freedesktop.DBus.Properties.Get",
+        "org.mpris.MediaPlayer2",
+        name,
+    )
+    return str(result.stdout.strip())

@@ -107,6 +107,11 @@ class Surfaces:
             self._closers.append(notification.close)
         return self
 
+    def ui_changed(self) -> None:
+        """A UI connected or left: tell MPRIS clients if ``CanRaise`` changed with it."""
+        if self.mpris is not None:
+            self.mpris.refresh_can_raise()
+
     async def close(self) -> None:
         closers, self._closers = self._closers, []
         for close in reversed(closers):

@@ -141,6 +141,7 @@ class MprisServer:
         self.mime_types = tuple(mime_types)
         self.can_raise = can_raise
         self._ui_present = ui_present
+        self._sent_can_raise: bool | None = None
         self.closed = False
         self._unobserve: Callable[[], None] | None = None
         self._close_task: asyncio.Task[None] | None = None
@@ -204,6 +205,7 @@ class MprisServer:
             self._unobserve()
             self._unobserve = None
             raise
+        self._sent_can_raise = self.raisable()
         self.spawn(self.link.stay_connected(bus))
         if self.desktop_entry:
             warn_if_not_installed(self.desktop_entry)
@@ -277,6 +279,16 @@ class MprisServer:
             return False
         path = desktop_entry_path(entry)
         return path is not None and bool(read_desktop_entry(path).get("Exec"))
+
+    def refresh_can_raise(self) -> None:
+        """Send ``CanRaise`` in PropertiesChanged if it changed (a UI came or went)."""
+        value = self.raisable()
+        if value == self._sent_can_raise:
+            return
+        self._sent_can_raise = value
+        bus = self.link.bus
+        if bus is not None and bus.connected:
+            self._root.emit_properties_changed({"CanRaise": value})
 
     def raise_ui(self) -> None:
         """``Raise``: ask the UI to show itself, or start it from the desktop entry."""
