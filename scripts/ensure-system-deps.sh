@@ -13,6 +13,7 @@ packages=(
     espeak-ng                       # the text-to-speech reader
     dunst xvfb                      # a real notification server (with an X display) for tests
     desktop-file-utils              # desktop-file-validate, for the desktop entries we write
+    strace                          # counts system calls in `make bench` (bench_syscalls)
 )
 
 # Debian's own python3 ships venv without ensurepip unless python3-venv is installed.
