@@ -529,3 +529,43 @@ async def test_shown_by_gnome_s_standalone_daemon_which_has_no_media_card(
     finally:
         await note.close()
         bus.disconnect()
+
+
+@pytest.mark.parametrize("stop_ends_service", [False, True])
+async def test_the_service_surfaces_dismissal_rule(
+    dbus_session: PrivateSessionBus,
+    notifications: Notifications,
+    monkeypatch: pytest.MonkeyPatch,
+    stop_ends_service: bool,
+) -> None:
+    class Task(BackgroundAudioTask):
+        async def on_start(self, params: dict[str, Any] | None) -> None:
+            assert self._core is not None
+            self._core.set_media_item(SONG)
+            self._core.set_state(playing=True, controls=TRANSPORT)
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", dbus_session.address)
+    config = ServiceConfig(mpris=False, notification=True, stop_ends_service=stop_ends_service)
+    core = ServiceCore(Task(), config, stop_grace=0.5)
+    surfaces = await Surfaces(core, config).start()
+    await core.start()
+    try:
+        note = surfaces.notification
+        assert note is not None
+        await notifications.wait(lambda: bool(notifications.notify_calls))
+        await note.flush()
+        notifications.dismiss(note.notification_id)
+        if stop_ends_service:  # Android's meaning: on_close -> on_stop
+            await asyncio.wait_for(core.wait_stopped(), 5)
+        else:
+            # The dismissal reached the notification (it forgot its id): playback goes on.
+            for _ in range(200):
+                if note.notification_id == 0:
+                    break
+                await asyncio.sleep(0.01)
+            assert note.notification_id == 0
+            assert core.running
+            assert core.state.playing
+    finally:
+        await core.shutdown()
+        await surfaces.close()

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from audio_service._surfaces._art import ArtCache
     from audio_service._surfaces._linux._media_keys import MediaKeys
     from audio_service._surfaces._linux._mpris import MprisServer
+    from audio_service._surfaces._linux._notification import MediaNotification
 
 __all__ = ["Surfaces"]
 
@@ -37,6 +38,8 @@ class Surfaces:
         self.config = config
         #: The MPRIS server, when it runs.
         self.mpris: MprisServer | None = None
+        #: The media notification, when asked for.
+        self.notification: MediaNotification | None = None
         #: The evdev media-key reader, when it runs.
         self.media_keys: MediaKeys | None = None
         #: Whether a UI is connected (MPRIS ``Raise`` reaches it, else starts one). In-process
@@ -104,6 +107,7 @@ class Surfaces:
             # False when no server is there yet: it shows the item once one takes the name.
             await notification.start()
             notification.attach(self.core)
+            self.notification = notification
             self._closers.append(notification.close)
         return self
 
