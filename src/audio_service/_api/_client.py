@@ -327,8 +327,11 @@ class AudioServiceClient:
 
         Desktop surfaces (Linux): ``mpris`` publishes the service as an MPRIS2
         player named ``identity`` (panels, lock screen, media keys, ``playerctl``),
-        ``desktop_entry`` names the UI's desktop file, ``notification`` adds a
-        notification with transport buttons, ``headset_clicks`` turns bursts of
+        ``desktop_entry`` names the UI's desktop file (shells take the player's
+        name and icon from it; write one with :func:`install_desktop_entry`;
+        without it an installed ``<app_id>.desktop`` is used), ``notification``
+        adds a notification with transport buttons where the shell has no media
+        card of its own (dunst, mako, xfce4-notifyd), ``headset_clicks`` turns bursts of
         play/pause presses into next (2) and previous (3), and ``media_keys``
         reads media keys from evdev input devices (kiosks and headless systems
         only: under a desktop the compositor already turns them into MPRIS calls).
