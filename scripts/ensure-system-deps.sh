@@ -11,6 +11,8 @@ packages=(
     playerctl libglib2.0-bin        # real MPRIS and D-Bus clients (gdbus)
     libmpv2                         # the mpv player backend
     espeak-ng                       # the text-to-speech reader
+    dunst xvfb                      # a real notification server (with an X display) for tests
+    desktop-file-utils              # desktop-file-validate, for the desktop entries we write
     strace                          # counts system calls in `make bench` (bench_syscalls)
     # Real desktop consumers under a virtual X server (tests/shells): GNOME Shell's media
     # card and gsd-media-keys (about 135 packages, ~100 MB), Xfce's panel with its PulseAudio

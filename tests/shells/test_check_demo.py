@@ -53,11 +53,6 @@ async def test_the_demo_passes_the_checks_paused_and_playing(
     assert "back at" in details, "Seeked was checked while playing"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: the demo sets no DesktopEntry and installs no .desktop file until the "
-    "desktop-entry half of the issue lands; remove this mark when it does",
-)
 async def test_the_demo_has_an_installed_desktop_entry(
     gnome_rig: AudioRig, gnome_demo: AudioServiceClient
 ) -> None:
@@ -65,12 +60,6 @@ async def test_the_demo_has_an_installed_desktop_entry(
     assert [verdicts[c] for c in DESKTOP_CHECKS] == ["pass", "pass"], details
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: CanPlay follows the published controls only, so a task that handles "
-    "play but publishes no controls is invisible in GNOME Shell until capabilities follow "
-    "the overridden callbacks (the other half of the issue); remove this mark when it lands",
-)
 async def test_a_task_without_controls_passes_can_play(gnome_rig: AudioRig) -> None:
     client = AudioServiceClient()
     client.host_launcher = HostLauncher()

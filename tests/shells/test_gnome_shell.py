@@ -123,11 +123,6 @@ async def test_media_keys_reach_the_demo_through_gsd_media_keys(
     await gnome_demo.playback_state_stream.first(lambda state: not state.playing)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: MPRIS Stop ends the whole service until Stop follows the spec "
-    "(the other half of the issue); remove this mark when it lands",
-)
 async def test_the_stop_key_stops_playback_and_the_player_stays(
     gnome_desktop: GnomeDesktop, gnome_demo: AudioServiceClient
 ) -> None:
@@ -142,12 +137,6 @@ async def test_the_stop_key_stops_playback_and_the_player_stays(
     await gnome_demo.playback_state_stream.first(lambda state: state.playing)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: CanPlay follows the published controls only, so a task that handles "
-    "play but publishes no controls is invisible until capabilities follow the overridden "
-    "callbacks (the other half of the issue); remove this mark when it lands",
-)
 async def test_a_task_without_controls_appears_in_gnome_shell(
     gnome_desktop: GnomeDesktop, gnome_rig: AudioRig
 ) -> None:
