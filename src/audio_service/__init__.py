@@ -49,6 +49,8 @@ _LAZY = {
     "ServiceConfig": "._model._models",
     "MediaQueue": "._model._queue",
     "BackgroundAudioTask": "._service._task",
+    "desktop_entry_path": "._surfaces._linux._desktop_entry",
+    "install_desktop_entry": "._surfaces._linux._desktop_entry",
 }
 
 if TYPE_CHECKING:
@@ -88,6 +90,10 @@ if TYPE_CHECKING:
     from audio_service._service._task import (
         BackgroundAudioTask,
     )
+    from audio_service._surfaces._linux._desktop_entry import (
+        desktop_entry_path,
+        install_desktop_entry,
+    )
 
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
@@ -119,4 +125,6 @@ __all__ = [
     "ServiceNotRunningError",
     "TaskError",
     "__version__",
+    "desktop_entry_path",
+    "install_desktop_entry",
 ]

@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -88,8 +89,14 @@ class Host:
         self.spec = spec
         self.core = core
         self.server = _ipc.Server(
-            spec.app_id, self._handle, on_connect=self._welcome, max_send_buffer=SEND_BUFFER
+            spec.app_id,
+            self._handle,
+            on_connect=self._welcome,
+            on_disconnect=self._farewell,
+            max_send_buffer=SEND_BUFFER,
         )
+        #: Called when a client (a UI) comes or goes: MPRIS's CanRaise may change.
+        self.on_clients_changed: Callable[[], None] | None = None
         self._decode_request = request_decoder()
         self._queue_length = len(core.queue)
 
@@ -105,6 +112,12 @@ class Host:
             )
             connection.send(TOPIC_EVENT, encode_event(splice))
         connection.send(TOPIC_SYNCED, b"")
+        if self.on_clients_changed is not None:
+            self.on_clients_changed()
+
+    def _farewell(self, connection: _ipc.Connection) -> None:
+        if self.on_clients_changed is not None:
+            self.on_clients_changed()
 
     def _broadcast(self, event: ServiceEvent) -> None:
         # A host playing on with its UI closed encodes nothing (MPRIS is its only audience).
@@ -220,6 +233,8 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
     # MPRIS lives here, in the process that plays: WirePlumber finds players by PID.
     surfaces = await Surfaces(core, spec.config).start()
     host = Host(spec, core)
+    surfaces.ui_present = lambda: host.server.connection_count > 0
+    host.on_clients_changed = surfaces.ui_changed
     loop = asyncio.get_running_loop()
     stopping: set[asyncio.Task[None]] = set()
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
