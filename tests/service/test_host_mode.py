@@ -227,3 +227,37 @@ async def test_malformed_requests_to_a_real_host_get_errors_and_change_nothing(
     assert client.playback_state == before
     await client.pause()
     assert not (await client.playback_state_stream.first(lambda s: not s.playing)).playing
+
+
+async def test_the_state_directory_and_its_files_are_private_to_the_user(
+    client: AudioServiceClient, runtime: Path, tmp_path: Path
+) -> None:
+    # What an earlier version left: everything readable by other users.
+    state = tmp_path / "state" / "audio-service"
+    state.mkdir(parents=True, mode=0o755)
+    state.chmod(0o755)
+    old_log = state / f"{APP_ID}.log"
+    old_log.write_text("an older host's log\n")
+    old_log.chmod(0o644)
+    other = state / "org.example.Other.sqlite3"
+    other.write_bytes(b"")
+    other.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        assert await client.start(host_task.entrypoint, app_id=APP_ID)
+        await client.play()
+        pid = await client.custom_action("pid")
+        # Stopping writes the session out (and closes the database and the log).
+        await client.stop()
+        await _wait_gone(pid)
+    finally:
+        os.umask(previous)
+
+    def mode(path: Path) -> int:
+        return path.stat().st_mode & 0o777
+
+    assert mode(state) == 0o700
+    files = sorted(p.name for p in state.iterdir())
+    assert f"{APP_ID}.sqlite3" in files and f"{APP_ID}.log" in files, files
+    assert {p.name: mode(p) for p in state.iterdir()} == dict.fromkeys(files, 0o600)
+    assert old_log.read_text().startswith("an older host's log")

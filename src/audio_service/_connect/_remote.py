@@ -45,6 +45,7 @@ from audio_service._model._events import ConnectionLost
 from audio_service._model._models import ServiceConfig
 from audio_service._model._portable import portable
 from audio_service._service._requests import Request
+from audio_service._service._statedir import state_dir
 
 __all__ = ["HostLauncher", "RemoteConnection", "default_app_id", "log_path"]
 
@@ -209,8 +210,7 @@ def default_app_id(ref: EntrypointRef) -> str:
 
 def log_path(app_id: str) -> Path:
     """Where a host writes its log: ``$XDG_STATE_HOME/audio-service/<app_id>.log``."""
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "audio-service" / f"{app_id}.log"
+    return state_dir() / f"{app_id}.log"
 
 
 def _client_name() -> str:
