@@ -111,7 +111,12 @@ from audio_service._surfaces._linux._mpris._mapping import (
     microseconds,
     playback_status,
 )
-from audio_service._surfaces._linux._mpris._tracklist import Window, WindowChange, window_of
+from audio_service._surfaces._linux._mpris._tracklist import (
+    Window,
+    WindowChange,
+    cut_text,
+    window_of,
+)
 from audio_session._bus import connect_bus
 
 if TYPE_CHECKING:
@@ -147,10 +152,10 @@ def _dbus_error(error: BaseException | None) -> DBusError | None:
     if error is None or isinstance(error, DBusError):
         return error
     if isinstance(error, TaskError):
-        return DBusError(TASK_FAILED, str(error))
+        return DBusError(TASK_FAILED, cut_text(str(error)))
     if isinstance(error, ServiceNotRunningError):
-        return DBusError(NOT_RUNNING, str(error))
-    return DBusError(ErrorType.FAILED, f"{type(error).__name__}: {error}")
+        return DBusError(NOT_RUNNING, cut_text(str(error)))
+    return DBusError(ErrorType.FAILED, cut_text(f"{type(error).__name__}: {error}"))
 
 
 def _remote(uri: str) -> bool:
@@ -158,7 +163,7 @@ def _remote(uri: str) -> bool:
 
 
 def _invalid(message: str) -> DBusError:
-    return DBusError(ErrorType.INVALID_ARGS, message)
+    return DBusError(ErrorType.INVALID_ARGS, cut_text(message))
 
 
 class MprisServer:
@@ -911,7 +916,7 @@ class MprisServer:
         if not scheme:
             raise _invalid(f"not an absolute URI: {uri!r}")
         if scheme not in self.uri_schemes:
-            raise DBusError(ErrorType.NOT_SUPPORTED, f"unsupported URI scheme {scheme!r}")
+            raise DBusError(ErrorType.NOT_SUPPORTED, cut_text(f"unsupported URI scheme {scheme!r}"))
         await self._request(PlayFromUri(uri=uri))
 
     # ----------------------------------------------------------- player: writing
@@ -1018,7 +1023,9 @@ class MprisServer:
         if not parts.scheme:
             raise _invalid(f"not an absolute URI: {uri!r}")
         if parts.scheme.lower() not in self.uri_schemes:
-            raise DBusError(ErrorType.NOT_SUPPORTED, f"unsupported URI scheme {parts.scheme!r}")
+            raise DBusError(
+                ErrorType.NOT_SUPPORTED, cut_text(f"unsupported URI scheme {parts.scheme!r}")
+            )
         if after_track == NO_TRACK:
             index = 0
         else:
