@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
+
+from dbus_fast import Message, MessageType
+from dbus_fast.aio import MessageBus
 
 from audio_session._focus import BUS_NAME, INTERFACE, OBJECT_PATH
 from audio_session.testing import PrivateSessionBus
@@ -21,11 +23,19 @@ async def expect(participant: Any, *changes: tuple[int, list[list[Any]]]) -> Non
 
 
 async def stack(bus: PrivateSessionBus) -> list[tuple[str, int]]:
-    result = await bus.gdbus_call(BUS_NAME, OBJECT_PATH, f"{INTERFACE}.GetStack")
-    return [
-        (owner, int(focus))
-        for owner, focus in re.findall(r"\('([^']*)', '[^']*', [^)]*?, (-?\d+)\)", result.stdout)
-    ]
+    # GetStack answers registered participants only, so it takes one connection for both.
+    connection = await MessageBus(bus_address=bus.address).connect()
+    try:
+        replies = [
+            await connection.call(
+                Message(destination=BUS_NAME, path=OBJECT_PATH, interface=INTERFACE, member=member)
+            )
+            for member in ("Register", "GetStack")
+        ]
+    finally:
+        connection.disconnect()
+    assert replies[1].message_type is MessageType.METHOD_RETURN, replies[1].body
+    return [(row[0], int(row[6])) for row in replies[1].body[0]]
 
 
 async def test_three_processes_take_share_and_return_focus(
