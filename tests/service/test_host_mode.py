@@ -258,6 +258,7 @@ async def test_the_state_directory_and_its_files_are_private_to_the_user(
 
     assert mode(state) == 0o700
     files = sorted(p.name for p in state.iterdir())
-    assert f"{APP_ID}.sqlite3" in files and f"{APP_ID}.log" in files, files
+    assert f"{APP_ID}.sqlite3" in files, files
+    assert f"{APP_ID}.log" in files, files
     assert {p.name: mode(p) for p in state.iterdir()} == dict.fromkeys(files, 0o600)
     assert old_log.read_text().startswith("an older host's log")
