@@ -37,6 +37,7 @@ from audio_service._connect._wire import (
 )
 from audio_service._errors import (
     AudioServiceError,
+    NotConnectedError,
     ServiceNotRunningError,
     TaskError,
     TaskErrorInfo,
@@ -117,6 +118,12 @@ class RemoteConnection:
         try:
             reply = await self._client.call(METHOD_REQUEST, encode_request(request))
         except _ipc.ConnectionLost as error:
+            if error.code == _ipc.ErrorCode.TOO_SLOW:
+                # The service runs on; only this client was cut off.
+                raise NotConnectedError(
+                    f"{request.method}: the service disconnected this client for reading its "
+                    f"events too slowly ({error})"
+                ) from None
             raise ServiceNotRunningError(f"the background task went away: {error}") from None
         except _ipc.RemoteError as error:
             raise AudioServiceError(f"{request.method}: the service refused it: {error}") from None
