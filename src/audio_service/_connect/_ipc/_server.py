@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from audio_service._connect._ipc._backlog import Backlog, Totals
 from audio_service._connect._ipc._errors import (
     ErrorCode,
     FrameTooLargeError,
@@ -124,9 +125,6 @@ DEFAULT_STALL_TIMEOUT = 2.0
 _HIGH_WATER = 0
 #: Bytes of frames joined into one write while a client's own request runs.
 _BATCH = 64 * 1024
-#: Queue diffs held for a client that fell behind before they are replaced by a resync.
-_RESYNC_AFTER_FRAMES = 64
-_RESYNC_AFTER_BYTES = 1024 * 1024
 #: Requests one connection may have running before the server stops reading from it.
 DEFAULT_MAX_IN_FLIGHT = 256
 DEFAULT_HANDSHAKE_TIMEOUT = 5.0
@@ -266,8 +264,7 @@ class Server:
         self._resync = resync
         # The latest frame of each key: what a coalesced client gets when it reads again.
         self._latest: dict[str, bytearray] = {}
-        #: Bytes held for clients that fell behind, all clients together.
-        self.backlog_bytes = 0
+        self._totals = Totals()
         self.max_in_flight = _positive_int(max_in_flight, "max_in_flight", 1)
         if isinstance(handshake_timeout, bool) or not isinstance(handshake_timeout, int | float):
             raise TypeError(
@@ -307,6 +304,11 @@ class Server:
     def connections(self) -> tuple[Connection, ...]:
         """The clients that completed the handshake and are still connected."""
         return tuple(self._connections.values())
+
+    @property
+    def backlog_bytes(self) -> int:
+        """Bytes held for clients that fell behind, all clients together."""
+        return self._totals.bytes
 
     @property
     def connection_count(self) -> int:
@@ -464,12 +466,19 @@ class Server:
                 raise TypeError(f"key must be a str or None, not {type(key).__name__}")
             self._latest[key] = frame
         resyncable = resyncable and self._resync is not None
+        size = body_size(frame)
         sent = 0
         for connection in tuple(self._connections.values()):
             protocol = connection._protocol
             # The common case for a stalled client, kept cheap: its latest value of this
             # key already waits at the end of its backlog and will read as this frame.
-            waiting = key is not None and protocol._tail == key and protocol._backlog is not None
+            backlog = protocol._backlog
+            waiting = (
+                key is not None
+                and backlog is not None
+                and backlog.tail == key
+                and size <= protocol._peer_max_frame
+            )
             if waiting or protocol.send_event_frame(frame, key, resyncable):
                 sent += 1
         return sent
@@ -545,15 +554,6 @@ class Server:
             self._all_gone.set()
 
 
-class _Resync:
-    """A place in a backlog where the resync events go; its frames are made when reached."""
-
-    __slots__ = ("frames",)
-
-    def __init__(self) -> None:
-        self.frames: Iterator[bytearray] | None = None
-
-
 def _positive_int(value: object, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")
@@ -588,16 +588,8 @@ class _ServerProtocol(asyncio.Protocol):
         self.close_reason: str | None = None
         # Falling behind: set while the transport holds more than _HIGH_WATER bytes.
         self._paused = False
-        # What waits for a client that fell behind, in order (None: it keeps up). Keys:
-        # an int for a plain frame (value: the frame, resyncable), a str for a keyed
-        # event (its frame is the server's latest), a _Resync for a resync.
-        self._backlog: dict[object, tuple[bytearray, bool] | None] | None = None
-        self._tail: str | None = None
-        self._held_bytes = 0
-        self._held_diffs = 0
-        self._held_diff_bytes = 0
-        self._next_entry = 0
-        self._resync_marker: _Resync | None = None
+        # What waits for this client since it fell behind (None: it keeps up).
+        self._backlog: Backlog | None = None
         self._progress_at = 0.0
         self._abort_timer: asyncio.TimerHandle | None = None
 
@@ -676,7 +668,7 @@ class _ServerProtocol(asyncio.Protocol):
     def pause_writing(self) -> None:
         self._paused = True
         if self._backlog is None:
-            self._backlog = {}
+            self._backlog = Backlog(self.server._totals)
             self._progress_at = asyncio.get_running_loop().time()
 
     def resume_writing(self) -> None:
@@ -949,71 +941,39 @@ class _ServerProtocol(asyncio.Protocol):
         backlog = self._backlog
         assert backlog is not None
         if key is not None:
-            if self._resync_marker is None and self._tail != key:
-                # Its place moves to the end: what came before it stays before it.
-                backlog.pop(key, None)
-                backlog[key] = None
-                self._tail = key
+            backlog.hold_keyed(key)
             return True
         if resyncable:
-            if self._resync_marker is not None:
+            if backlog.covers_diffs():
                 return True  # the resync waiting for this client will carry it
-            if (
-                self._held_diffs >= _RESYNC_AFTER_FRAMES
-                or self._held_diff_bytes + len(frame) > _RESYNC_AFTER_BYTES
-            ):
-                self._start_resync()
+            if backlog.wants_resync(len(frame)):
+                _log.info(
+                    "%s fell behind: %d diffs (%d bytes) waiting for it replaced by a resync",
+                    self._describe(),
+                    backlog.diffs,
+                    backlog.diff_bytes,
+                )
+                backlog.start_resync()
                 return True
         server = self.server
         size = len(frame)
         over_total = server.backlog_bytes + size > server.max_total_backlog
-        if over_total or self._held_bytes + size > server.max_send_buffer:
-            idle = asyncio.get_running_loop().time() - self._progress_at
+        if over_total or backlog.held_bytes + size > server.max_send_buffer:
             if over_total:
                 self._drop_slow(
                     f"{server.backlog_bytes} bytes wait for slow clients (limit "
-                    f"{server.max_total_backlog}), {self._held_bytes} of them for this one"
+                    f"{server.max_total_backlog}), {backlog.held_bytes} of them for this one"
                 )
                 return False
+            idle = asyncio.get_running_loop().time() - self._progress_at
             if idle >= server.stall_timeout:
                 self._drop_slow(
-                    f"it read nothing for {idle:.1f} s while {self._held_bytes} bytes waited "
-                    f"for it (limit {server.max_send_buffer})"
+                    f"it read nothing for {idle:.1f} s while {backlog.held_bytes} bytes "
+                    f"waited for it (limit {server.max_send_buffer})"
                 )
                 return False
-        self._next_entry += 1
-        backlog[self._next_entry] = (frame, resyncable)
-        self._tail = None
-        self._held_bytes += size
-        server.backlog_bytes += size
-        if resyncable:
-            self._held_diffs += 1
-            self._held_diff_bytes += size
+        backlog.hold(frame, resyncable)
         return True
-
-    def _start_resync(self) -> None:
-        """Replace the diffs and keyed events waiting for this client by one resync."""
-        backlog = self._backlog
-        assert backlog is not None
-        kept: dict[object, tuple[bytearray, bool] | None] = {}
-        for key, entry in backlog.items():
-            if type(key) is str:
-                continue
-            if entry is not None and entry[1]:
-                self._release(entry[0], True)
-                continue
-            kept[key] = entry
-        _log.info(
-            "%s fell behind: %d diffs (%d bytes) waiting for it replaced by a resync",
-            self._describe(),
-            self._held_diffs,
-            self._held_diff_bytes,
-        )
-        marker = _Resync()
-        kept[marker] = None
-        self._backlog = kept
-        self._resync_marker = marker
-        self._tail = None
 
     def _drain(self) -> None:
         """Write what waits for this client until its transport is full again."""
@@ -1021,48 +981,22 @@ class _ServerProtocol(asyncio.Protocol):
         transport = self._transport
         if backlog is None or transport is None or self.closing:
             return
-        while backlog and not self._paused:
-            key = next(iter(backlog))
-            if type(key) is _Resync:
-                if key.frames is None:
-                    # From here on, new diffs follow the snapshot this resync takes now.
-                    if self._resync_marker is key:
-                        self._resync_marker = None
-                    assert self.connection is not None
-                    key.frames = self.server._resync_frames(self.connection)
-                frame = next(key.frames, None)
-                if frame is None:
-                    del backlog[key]
-                else:
-                    transport.write(frame)
-                continue
-            entry = backlog.pop(key)
-            if type(key) is str:
-                if self._tail == key:
-                    self._tail = None
-                transport.write(self.server._latest[key])
-            else:
-                assert entry is not None
-                self._release(entry[0], entry[1])
-                transport.write(entry[0])
-        if not backlog and not self._paused:
-            self._backlog = None
-            self._tail = None
+        latest = self.server._latest
+        while not self._paused:
+            frame = backlog.next_frame(latest, self._resync_frames)
+            if frame is None:
+                self._backlog = None  # caught up
+                return
+            transport.write(frame)
 
-    def _release(self, frame: bytearray, resyncable: bool) -> None:
-        size = len(frame)
-        self._held_bytes -= size
-        self.server.backlog_bytes -= size
-        if resyncable:
-            self._held_diffs -= 1
-            self._held_diff_bytes -= size
+    def _resync_frames(self) -> Iterator[bytearray]:
+        assert self.connection is not None
+        return self.server._resync_frames(self.connection)
 
     def _discard_backlog(self) -> None:
-        self.server.backlog_bytes -= self._held_bytes
-        self._backlog = None
-        self._tail = None
-        self._resync_marker = None
-        self._held_bytes = self._held_diffs = self._held_diff_bytes = 0
+        if self._backlog is not None:
+            self._backlog.discard()
+            self._backlog = None
 
     def _drop_slow(self, why: str) -> None:
         """Disconnect a client that does not keep up, telling it so as its last frame."""
