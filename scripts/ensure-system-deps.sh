@@ -11,6 +11,7 @@ packages=(
     playerctl libglib2.0-bin        # real MPRIS and D-Bus clients (gdbus)
     libmpv2                         # the mpv player backend
     espeak-ng                       # the text-to-speech reader
+    strace                          # counts system calls in `make bench` (bench_syscalls)
 )
 
 # Debian's own python3 ships venv without ensurepip unless python3-venv is installed.
