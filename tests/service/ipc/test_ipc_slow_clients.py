@@ -121,6 +121,27 @@ async def test_a_reading_client_is_not_dropped_for_a_burst_it_keeps_up_with(
     assert server.backlog_bytes == 0
 
 
+async def test_what_waits_for_all_clients_together_is_bounded(
+    make_server: MakeServer, raw_peer: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each client may hold 10 MB and is never stalled long enough to be dropped for that;
+    # the 1 MB they may hold together is what cuts the one that would pass it.
+    limit = 1024 * 1024
+    server = await make_server(
+        max_send_buffer=10 * limit, max_total_backlog=limit, stall_timeout=3600
+    )
+    peers = await stall(raw_peer, server, 3)
+    chunk = b"c" * 50_000
+    for _ in range(200):
+        server.broadcast("custom", chunk)
+        assert server.backlog_bytes <= limit
+    assert server.connection_count < 3
+    assert "wait for slow clients (limit 1048576)" in caplog.text
+    peers[0].writer.transport.resume_reading()
+    last = (await peers[0].expect_eof())[-1]
+    assert last[:3] == ["err", None, "too_slow"], last
+
+
 async def _hang(method: str, payload: bytes, peer: Any) -> bytes:
     await asyncio.Event().wait()
     return b""
