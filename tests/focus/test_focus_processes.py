@@ -115,6 +115,34 @@ async def test_killed_host_is_replaced_and_the_stack_survives(
     assert b.changes == c.changes == []
 
 
+async def test_after_a_takeover_participants_follow_their_renumbered_grants(
+    spawn: Any, dbus_session: PrivateSessionBus
+) -> None:
+    """Sequences with gaps (1, 3, 4) become 1, 2 in the new arbiter; each participant takes
+    its new number from the Restore reply, so later changes still reach its grant."""
+    host = await spawn()
+    b = await spawn()
+    c = await spawn()
+    assert await b.request(GAIN)  # 1
+    assert await c.request(MAY_DUCK)  # 2
+    await expect(b, (-3, [[BEGIN, DUCK]]))
+    assert await c.abandon()
+    await expect(b, (1, [[END, DUCK]]))
+    assert await c.request(MAY_DUCK)  # 3
+    await expect(b, (-3, [[BEGIN, DUCK]]))
+    assert await host.request(TRANSIENT)  # 4
+    await expect(c, (-2, [[BEGIN, PAUSE]]))
+    await expect(b, (-2, [[END, DUCK], [BEGIN, PAUSE]]))
+    await host.stop()
+    # c's grant was 3 and is 2 now: the GAIN for 2 is its own, so it holds focus.
+    await expect(c, (1, [[END, PAUSE]]))
+    assert [(await p.state())[0] for p in (b, c)] == [-2, 1]
+    assert await stack(dbus_session) == [(c.name, 1), (b.name, -2)]
+    assert await c.abandon()
+    await expect(b, (1, [[END, PAUSE]]))
+    assert (await b.state())[0] == 1
+
+
 async def test_host_quitting_hands_over_cleanly(
     spawn: Any, dbus_session: PrivateSessionBus
 ) -> None:

@@ -338,21 +338,23 @@ class _Node:
         # Sent back to back: the arbiter handles them in order, one round trip in all.
         try:
             replies = await asyncio.gather(*calls)
+            gone = False
+            for reply, (client, old) in zip(replies[1:], restoring, strict=True):
+                if reply.message_type is MessageType.ERROR:
+                    if reply.error_name in _HOST_GONE:
+                        gone = True
+                    else:
+                        _log.warning(
+                            "audio focus arbiter refused %s: %s", reply.error_name, reply.body
+                        )
+                        client._lose_place(old)
+                elif reply.signature == "t":
+                    client._renumber(old, int(reply.body[0]))
         finally:
+            # Changes held meanwhile now meet the grant under its new number.
             for client, _old in restoring:
                 client._restoring = False
-        gone = False
-        for reply, (client, old) in zip(replies[1:], restoring, strict=True):
-            if reply.message_type is MessageType.ERROR:
-                if reply.error_name in _HOST_GONE:
-                    gone = True
-                else:
-                    _log.warning("audio focus arbiter refused %s: %s", reply.error_name, reply.body)
-                    client._lose_place(old)
-            elif reply.signature == "t":
-                client._renumber(old, int(reply.body[0]))
-        for client, _old in restoring:
-            client._release_held_back()
+                client._release_held_back()
         register = replies[0]
         if register.message_type is MessageType.ERROR:
             if register.error_name in _HOST_GONE:
