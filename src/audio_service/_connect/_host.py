@@ -56,7 +56,9 @@ _log = logging.getLogger("audio_service.host")
 #: Queue items per event: a new client's queue, and any large queue edit, travel
 #: in splices of at most this many items, so no frame comes near the frame cap.
 SNAPSHOT_CHUNK = 2000
-#: Bytes a client may have waiting; a 100 000-item queue (about 12 MB) must fit.
+#: Bytes that may wait for a client that reads nothing before it is dropped (state and
+#: item coalesce, queue diffs become a snapshot, so this is replies and custom events);
+#: a new client's 100 000-item queue (about 12 MB) must fit.
 SEND_BUFFER = 64 * 1024 * 1024
 
 
