@@ -12,6 +12,7 @@ from audio_service import (
 from audio_service._api._client import AudioServiceClient
 from audio_service._connect._remote import HostLauncher
 from audio_service.demo._catalogue import Catalogue
+from audio_service.demo._desktop import ensure_desktop_entry
 from audio_service.demo._task import APP_ID, IDENTITY, demo_entrypoint
 
 
@@ -55,7 +56,11 @@ def late_track_entrypoint() -> None:
 
 
 async def start_demo(catalogue: Catalogue, app_id: str = APP_ID) -> AudioServiceClient:
-    """The demo's service in a host process, as ``audio-service demo`` starts it."""
+    """The demo's service in a host process, as ``audio-service demo`` starts it.
+
+    Its desktop entry is installed first, as the demo does: Xfce's plugin lists only players
+    whose ``.desktop`` file exists when they appear.
+    """
     client = AudioServiceClient()
     client.host_launcher = HostLauncher()
     started = await client.start(
@@ -63,6 +68,7 @@ async def start_demo(catalogue: Catalogue, app_id: str = APP_ID) -> AudioService
         {"catalogue": str(catalogue.directory)},
         app_id=app_id,
         identity=IDENTITY,
+        desktop_entry=ensure_desktop_entry() if app_id == APP_ID else None,
     )
     assert started, "a demo service was already running"
     return client

@@ -10,7 +10,6 @@ import asyncio
 import json
 import sys
 
-import pytest
 import shell_tasks
 
 from audio_service._api._client import AudioServiceClient

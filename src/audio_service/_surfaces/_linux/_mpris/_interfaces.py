@@ -11,7 +11,7 @@ state; PropertiesChanged is the server's job (dbus-fast never sends it itself).
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from dbus_fast import PropertyAccess, Variant
+from dbus_fast import DBusError, ErrorType, PropertyAccess, Variant
 from dbus_fast import introspection as intr
 from dbus_fast.annotations import (
     DBusBool,
@@ -29,6 +29,8 @@ from dbus_fast.service import (
     dbus_property,
     dbus_signal,
 )
+
+from audio_service._surfaces._linux._mpris._tracklist import requested_track_ids
 
 if TYPE_CHECKING:
     from audio_service._surfaces._linux._mpris._server import MprisServer
@@ -313,7 +315,11 @@ class TrackListInterface(ServiceInterface):
 
     @dbus_method()
     def GetTracksMetadata(self, TrackIds: DBusPathList) -> DBusDictList:
-        return self._server.track_list.tracks_metadata(TrackIds)
+        try:
+            track_ids = requested_track_ids(TrackIds)
+        except ValueError as error:
+            raise DBusError(ErrorType.INVALID_ARGS, str(error)) from None
+        return self._server.track_list.tracks_metadata(track_ids)
 
     @dbus_method()
     async def AddTrack(

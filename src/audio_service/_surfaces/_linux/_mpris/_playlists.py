@@ -17,6 +17,7 @@ from audio_service._surfaces._linux._mpris._ids import (
     playlist_path,
 )
 from audio_service._surfaces._linux._mpris._replies import NOT_RUNNING, TASK_FAILED, invalid
+from audio_service._surfaces._linux._mpris._tracklist import cut_text
 
 if TYPE_CHECKING:
     from audio_service._surfaces._linux._mpris._server import MprisServer
@@ -89,7 +90,7 @@ class Playlists:
         try:
             children = await self._load()
         except TaskError as error:
-            raise DBusError(TASK_FAILED, str(error)) from error
+            raise DBusError(TASK_FAILED, cut_text(str(error))) from error
         except ServiceNotRunningError as error:
             raise DBusError(NOT_RUNNING, str(error)) from error
         items = list(children)

@@ -21,6 +21,7 @@ from dbus_fast import DBusError, ErrorType
 
 from audio_service._errors import ServiceNotRunningError, TaskError
 from audio_service._service._requests import Request
+from audio_service._surfaces._linux._mpris._tracklist import cut_text
 
 if TYPE_CHECKING:
     from audio_service._surfaces._linux._mpris._server import MprisServer
@@ -39,14 +40,14 @@ def dbus_error(error: BaseException | None) -> DBusError | None:
     if error is None or isinstance(error, DBusError):
         return error
     if isinstance(error, TaskError):
-        return DBusError(TASK_FAILED, str(error))
+        return DBusError(TASK_FAILED, cut_text(str(error)))
     if isinstance(error, ServiceNotRunningError):
-        return DBusError(NOT_RUNNING, str(error))
-    return DBusError(ErrorType.FAILED, f"{type(error).__name__}: {error}")
+        return DBusError(NOT_RUNNING, cut_text(str(error)))
+    return DBusError(ErrorType.FAILED, cut_text(f"{type(error).__name__}: {error}"))
 
 
 def invalid(message: str) -> DBusError:
-    return DBusError(ErrorType.INVALID_ARGS, message)
+    return DBusError(ErrorType.INVALID_ARGS, cut_text(message))
 
 
 class Replies:

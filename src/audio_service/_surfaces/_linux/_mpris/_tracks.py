@@ -17,7 +17,12 @@ from audio_service._service._requests import AddQueueItemAt, RemoveQueueItem, Sk
 from audio_service._surfaces._linux._mpris._ids import NO_TRACK, media_id_of_path, track_path
 from audio_service._surfaces._linux._mpris._mapping import metadata
 from audio_service._surfaces._linux._mpris._replies import invalid
-from audio_service._surfaces._linux._mpris._tracklist import Window, WindowChange, window_of
+from audio_service._surfaces._linux._mpris._tracklist import (
+    Window,
+    WindowChange,
+    cut_text,
+    window_of,
+)
 
 if TYPE_CHECKING:
     from audio_service._surfaces._linux._mpris._server import MprisServer
@@ -110,7 +115,9 @@ class TrackList:
         if not parts.scheme:
             raise invalid(f"not an absolute URI: {uri!r}")
         if parts.scheme.lower() not in self._server.uri_schemes:
-            raise DBusError(ErrorType.NOT_SUPPORTED, f"unsupported URI scheme {parts.scheme!r}")
+            raise DBusError(
+                ErrorType.NOT_SUPPORTED, cut_text(f"unsupported URI scheme {parts.scheme!r}")
+            )
         if after_track == NO_TRACK:
             index = 0
         else:

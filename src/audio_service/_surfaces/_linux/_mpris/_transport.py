@@ -53,6 +53,7 @@ from audio_service._surfaces._linux._mpris._mapping import (
     playback_status,
 )
 from audio_service._surfaces._linux._mpris._replies import invalid
+from audio_service._surfaces._linux._mpris._tracklist import cut_text
 
 if TYPE_CHECKING:
     from audio_service._surfaces._linux._mpris._server import MprisServer
@@ -230,7 +231,7 @@ class Transport:
         if not scheme:
             raise invalid(f"not an absolute URI: {uri!r}")
         if scheme not in self._server.uri_schemes:
-            raise DBusError(ErrorType.NOT_SUPPORTED, f"unsupported URI scheme {scheme!r}")
+            raise DBusError(ErrorType.NOT_SUPPORTED, cut_text(f"unsupported URI scheme {scheme!r}"))
         await self._server.replies.request(PlayFromUri(uri=uri))
 
     # ------------------------------------------------------------------ writing
