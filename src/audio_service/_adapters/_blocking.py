@@ -284,6 +284,7 @@ class AudioServiceClient:
         notification: bool = False,
         headset_clicks: bool = False,
         media_keys: bool = False,
+        stop_ends_service: bool = False,
         timeout: float | None = None,
     ) -> bool:
         """Start the background task; True once its ``on_start`` completed (see the asyncio client).
@@ -304,6 +305,7 @@ class AudioServiceClient:
                 notification=notification,
                 headset_clicks=headset_clicks,
                 media_keys=media_keys,
+                stop_ends_service=stop_ends_service,
             ),
             timeout,
         )
