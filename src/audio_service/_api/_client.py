@@ -315,6 +315,9 @@ class AudioServiceClient:
         notification: bool = False,
         headset_clicks: bool = False,
         media_keys: bool = False,
+        keep_awake: bool = True,
+        pause_on_sleep: bool = True,
+        resume_after_wake: bool = False,
     ) -> bool:
         """Start the background task; True once its ``on_start`` completed.
 
@@ -331,6 +334,11 @@ class AudioServiceClient:
         play/pause presses into next (2) and previous (3), and ``media_keys``
         reads media keys from evdev input devices (kiosks and headless systems
         only: under a desktop the compositor already turns them into MPRIS calls).
+
+        Power (Linux): ``keep_awake`` holds an inhibitor against automatic suspend
+        while playing (never against screen blanking), ``pause_on_sleep`` pauses
+        through the task before the machine sleeps, and ``resume_after_wake``
+        plays again after such a pause (off: outputs may have changed meanwhile).
         """
         reference_entrypoint(background_task_entrypoint)
         config = ServiceConfig(
@@ -343,6 +351,9 @@ class AudioServiceClient:
             notification=notification,
             headset_clicks=headset_clicks,
             media_keys=media_keys,
+            keep_awake=keep_awake,
+            pause_on_sleep=pause_on_sleep,
+            resume_after_wake=resume_after_wake,
         )
         if params is not None:
             if not isinstance(params, dict) or not all(isinstance(key, str) for key in params):

@@ -814,9 +814,24 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     #: Read media keys from evdev devices (kiosks and headless systems without a desktop,
     #: whose compositor would otherwise turn them into MPRIS calls).
     media_keys: bool = False
+    #: Hold an inhibitor against automatic suspend while playing (never against
+    #: screen blanking or locking).
+    keep_awake: bool = True
+    #: Pause through the task before the machine sleeps (a logind delay lock).
+    pause_on_sleep: bool = True
+    #: Play again after the wake-up that followed such a pause.
+    resume_after_wake: bool = False
 
     def __post_init__(self) -> None:
-        for flag in ("mpris", "notification", "headset_clicks", "media_keys"):
+        for flag in (
+            "mpris",
+            "notification",
+            "headset_clicks",
+            "media_keys",
+            "keep_awake",
+            "pause_on_sleep",
+            "resume_after_wake",
+        ):
             _check_bool(getattr(self, flag), flag)
         _check_str(self.identity, "identity", optional=True)
         _check_str(self.desktop_entry, "desktop_entry", optional=True)

@@ -1,4 +1,4 @@
-"""The desktop's ways in to a running service: MPRIS2, the notification, clicks, media keys.
+"""The desktop's ways in to a running service: MPRIS2, notification, clicks, keys, power.
 
 Started next to the core by whoever runs it (the host process, or the app in
 in-process mode), from the service's :class:`~audio_service._model._models.ServiceConfig`.
@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING
 
 from audio_service._model._models import ServiceConfig
 from audio_service._service._core import ServiceCore
+from audio_service._surfaces._status import SurfacesStatus
 
 if TYPE_CHECKING:
     from audio_service._surfaces._art import ArtCache
     from audio_service._surfaces._linux._media_keys import MediaKeys
     from audio_service._surfaces._linux._mpris import MprisServer
+    from audio_service._surfaces._linux._power import KeepAwake
 
 __all__ = ["Surfaces"]
 
@@ -38,6 +40,8 @@ class Surfaces:
         self.mpris: MprisServer | None = None
         #: The evdev media-key reader, when it runs.
         self.media_keys: MediaKeys | None = None
+        #: The inhibitor and pause-before-sleep surface, when it runs.
+        self.power: KeepAwake | None = None
         self._closers: list[Callable[[], Awaitable[None] | None]] = []
 
     async def start(self) -> Surfaces:
@@ -98,7 +102,29 @@ class Surfaces:
             await notification.start()
             notification.attach(self.core)
             self._closers.append(notification.close)
+        if config.keep_awake or config.pause_on_sleep:
+            from audio_service._surfaces._linux._power import KeepAwake
+
+            power = KeepAwake(
+                self.core.handle,
+                app_id=config.app_id or "audio_service",
+                keep_awake=config.keep_awake,
+                pause_on_sleep=config.pause_on_sleep,
+                resume_after_wake=config.resume_after_wake,
+            )
+            # Logs, never raises, what it cannot reach: playback goes on without it.
+            await power.start()
+            power.attach(self.core)
+            self.power = power
+            self._closers.append(power.close)
         return self
+
+    def status(self) -> SurfacesStatus:
+        """What runs now, for ``audio-service status``."""
+        return SurfacesStatus(
+            mpris=self.mpris is not None,
+            power=self.power.status if self.power is not None else None,
+        )
 
     async def close(self) -> None:
         closers, self._closers = self._closers, []

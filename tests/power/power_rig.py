@@ -1,0 +1,144 @@
+"""Buses and power services for the power tests.
+
+- :class:`PrivateSystemBus`: a second ``dbus-daemon`` configured as a *system*
+  bus (type ``system``, fd passing allowed), reached through ``DBUS_SYSTEM_BUS_ADDRESS``.
+- :class:`GnomeSession`: the real ``gnome-session-binary`` (package gnome-session-bin)
+  on the private session and system buses, with no component and no autostart
+  app: just its ``org.gnome.SessionManager``. It needs no display.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+from audio_session.testing import PrivateSessionBus
+from audio_session.testing._process import ManagedProcess, RigUnavailable
+
+_SYSTEM_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_type="method_call"/>
+    <allow send_destination="*"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+class PrivateSystemBus:
+    """A private ``dbus-daemon`` with a system-bus configuration."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="power-system-bus-"))
+        self.socket_path = self.root / "system_bus_socket"
+        self.address = f"unix:path={self.socket_path}"
+        self.process: ManagedProcess | None = None
+
+    def start(self) -> PrivateSystemBus:
+        config = self.root / "system.conf"
+        config.write_text(_SYSTEM_CONFIG.format(socket=self.socket_path))
+        self.process = ManagedProcess(
+            "dbus-daemon (system)",
+            ["dbus-daemon", f"--config-file={config}", "--nofork", "--nopidfile"],
+            {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+            self.root / "dbus-daemon.log",
+        )
+        self.process.wait_until(lambda: _accepts(self.socket_path), "listening")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> PrivateSystemBus:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+_SESSION_FILE = """[GNOME Session]
+Name=Power tests
+RequiredComponents=
+"""
+
+
+class GnomeSession:
+    """The real GNOME session manager, with nothing to manage but inhibitors."""
+
+    BINARY = "/usr/libexec/gnome-session-binary"
+
+    def __init__(self, session_bus: PrivateSessionBus, system_bus: PrivateSystemBus) -> None:
+        self._session_bus = session_bus
+        self._system_bus = system_bus
+        self.root = Path(tempfile.mkdtemp(prefix="power-gnome-session-"))
+        self.process: ManagedProcess | None = None
+
+    def start(self) -> GnomeSession:
+        if not os.access(self.BINARY, os.X_OK):
+            raise RigUnavailable(
+                "gnome-session-binary is not installed (package gnome-session-bin)"
+            )
+        sessions = self.root / "data" / "gnome-session" / "sessions"
+        sessions.mkdir(parents=True)
+        (sessions / "power-tests.session").write_text(_SESSION_FILE)
+        empty = self.root / "empty"
+        empty.mkdir()
+        env = {
+            **self._session_bus.env,
+            "DBUS_SYSTEM_BUS_ADDRESS": self._system_bus.address,
+            "XDG_DATA_DIRS": f"{self.root / 'data'}:/usr/share",
+            # No autostart app and no system-wide configuration: only the manager runs.
+            "XDG_CONFIG_DIRS": str(empty),
+            "XDG_CONFIG_HOME": str(empty),
+            "XDG_CURRENT_DESKTOP": "GNOME",
+            "GSETTINGS_BACKEND": "memory",
+        }
+        self.process = ManagedProcess(
+            "gnome-session",
+            [
+                self.BINARY,
+                "--builtin",
+                "--session=power-tests",
+                "--disable-acceleration-check",
+                f"--autostart={empty}",
+            ],
+            env,
+            self.root / "gnome-session.log",
+        )
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            # SIGTERM starts a logout that takes seconds; it has nothing to save.
+            self.process.kill()
+            self.process.stop()
+            self.process = None
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _accepts(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(os.fspath(path))
+        except OSError:
+            return False
+    return True
