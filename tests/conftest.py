@@ -16,3 +16,13 @@ def _private_user_dirs(
         directory = base / name.lower()
         directory.mkdir(mode=0o700)
         monkeypatch.setenv(name, str(directory))
+
+
+@pytest.fixture(autouse=True)
+def _no_system_bus(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No test reaches the machine's system bus (a real logind would get the services'
+    # inhibitors); the power tests start a private one.
+    missing = tmp_path_factory.mktemp("no-system-bus") / "system_bus_socket"
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", f"unix:path={missing}")

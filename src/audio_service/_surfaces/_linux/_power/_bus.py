@@ -73,10 +73,18 @@ async def call(
         signature=signature,
         body=body or [],
     )
+    pending = asyncio.ensure_future(bus.call(message))
     try:
         async with asyncio.timeout(CALL_TIMEOUT):
-            reply = await bus.call(message)
-    except Exception as error:  # OSError, EOFError, TimeoutError, a closed connection
+            # Shielded: a reply that comes after all may carry a file descriptor (a
+            # logind lock) that must be closed, or the lock would outlive everything.
+            reply = await asyncio.shield(pending)
+    except BaseException as error:
+        if not pending.done():
+            pending.add_done_callback(_drop_late_reply)
+        if isinstance(error, asyncio.CancelledError) or not isinstance(error, Exception):
+            raise
+        # OSError, EOFError, TimeoutError, a closed connection
         raise BusCallError(f"{interface}.{member}: {error or type(error).__name__}") from None
     if reply is None:
         raise BusCallError(f"{interface}.{member}: no reply")
@@ -112,6 +120,14 @@ def take_fd(reply: Message) -> int:
     for other in fds:
         _close(other)
     return fd
+
+
+def _drop_late_reply(pending: asyncio.Future[Message]) -> None:
+    if pending.cancelled() or pending.exception() is not None:
+        return
+    reply = pending.result()
+    if reply is not None:
+        _close_fds(reply)
 
 
 def _close_fds(message: Message) -> None:

@@ -14,7 +14,6 @@ No session bus, no system bus, no logind: playback goes on, with one info line.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -280,16 +279,19 @@ class KeepAwake:
             await self._idle.wait()
 
     async def close(self) -> None:
+        """Release what is held. An acquisition under way is finished and undone, not
+        cancelled: a cancelled call would lose the lock its reply carries."""
         if self._closed:
             return
         self._closed = True
         if self._detach is not None:
             self._detach()
         self._cancel_timer()
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+        self._routes = []
+        self._retarget(False)
+        worker = self._worker
+        if worker is not None:
+            await asyncio.wait([worker])
         await self._release()
         if self._sleep is not None:
             await self._sleep.close()

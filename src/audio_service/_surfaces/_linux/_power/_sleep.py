@@ -179,9 +179,9 @@ class SleepGuard:
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             self._bus.remove_message_handler(self._on_message)
-        for task in tuple(self._tasks):
-            task.cancel()
-        for task in tuple(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._drop()
+        # Waited for, not cancelled: one may be taking a lock, which it must get to close.
+        while self._tasks:
+            await asyncio.gather(*tuple(self._tasks), return_exceptions=True)
+        async with self._mutex:
+            self._wanted = False
+            self._drop()

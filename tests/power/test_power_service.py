@@ -1,0 +1,158 @@
+"""The power surface of real services: a host process (killed, asked for its status) and
+an in-process service, started through ``AudioService.start`` with its options."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+
+import power_task
+import pytest
+from power_rig import GnomeSession
+from power_services import Logind
+from power_support import APP_ID, SessionManagerWatch
+
+from audio_service._api._client import AudioServiceClient
+from audio_service._connect._remote import HostLauncher
+from audio_session.testing import PrivateSessionBus
+
+
+@pytest.fixture
+async def client(session_bus: PrivateSessionBus) -> AsyncIterator[AudioServiceClient]:
+    client = AudioServiceClient()
+    client.host_launcher = HostLauncher()
+    yield client
+    if client.running:
+        await client.stop()
+    await client.disconnect()
+
+
+@pytest.fixture
+async def watch(
+    session_bus: PrivateSessionBus, gnome_session: GnomeSession
+) -> AsyncIterator[SessionManagerWatch]:
+    watch = await SessionManagerWatch.open(session_bus.address)
+    yield watch
+    watch.close()
+
+
+async def _status(app_id: str) -> dict[str, object]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "audio_service.cli",
+        "status",
+        app_id,
+        "--json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    (status,) = json.loads(out)
+    assert isinstance(status, dict)
+    return status
+
+
+async def test_a_killed_host_leaves_no_inhibitor_behind(
+    client: AudioServiceClient,
+    watch: SessionManagerWatch,
+    logind: Logind,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "GNOME")
+    assert await client.start(power_task.entrypoint, app_id=APP_ID, in_process=False)
+    await client.play()
+    await watch.wait_for("InhibitorAdded")
+    await logind.wait(lambda: len(logind.held("delay")) == 1)
+    assert await watch.is_inhibited(4)
+
+    status = await _status(APP_ID)
+    assert status["playing"] is True
+    assert status["surfaces"] == {
+        "mpris": True,
+        "power": {
+            "keep_awake": True,
+            "pause_on_sleep": True,
+            "inhibitor": "gnome-session",
+            "sleep_lock": True,
+        },
+    }
+
+    pid = await client.custom_action("pid")
+    os.kill(pid, signal.SIGKILL)
+    # gnome-session drops the cookie of a caller whose bus name vanished; the fd closed.
+    await watch.wait_for("InhibitorRemoved")
+    assert not await watch.is_inhibited(4)
+    (delay,) = [i for i in logind.inhibitors if i.mode == "delay"]
+    await delay.released.wait()
+
+
+async def test_a_killed_host_closes_its_logind_locks(
+    client: AudioServiceClient, logind: Logind, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "sway")
+    assert await client.start(power_task.entrypoint, app_id=APP_ID, in_process=False)
+    await client.play()
+    await logind.wait(lambda: len(logind.held()) == 2)
+    assert sorted(i.mode for i in logind.held()) == ["block", "delay"]
+    status = await _status(APP_ID)
+    assert status["surfaces"]["power"]["inhibitor"] == "logind"  # type: ignore[index]
+
+    pid = await client.custom_action("pid")
+    os.kill(pid, signal.SIGKILL)
+    await logind.wait(lambda: not logind.held())
+
+
+async def test_the_start_options_reach_an_in_process_service(
+    client: AudioServiceClient, logind: Logind, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "sway")
+    assert await client.start(
+        power_task.entrypoint, app_id=APP_ID, in_process=True, keep_awake=False
+    )
+    await client.play()
+    await logind.wait(lambda: len(logind.held()) == 1)
+    assert [i.mode for i in logind.held()] == ["delay"]
+    await client.stop()
+    await logind.wait(lambda: not logind.held())
+
+    assert await client.start(
+        power_task.entrypoint, app_id=APP_ID, in_process=True, pause_on_sleep=False
+    )
+    await client.play()
+    await logind.wait(lambda: len(logind.held()) == 1)
+    assert [i.mode for i in logind.held()] == ["block"]
+
+
+async def test_status_without_a_service(session_bus: PrivateSessionBus) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "audio_service.cli",
+        "status",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode == 0
+    assert out.decode().strip() == "no audio service is running"
+
+
+async def test_stopping_while_a_lock_is_on_its_way_leaves_none_behind(
+    session_bus: PrivateSessionBus, logind: Logind, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stopped as soon as logind handed out the locks, often before their replies
+    # arrived: a cancelled call would leave its fd open, and logind would wait for it.
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "sway")
+    for _ in range(15):
+        client = AudioServiceClient()
+        assert await client.start(power_task.entrypoint, app_id=APP_ID, in_process=True)
+        await client.play()
+        await logind.wait(lambda: len(logind.held()) == 2)
+        await client.stop()
+        await logind.wait(lambda: not logind.held())
+        await client.disconnect()
