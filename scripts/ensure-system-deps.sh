@@ -11,6 +11,8 @@ packages=(
     playerctl libglib2.0-bin        # real MPRIS and D-Bus clients (gdbus)
     libmpv2                         # the mpv player backend
     espeak-ng                       # the text-to-speech reader
+    gnome-session-bin               # the power tests: GNOME's real session manager
+    xdg-desktop-portal xdg-desktop-portal-gtk xvfb bubblewrap  # ... the real portal, sandboxed
 )
 
 # Debian's own python3 ships venv without ensurepip unless python3-venv is installed.

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import pytest
 from dbus_fast import Message
 from dbus_fast.aio import MessageBus
-from power_rig import GnomeSession, PrivateSystemBus
-from power_services import Logind, PowerManagement
+from power_rig import GnomeSession, PortalDesktop, PrivateSystemBus
+from power_services import Logind, PowerManagement, ScreenSaver
 
 from audio_session.testing import PrivateSessionBus
 
@@ -67,6 +68,66 @@ async def gnome_session(
         yield session
     finally:
         session.stop()
+
+
+@pytest.fixture
+async def portal(
+    session_bus: PrivateSessionBus, gnome_session: GnomeSession
+) -> AsyncIterator[PortalDesktop]:
+    """xdg-desktop-portal and its GTK backend, in front of the real gnome-session."""
+    saver = await ScreenSaver.serve(session_bus.address)
+    desktop = PortalDesktop(session_bus)
+    try:
+        # The backend looks for gnome-session and the screensaver once, when it starts,
+        # and then registers with gnome-session as a client: that proves it found them.
+        display = desktop.start_display()
+        async with _signal_watch(session_bus.address, "org.gnome.SessionManager") as signals:
+            desktop.start_backend(display)
+            await wait_for_name(session_bus.address, "org.freedesktop.impl.portal.desktop.gtk")
+            try:
+                await signals.wait_for("ClientAdded")
+            except TimeoutError:
+                raise AssertionError(
+                    "the portal's GTK backend did not register with gnome-session:\n"
+                    + desktop.processes[-1].log_tail()
+                ) from None
+        desktop.start_portal()
+        await wait_for_name(session_bus.address, "org.freedesktop.portal.Desktop")
+        yield desktop
+    finally:
+        desktop.stop()
+        saver.close()
+
+
+class _Signals:
+    def __init__(self, interface: str) -> None:
+        self.interface = interface
+        self.seen: list[str] = []
+        self.changed = asyncio.Event()
+
+    def on_message(self, message: Message) -> None:
+        if message.interface == self.interface and message.member:
+            self.seen.append(message.member)
+            self.changed.set()
+
+    async def wait_for(self, member: str, timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            while member not in self.seen:
+                self.changed.clear()
+                await self.changed.wait()
+
+
+@asynccontextmanager
+async def _signal_watch(address: str, interface: str) -> AsyncIterator[_Signals]:
+    """The signals of ``interface`` seen on the bus while inside."""
+    bus = await MessageBus(bus_address=address).connect()
+    signals = _Signals(interface)
+    bus.add_message_handler(signals.on_message)
+    try:
+        await _dbus(bus, "AddMatch", "s", [f"type='signal',interface='{interface}'"])
+        yield signals
+    finally:
+        bus.disconnect()
 
 
 async def wait_for_name(address: str, name: str, timeout: float = 10.0) -> None:

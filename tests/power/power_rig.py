@@ -135,6 +135,98 @@ class GnomeSession:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class PortalDesktop:
+    """The real ``xdg-desktop-portal`` with its real GTK backend, for GNOME.
+
+    The GTK backend serves Inhibit through gnome-session only when GNOME Shell's
+    ``org.gnome.ScreenSaver`` is on the bus too; GNOME Shell cannot run here, so
+    the test gives that one small interface (see ``power_services.ScreenSaver``).
+    The backend is a GTK program: it gets its own Xvfb display.
+    """
+
+    def __init__(self, session_bus: PrivateSessionBus) -> None:
+        self._session_bus = session_bus
+        self.root = Path(tempfile.mkdtemp(prefix="power-portal-"))
+        self.processes: list[ManagedProcess] = []
+
+    def start_display(self) -> str:
+        for number in range(99, 999, 7):
+            if not Path(f"/tmp/.X11-unix/X{number}").exists():
+                break
+        display = f":{number}"
+        xvfb = ManagedProcess(
+            "Xvfb",
+            ["Xvfb", display, "-nolisten", "tcp", "-screen", "0", "64x64x24"],
+            {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+            self.root / "xvfb.log",
+        )
+        self.processes.append(xvfb)
+        xvfb.wait_until(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), "listening")
+        return display
+
+    def start_backend(self, display: str) -> None:
+        env = {**self._session_bus.env, "DISPLAY": display, "XDG_CURRENT_DESKTOP": "GNOME"}
+        self.processes.append(
+            ManagedProcess(
+                "xdg-desktop-portal-gtk",
+                ["/usr/libexec/xdg-desktop-portal-gtk", "--replace"],
+                {**env, "GSETTINGS_BACKEND": "memory"},
+                self.root / "portal-gtk.log",
+            )
+        )
+
+    def start_portal(self) -> None:
+        env = {**self._session_bus.env, "XDG_CURRENT_DESKTOP": "GNOME"}
+        self.processes.append(
+            ManagedProcess(
+                "xdg-desktop-portal",
+                ["/usr/libexec/xdg-desktop-portal", "--replace", "--verbose"],
+                env,
+                self.root / "portal.log",
+            )
+        )
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.kill()
+            process.stop()
+        self.processes.clear()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def sandbox_command(flatpak_info: Path, *command: str) -> list[str]:
+    """``command`` in a bubblewrap sandbox whose ``/.flatpak-info`` names the app, as Flatpak's.
+
+    The sandbox root is a tmpfs with the host's directories bound in, so the
+    file appears only inside (binding it over the host's own root would create it there).
+    """
+    binds = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for link in ("bin", "lib", "lib64", "sbin"):
+        target = Path("/", link)
+        if target.is_symlink():
+            binds += ["--symlink", os.readlink(target), f"/{link}"]
+    for directory in ("/tmp", "/work", "/root", "/home", "/opt"):
+        if Path(directory).is_dir():
+            binds += ["--bind", directory, directory]
+    return [
+        "bwrap",
+        "--tmpfs",
+        "/",
+        *binds,
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        # Killing bwrap kills the app, as killing a Flatpak app's bwrap does.
+        "--die-with-parent",
+        "--ro-bind",
+        str(flatpak_info),
+        "/.flatpak-info",
+        "--",
+        *command,
+    ]
+
+
 def _accepts(path: Path) -> bool:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
         try:

@@ -289,3 +289,29 @@ class PowerManagement:
 
     def close(self) -> None:
         self.bus.disconnect()
+
+
+class ScreenSaver:
+    """GNOME Shell's ``org.gnome.ScreenSaver``: just ``GetActive`` and ``ActiveChanged``."""
+
+    def __init__(self, bus: MessageBus) -> None:
+        self.bus = bus
+
+    @classmethod
+    async def serve(cls, address: str) -> ScreenSaver:
+        bus = await MessageBus(bus_address=address).connect()
+        saver = cls(bus)
+        bus.add_message_handler(saver._on_message)
+        await bus.request_name("org.gnome.ScreenSaver")
+        return saver
+
+    def _on_message(self, message: Message) -> bool | None:
+        if message.message_type is not MessageType.METHOD_CALL:
+            return None
+        if message.interface == "org.gnome.ScreenSaver" and message.member == "GetActive":
+            self.bus.send(Message.new_method_return(message, "b", [False]))
+            return True
+        return None
+
+    def close(self) -> None:
+        self.bus.disconnect()

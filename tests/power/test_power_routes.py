@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from power_rig import GnomeSession
+from power_rig import GnomeSession, PrivateSystemBus
 from power_services import Logind, PowerManagement
 from power_support import APP_ID, SessionManagerWatch, service
 
@@ -165,6 +165,28 @@ async def test_nothing_to_ask_leaves_playback_alone_with_one_info_line(
     assert lines[0].levelname == "INFO"
     assert "no session bus" in lines[0].getMessage()
     assert "no system bus" in lines[0].getMessage()
+
+
+async def test_buses_without_power_services_give_one_info_line(
+    session_bus: PrivateSessionBus,
+    system_bus: PrivateSystemBus,
+    journal: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "sway")
+    caplog.set_level("DEBUG", logger="audio_service.power")
+    async with service(journal, release_delay=0.01) as svc:
+        for _ in range(2):
+            await svc.play()
+            await svc.keeper.settled()
+            assert svc.core.state.playing
+            await svc.pause()
+        note = svc.keeper.status.note
+        assert note is not None
+        assert "logind: not on the bus" in note
+    infos = [r for r in caplog.records if r.name == "audio_service.power" and r.levelno >= 20]
+    assert len(infos) == 1, [r.getMessage() for r in infos]
 
 
 @pytest.mark.parametrize(

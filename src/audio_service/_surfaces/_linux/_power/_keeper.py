@@ -107,7 +107,10 @@ class KeepAwake:
         self._worker: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
         self._idle.set()
+        #: What was missing at start (a bus), and why no route took the last inhibitor.
+        self._missing: str | None = None
         self._note: str | None = None
+        self._told = False
         self._detach: Callable[[], None] | None = None
         self._closed = False
 
@@ -136,6 +139,7 @@ class KeepAwake:
                 pause=lambda: self._handle(Pause()),
                 resume=lambda: self._handle(Play()),
                 resume_after_wake=self._resume_after_wake,
+                tell=self._tell,
             )
             try:
                 await self._sleep.start()
@@ -143,9 +147,18 @@ class KeepAwake:
                 missing.append(f"not watching for sleep ({describe(error)})")
                 self._sleep = None
         if missing:
-            self._note = "; ".join(missing)
-            _log.info("keeping the machine awake may not work: %s", self._note)
+            self._missing = "; ".join(missing)
+            self._tell(self._missing)
         return self
+
+    def _tell(self, what: str) -> None:
+        # One info line for what is missing, however many things are and however often
+        # playback starts: the service plays on without them. Later ones go to debug.
+        if self._told:
+            _log.debug("keeping the machine awake: %s", what)
+        else:
+            self._told = True
+            _log.info("keeping the machine awake while playing may not work: %s", what)
 
     def _make_routes(self) -> list[Route]:
         made: dict[str, Route] = {}
@@ -244,7 +257,7 @@ class KeepAwake:
             return
         note = "no inhibitor: " + "; ".join(failures)
         if note != self._note:
-            _log.info("cannot keep the machine awake while playing (%s)", note)
+            self._tell(note)
         self._note = note
         self._route = None
 
@@ -267,7 +280,7 @@ class KeepAwake:
             pause_on_sleep=self._pause_on_sleep,
             inhibitor=self._route.name if self._hold is not None and self._route else None,
             sleep_lock=self._sleep is not None and self._sleep.held,
-            note=self._note,
+            note="; ".join(n for n in (self._missing, self._note) if n) or None,
         )
 
     async def settled(self) -> None:

@@ -47,7 +47,8 @@ class SleepGuard:
     """Holds a delay lock while asked to, and pauses playback when the machine goes to sleep.
 
     ``is_playing`` reads the service's state now; ``pause`` and ``resume`` send
-    the task its requests and return once it handled them.
+    the task its requests and return once it handled them; ``tell`` reports
+    what does not work (no logind), once.
     """
 
     def __init__(
@@ -59,6 +60,7 @@ class SleepGuard:
         pause: Callable[[], Awaitable[object]],
         resume: Callable[[], Awaitable[object]],
         resume_after_wake: bool,
+        tell: Callable[[str], None],
     ) -> None:
         self._bus = bus
         self._who = who
@@ -74,7 +76,7 @@ class SleepGuard:
         self._paused_for_sleep = False
         self._mutex = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._failed_once = False
+        self._tell = tell
 
     @property
     def held(self) -> bool:
@@ -111,10 +113,7 @@ class SleepGuard:
             )
         except BusCallError as error:
             # Playback goes on; it just will not be paused before a suspend.
-            (_log.debug if self._failed_once else _log.info)(
-                "no logind delay lock, so no pause before sleep: %s", error
-            )
-            self._failed_once = True
+            self._tell(f"no logind delay lock, so no pause before sleep ({error})")
 
     def _drop(self) -> None:
         lock, self._lock = self._lock, None
