@@ -40,20 +40,22 @@ async def watch(
     watch.close()
 
 
-async def _status(app_id: str) -> dict[str, object]:
+async def _cli(*args: str) -> str:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "audio_service.cli",
-        "status",
-        app_id,
-        "--json",
+        *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
-    (status,) = json.loads(out)
+    return out.decode()
+
+
+async def _status(app_id: str) -> dict[str, object]:
+    (status,) = json.loads(await _cli("status", app_id, "--json"))
     assert isinstance(status, dict)
     return status
 
@@ -82,6 +84,11 @@ async def test_a_killed_host_leaves_no_inhibitor_behind(
             "sleep_lock": True,
         },
     }
+    assert (await _cli("status")).splitlines()[1:] == [
+        "  mpris: on",
+        "  inhibitor: gnome-session (against automatic suspend)",
+        "  pause before sleep: held",
+    ]
 
     pid = await client.custom_action("pid")
     os.kill(pid, signal.SIGKILL)
@@ -130,16 +137,8 @@ async def test_the_start_options_reach_an_in_process_service(
 
 
 async def test_status_without_a_service(session_bus: PrivateSessionBus) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "audio_service.cli",
-        "status",
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await process.communicate()
-    assert process.returncode == 0
-    assert out.decode().strip() == "no audio service is running"
+    assert (await _cli("status")).strip() == "no audio service is running"
+    assert json.loads(await _cli("status", "--json")) == []
 
 
 async def test_stopping_while_a_lock_is_on_its_way_leaves_none_behind(
@@ -156,3 +155,31 @@ async def test_stopping_while_a_lock_is_on_its_way_leaves_none_behind(
         await client.stop()
         await logind.wait(lambda: not logind.held())
         await client.disconnect()
+
+
+async def test_status_of_a_host_without_the_request(session_bus: PrivateSessionBus) -> None:
+    from audio_service._connect import _ipc
+
+    async def older_host(method: str, payload: bytes, peer: _ipc.PeerInfo) -> bytes:
+        raise _ipc.UnknownMethodError(method)
+
+    server = _ipc.Server("org.example.Older", older_host)
+    await server.start()
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "audio_service.cli",
+            "status",
+            "org.example.Older",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await process.communicate()
+    finally:
+        await server.close()
+    assert process.returncode == 1
+    assert out == b""
+    assert err.decode().strip() == (
+        "audio-service status: org.example.Older: the service is an older version without status"
+    )
