@@ -11,6 +11,7 @@ packages=(
     playerctl libglib2.0-bin        # real MPRIS and D-Bus clients (gdbus)
     libmpv2                         # the mpv player backend
     espeak-ng                       # the text-to-speech reader
+    strace                          # counts system calls in `make bench` (bench_syscalls)
     gnome-session-bin               # the power tests: GNOME's real session manager
     xdg-desktop-portal xdg-desktop-portal-gtk xvfb bubblewrap  # ... the real portal, sandboxed
 )
