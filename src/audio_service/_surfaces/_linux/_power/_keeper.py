@@ -56,6 +56,8 @@ _log = logging.getLogger("audio_service.power")
 
 #: Seconds between the end of playback and the release of the inhibitor.
 RELEASE_DELAY: Final = 2.0
+#: Seconds before routes that all failed are tried again.
+RETRY_AFTER: Final = 30.0
 _PLAYING_STATES: Final = frozenset({AudioProcessingState.READY, AudioProcessingState.BUFFERING})
 
 
@@ -111,6 +113,7 @@ class KeepAwake:
         self._missing: str | None = None
         self._note: str | None = None
         self._told = False
+        self._retry_at: float | None = None
         self._detach: Callable[[], None] | None = None
         self._closed = False
 
@@ -190,10 +193,13 @@ class KeepAwake:
     def _set_playing(self, playing: bool, *, debounce: bool) -> None:
         if self._closed:
             return
-        self._playing = playing
+        was, self._playing = self._playing, playing
         if playing:
             self._cancel_timer()
-            self._retarget(True)
+            # Only when playback starts: a state change while playing (position, speed)
+            # costs nothing here, and a route that failed is not asked again each time.
+            if not was or not self._target:
+                self._retarget(True)
         elif not debounce:
             self._cancel_timer()
             self._retarget(False)
@@ -226,7 +232,7 @@ class KeepAwake:
             while self._dirty:
                 self._dirty = False
                 target = self._target
-                if target and self._hold is None and self._routes:
+                if target and self._hold is None and self._routes and self._may_retry():
                     await self._acquire()
                 elif not target and self._hold is not None:
                     await self._release()
@@ -234,6 +240,11 @@ class KeepAwake:
                     await self._sleep.want(target)
         finally:
             self._idle.set()
+
+    def _may_retry(self) -> bool:
+        # After every route failed, a player toggled quickly does not ask the buses again
+        # each time; a desktop service that starts later is found within RETRY_AFTER.
+        return self._retry_at is None or asyncio.get_running_loop().time() >= self._retry_at
 
     async def _acquire(self) -> None:
         # The route that worked last time first: no bus round trips to choose again.
@@ -254,12 +265,14 @@ class KeepAwake:
                 _log.info("keeping the machine awake while playing, through %s", route.name)
             self._route = route
             self._note = None
+            self._retry_at = None
             return
         note = "no inhibitor: " + "; ".join(failures)
         if note != self._note:
             self._tell(note)
         self._note = note
         self._route = None
+        self._retry_at = asyncio.get_running_loop().time() + RETRY_AFTER
 
     async def _release(self) -> None:
         hold, self._hold = self._hold, None
