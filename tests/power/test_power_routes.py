@@ -120,6 +120,26 @@ async def test_another_desktop_with_gnome_session_uses_it(
         assert not power_management.cookies
 
 
+@pytest.mark.parametrize(
+    "environ",
+    [{"XDG_CURRENT_DESKTOP": "GNOME"}, {"XDG_CURRENT_DESKTOP": "KDE"}, {"SNAP": "/snap/x/1"}],
+)
+async def test_the_preferred_route_missing_falls_back_to_logind(
+    session_bus: PrivateSessionBus,
+    logind: Logind,
+    journal: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    environ: dict[str, str],
+) -> None:
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    async with service(journal, pause_on_sleep=False) as svc:
+        await svc.play()
+        await svc.keeper.settled()
+        assert svc.keeper.status.inhibitor == "logind"
+        assert [i.mode for i in logind.held()] == ["block"]
+
+
 async def test_without_a_desktop_service_logind_blocks_sleep(
     session_bus: PrivateSessionBus,
     logind: Logind,

@@ -39,7 +39,9 @@ class BusCallError(Exception):
 async def connect_session() -> MessageBus:
     from audio_session._bus import connect_bus
 
-    return await connect_bus()
+    # Bounded: a bus that accepts but never answers must not hold up the service's start.
+    async with asyncio.timeout(CALL_TIMEOUT):
+        return await connect_bus()
 
 
 async def connect_system() -> MessageBus:
@@ -48,7 +50,8 @@ async def connect_system() -> MessageBus:
     from audio_session._bus import wait_when_full
 
     address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS") or _DEFAULT_SYSTEM_BUS
-    bus = await MessageBus(bus_address=address, negotiate_unix_fd=True).connect()
+    async with asyncio.timeout(CALL_TIMEOUT):
+        bus = await MessageBus(bus_address=address, negotiate_unix_fd=True).connect()
     wait_when_full(bus)
     return bus
 
