@@ -40,8 +40,7 @@ async def connect_session() -> MessageBus:
     from audio_session._bus import connect_bus
 
     # Bounded: a bus that accepts but never answers must not hold up the service's start.
-    async with asyncio.timeout(CALL_TIMEOUT):
-        return await connect_bus()
+    return await asyncio.wait_for(connect_bus(), CALL_TIMEOUT)
 
 
 async def connect_system() -> MessageBus:
@@ -50,8 +49,9 @@ async def connect_system() -> MessageBus:
     from audio_session._bus import wait_when_full
 
     address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS") or _DEFAULT_SYSTEM_BUS
-    async with asyncio.timeout(CALL_TIMEOUT):
-        bus = await MessageBus(bus_address=address, negotiate_unix_fd=True).connect()
+    bus = await asyncio.wait_for(
+        MessageBus(bus_address=address, negotiate_unix_fd=True).connect(), CALL_TIMEOUT
+    )
     wait_when_full(bus)
     return bus
 
@@ -78,10 +78,9 @@ async def call(
     )
     pending = asyncio.ensure_future(bus.call(message))
     try:
-        async with asyncio.timeout(CALL_TIMEOUT):
-            # Shielded: a reply that comes after all may carry a file descriptor (a
-            # logind lock) that must be closed, or the lock would outlive everything.
-            reply = await asyncio.shield(pending)
+        # Shielded: a reply that comes after all may carry a file descriptor (a
+        # logind lock) that must be closed, or the lock would outlive everything.
+        reply = await asyncio.wait_for(asyncio.shield(pending), CALL_TIMEOUT)
     except BaseException as error:
         if not pending.done():
             pending.add_done_callback(_drop_late_reply)
