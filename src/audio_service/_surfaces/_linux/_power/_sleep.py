@@ -123,7 +123,7 @@ class SleepGuard:
     def _on_message(self, message: Message) -> bool | None:
         if message.member != "PrepareForSleep" or message.interface != _MANAGER:
             return None
-        if message.signature != "b":
+        if message.signature != "b" or message.path != _PATH:
             return None
         task = asyncio.get_running_loop().create_task(self._prepare(bool(message.body[0])))
         self._tasks.add(task)
