@@ -1,10 +1,13 @@
-"""Suite-wide hygiene: no test writes into the real user's state or cache directories."""
+"""Suite-wide hygiene (no test writes into the real user's state or cache directories), and the
+demo's catalogue, made once for the demo and desktop-shell tests."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from audio_service.demo._catalogue import Catalogue, ensure_catalogue
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +19,12 @@ def _private_user_dirs(
         directory = base / name.lower()
         directory.mkdir(mode=0o700)
         monkeypatch.setenv(name, str(directory))
+
+
+@pytest.fixture(scope="session")
+def shared_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
+    """The demo's catalogue, made once (a few seconds) and only read by the tests that share it."""
+    return ensure_catalogue(tmp_path_factory.mktemp("catalogue"))
 
 
 @pytest.fixture(autouse=True)

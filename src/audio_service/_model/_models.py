@@ -814,6 +814,11 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     #: Read media keys from evdev devices (kiosks and headless systems without a desktop,
     #: whose compositor would otherwise turn them into MPRIS calls).
     media_keys: bool = False
+    #: Android's meaning of Stop: MPRIS ``Stop`` (the desktop's Stop key) ends the service
+    #: (``on_stop``) and dismissing the notification calls ``on_close``. Default: the
+    #: desktop's meaning, Stop stops playback (``on_stop_playback``) and the player stays;
+    #: a dismissed notification only hides until the next item.
+    stop_ends_service: bool = False
     #: Hold an inhibitor against automatic suspend while playing (never against
     #: screen blanking or locking).
     keep_awake: bool = True
@@ -828,6 +833,7 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
             "notification",
             "headset_clicks",
             "media_keys",
+            "stop_ends_service",
             "keep_awake",
             "pause_on_sleep",
             "resume_after_wake",

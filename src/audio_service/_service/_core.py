@@ -37,7 +37,13 @@ from audio_service._model._events import (
     ServiceStopped,
     StateChanged,
 )
-from audio_service._model._models import MEDIA_ROOT_ID, MediaItem, PlaybackState, ServiceConfig
+from audio_service._model._models import (
+    MEDIA_ROOT_ID,
+    AudioProcessingState,
+    MediaItem,
+    PlaybackState,
+    ServiceConfig,
+)
 from audio_service._model._position import Clock, monotonic
 from audio_service._model._queue import MediaQueue, QueueOp, QueueSplice, QueueUpdate, apply, diff
 from audio_service._service import _background
@@ -128,6 +134,8 @@ class ServiceCore:
         self._stop_grace = stop_grace
         self._phase = ServicePhase.NEW
         self._state = PlaybackState(update_time=clock())
+        #: After a default stop of playback: the processing state the next "playing" gets back.
+        self._resume_processing: AudioProcessingState | None = None
         self._media_item: MediaItem | None = None
         self._queue = MediaQueue()
         self._observers: list[Observer] = []
@@ -411,12 +419,35 @@ class ServiceCore:
         duration when known.
         """
         self._check_publishing("set_state")
+        if self._resume_processing is not None:
+            self._give_back_processing(changes)
         duration = self._media_item.duration if self._media_item is not None else None
         state = self._state._derive(changes, self._clock(), duration)
         self._state = state
         self._state_ctl.add(state)
         self._emit(StateChanged(state=state))
         return state
+
+    def publish_stopped_playback(self) -> None:
+        """Publish "stopped" (not playing, idle, at the start): the default ``on_stop_playback``.
+
+        A task that published ``ready`` once and since then only ``playing``
+        would read as stopped while it plays again; so the next state it
+        publishes with ``playing=True`` and no processing state gets ``ready``
+        back (one that names a processing state decides for itself).
+        """
+        before = self._state.processing_state
+        idle = AudioProcessingState.IDLE
+        self.set_state(playing=False, processing_state=idle, position=timedelta(0))
+        if before is not idle:
+            self._resume_processing = AudioProcessingState.READY
+
+    def _give_back_processing(self, changes: dict[str, Any]) -> None:
+        if "processing_state" in changes:
+            self._resume_processing = None
+        elif changes.get("playing") is True:
+            changes["processing_state"] = self._resume_processing
+            self._resume_processing = None
 
     def set_media_item(self, media_item: MediaItem | None) -> None:
         """Publish the current media item (None: nothing is current)."""
