@@ -20,6 +20,7 @@ packages=(
     xvfb xdotool x11-apps gnome-shell gnome-settings-daemon xfce4-panel xfce4-pulseaudio-plugin
     gnome-session-bin               # the power tests: GNOME's real session manager
     xdg-desktop-portal xdg-desktop-portal-gtk bubblewrap  # ... the real portal, sandboxed
+    xfce4-power-manager             # ... and Xfce's power manager
 )
 
 # Debian's own python3 ships venv without ensurepip unless python3-venv is installed.

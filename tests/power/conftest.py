@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import pytest
 from dbus_fast import Message
 from dbus_fast.aio import MessageBus
-from power_rig import GnomeSession, PortalDesktop, PrivateSystemBus
+from power_rig import GnomeSession, PortalDesktop, PrivateSystemBus, XfcePowerManager
 from power_services import Logind, PowerManagement, ScreenSaver
 
 from audio_session.testing import PrivateSessionBus
@@ -56,6 +56,18 @@ async def power_management(
     service = await PowerManagement.serve(session_bus.address, journal)
     yield service
     service.close()
+
+
+@pytest.fixture
+async def xfce_power_manager(
+    session_bus: PrivateSessionBus, system_bus: PrivateSystemBus
+) -> AsyncIterator[XfcePowerManager]:
+    manager = XfcePowerManager(session_bus, system_bus).start()
+    try:
+        await wait_for_name(session_bus.address, "org.freedesktop.PowerManagement")
+        yield manager
+    finally:
+        manager.stop()
 
 
 @pytest.fixture

@@ -5,10 +5,14 @@
 - :class:`GnomeSession`: the real ``gnome-session-binary`` (package gnome-session-bin)
   on the private session and system buses, with no component and no autostart
   app: just its ``org.gnome.SessionManager``. It needs no display.
+- :class:`PortalDesktop`: the real ``xdg-desktop-portal`` and its GTK backend.
+- :class:`XfcePowerManager`: the real ``xfce4-power-manager``.
+- :func:`sandbox_command`: a command in a Flatpak-like bubblewrap sandbox.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -135,6 +139,32 @@ class GnomeSession:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class VirtualDisplay:
+    """An Xvfb display of its own, for the X clients among the desktop services."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.name = ""
+
+    def start(self) -> ManagedProcess:
+        for number in range(99, 999, 7):
+            if not Path(f"/tmp/.X11-unix/X{number}").exists():
+                break
+        self.name = f":{number}"
+        xvfb = ManagedProcess(
+            "Xvfb",
+            ["Xvfb", self.name, "-nolisten", "tcp", "-screen", "0", "64x64x24"],
+            {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+            self.root / f"xvfb-{number}.log",
+        )
+        try:
+            xvfb.wait_until(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), "listening")
+        except BaseException:
+            xvfb.stop()
+            raise
+        return xvfb
+
+
 class PortalDesktop:
     """The real ``xdg-desktop-portal`` with its real GTK backend, for GNOME.
 
@@ -150,19 +180,9 @@ class PortalDesktop:
         self.processes: list[ManagedProcess] = []
 
     def start_display(self) -> str:
-        for number in range(99, 999, 7):
-            if not Path(f"/tmp/.X11-unix/X{number}").exists():
-                break
-        display = f":{number}"
-        xvfb = ManagedProcess(
-            "Xvfb",
-            ["Xvfb", display, "-nolisten", "tcp", "-screen", "0", "64x64x24"],
-            {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-            self.root / "xvfb.log",
-        )
-        self.processes.append(xvfb)
-        xvfb.wait_until(lambda: Path(f"/tmp/.X11-unix/X{number}").exists(), "listening")
-        return display
+        display = VirtualDisplay(self.root)
+        self.processes.append(display.start())
+        return display.name
 
     def start_backend(self, display: str) -> None:
         env = {**self._session_bus.env, "DISPLAY": display, "XDG_CURRENT_DESKTOP": "GNOME"}
@@ -185,6 +205,61 @@ class PortalDesktop:
                 self.root / "portal.log",
             )
         )
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.kill()
+            process.stop()
+        self.processes.clear()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class XfcePowerManager:
+    """The real ``xfce4-power-manager`` (Xfce 4.18), which serves
+    ``org.freedesktop.PowerManagement.Inhibit``; an X client, so on an Xvfb display.
+
+    Without a DPMS-capable monitor (Xvfb, or Xorg's dummy driver) it now and then
+    crashes just after an inhibitor goes; its ``--debug`` trace, written before, is
+    what tells that the inhibitor went.
+    """
+
+    def __init__(self, session_bus: PrivateSessionBus, system_bus: PrivateSystemBus) -> None:
+        self._session_bus = session_bus
+        self._system_bus = system_bus
+        self.root = Path(tempfile.mkdtemp(prefix="power-xfce-"))
+        self.processes: list[ManagedProcess] = []
+
+    def start(self) -> XfcePowerManager:
+        display = VirtualDisplay(self.root)
+        self.processes.append(display.start())
+        env = {
+            **self._session_bus.env,
+            "DISPLAY": display.name,
+            "DBUS_SYSTEM_BUS_ADDRESS": self._system_bus.address,
+            "XDG_CURRENT_DESKTOP": "XFCE",
+        }
+        self.processes.append(
+            ManagedProcess(
+                "xfce4-power-manager",
+                # Its --debug trace goes to stdout, line by line only through stdbuf.
+                ["stdbuf", "-oL", "xfce4-power-manager", "--debug"],
+                env,
+                self.root / "xfce4-power-manager.log",
+            )
+        )
+        return self
+
+    def log(self) -> str:
+        try:
+            return (self.root / "xfce4-power-manager.log").read_text(errors="replace")
+        except OSError:
+            return ""
+
+    async def wait_for_log(self, text: str, count: int = 1, timeout: float = 5.0) -> None:
+        """Until its --debug trace says ``text`` ``count`` times (it signals nothing on the bus)."""
+        async with asyncio.timeout(timeout):
+            while self.log().count(text) < count:  # noqa: ASYNC110 - a file: nothing to await
+                await asyncio.sleep(0.005)
 
     def stop(self) -> None:
         for process in reversed(self.processes):

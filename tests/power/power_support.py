@@ -135,3 +135,39 @@ class SessionManagerWatch:
 
     def close(self) -> None:
         self.bus.disconnect()
+
+
+PM = "org.freedesktop.PowerManagement"
+PM_PATH = "/org/freedesktop/PowerManagement/Inhibit"
+PM_INTERFACE = "org.freedesktop.PowerManagement.Inhibit"
+
+
+class PowerManager:
+    """Asks a power manager ``HasInhibit``: xfce4-power-manager 4.18 signals no change on
+    the bus, so a change is waited for by asking until it shows."""
+
+    def __init__(self, bus: MessageBus) -> None:
+        self.bus = bus
+
+    @classmethod
+    async def open(cls, address: str) -> PowerManager:
+        return cls(await MessageBus(bus_address=address).connect())
+
+    async def has_inhibit(self) -> bool:
+        reply = await self.bus.call(
+            Message(destination=PM, path=PM_PATH, interface=PM_INTERFACE, member="HasInhibit")
+        )
+        assert reply is not None
+        assert reply.message_type is MessageType.METHOD_RETURN, reply.body
+        return bool(reply.body[0])
+
+    async def wait_for(self, inhibited: bool, timeout: float = 5.0) -> float:
+        """When ``HasInhibit`` was first seen to answer ``inhibited``."""
+        async with asyncio.timeout(timeout):
+            # xfce4-power-manager sends no signal to await instead.
+            while await self.has_inhibit() != inhibited:  # noqa: ASYNC110
+                await asyncio.sleep(0.005)
+        return time.monotonic()
+
+    def close(self) -> None:
+        self.bus.disconnect()

@@ -1,7 +1,8 @@
 """The inhibitor while playing, through the route each desktop offers.
 
-GNOME is the real gnome-session on the private buses; KDE/Xfce's
-PowerManagement and logind are test services (see ``power_services``).
+GNOME is the real gnome-session and Xfce the real xfce4-power-manager on the
+private buses; KDE's PowerManagement (PowerDevil needs Plasma) and logind are
+test services (see ``power_services``).
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from power_rig import GnomeSession, PrivateSystemBus
+from power_rig import GnomeSession, PrivateSystemBus, XfcePowerManager
 from power_services import Logind, PowerManagement
-from power_support import APP_ID, SessionManagerWatch, service
+from power_support import APP_ID, PowerManager, SessionManagerWatch, service
 
 from audio_service._surfaces._linux._power._choice import route_order
 from audio_session.testing import PrivateSessionBus
@@ -85,16 +86,14 @@ async def test_playing_again_within_the_debounce_keeps_the_same_inhibitor(
     await watch.wait_for("InhibitorRemoved")
 
 
-@pytest.mark.parametrize("desktop", ["KDE", "XFCE"])
-async def test_kde_and_xfce_use_power_management(
+async def test_kde_uses_power_management(
     power_management: PowerManagement,
     watch: SessionManagerWatch,
     journal: list[str],
     monkeypatch: pytest.MonkeyPatch,
-    desktop: str,
 ) -> None:
     # gnome-session is on the bus too: the desktop's preference decides.
-    monkeypatch.setenv("XDG_CURRENT_DESKTOP", desktop)
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "KDE")
     async with service(journal, release_delay=RELEASE_DELAY) as svc:
         await svc.play()
         await svc.keeper.settled()
@@ -104,6 +103,41 @@ async def test_kde_and_xfce_use_power_management(
         await svc.pause()
         await power_management.wait(lambda: not power_management.cookies)
         assert power_management.calls == ["Inhibit", "UnInhibit"]
+
+
+async def test_xfce_uses_its_power_manager(
+    xfce_power_manager: XfcePowerManager,
+    watch: SessionManagerWatch,
+    session_bus: PrivateSessionBus,
+    journal: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The real xfce4-power-manager, with gnome-session on the bus too.
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "XFCE")
+    power = await PowerManager.open(session_bus.address)
+    try:
+        assert not await power.has_inhibit()
+        async with service(journal, release_delay=RELEASE_DELAY) as svc:
+            started = time.monotonic()
+            await svc.play()
+            added = await power.wait_for(True)
+            assert added - started < 1.0
+            await svc.keeper.settled()
+            assert svc.keeper.status.inhibitor == "power-management"
+            assert f"application name={APP_ID} reason=Playing audio" in xfce_power_manager.log()
+            await svc.core.handle(_next())
+            await svc.core.handle(_seek(12))
+            paused = time.monotonic()
+            await svc.pause()
+            await xfce_power_manager.wait_for_log("Inhibit removed")
+            assert time.monotonic() - paused >= RELEASE_DELAY
+            log = xfce_power_manager.log()
+            assert log.count("UnHibit message received") == 1
+            # One inhibitor through the track change and the seek.
+            assert log.count("Inhibit added") == 1
+            assert watch.count("InhibitorAdded") == 0
+    finally:
+        power.close()
 
 
 async def test_another_desktop_with_gnome_session_uses_it(
