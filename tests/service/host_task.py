@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from datetime import timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from audio_service import (
 class RecordingTask(BackgroundAudioTask):
     async def on_start(self, params: dict[str, Any] | None) -> None:
         self.saved = AudioServiceBackground.saved_session
+        self.exit_delay = float(params.get("exit_delay", 0)) if params else 0.0
         if params and params.get("fail"):
             raise RuntimeError("on_start was told to fail")
         items = [MediaItem(id=f"track-{i}", title=f"Track {i}", album="Host") for i in range(3)]
@@ -27,6 +29,12 @@ class RecordingTask(BackgroundAudioTask):
             controls=[MediaControl.play, MediaControl.pause],
             processing_state=AudioProcessingState.READY,
         )
+
+    async def on_stop(self) -> None:
+        # A task that takes a while to wind down (an engine releasing its output, say).
+        if self.exit_delay:
+            await asyncio.sleep(self.exit_delay)
+        await super().on_stop()
 
     async def on_play(self) -> None:
         await AudioServiceBackground.set_state(playing=True)

@@ -35,7 +35,12 @@ from audio_service._connect._wire import (
     request_decoder,
 )
 from audio_service._errors import ServiceNotRunningError, TaskError, TaskErrorInfo
-from audio_service._model._events import QueueChanged, ServiceEvent, ServiceSnapshot
+from audio_service._model._events import (
+    QueueChanged,
+    ServiceEvent,
+    ServiceSnapshot,
+    ServiceStopped,
+)
 from audio_service._model._queue import QueueOp, QueueReplace, QueueSplice
 from audio_service._service._background import load_task_factory
 from audio_service._service._core import ServiceCore
@@ -110,6 +115,9 @@ class Host:
         # A host playing on with its UI closed encodes nothing (MPRIS is its only audience).
         if self.server.connection_count:
             self.server.broadcast(TOPIC_EVENT, encode_event(event))
+        if isinstance(event, ServiceStopped):
+            # Before the stop request's reply: whoever saw the stop finds no service left.
+            self.server.stop_accepting()
 
     def _handle(self, method: str, payload: bytes, peer: _ipc.PeerInfo) -> _ipc.Deferred:
         # A Deferred, not a coroutine: the request costs one task (the callback's), and the reply

@@ -15,6 +15,7 @@ import importlib
 import importlib.util
 import inspect
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -31,6 +32,7 @@ __all__ = [
     "HostSpec",
     "LaunchError",
     "StartReport",
+    "default_app_id",
     "launch_host",
     "load_entrypoint",
     "reference_entrypoint",
@@ -111,6 +113,19 @@ def reference_entrypoint(entrypoint: Callable[[], object]) -> EntrypointRef:
             )
         return EntrypointRef("__main__", qualname, str(Path(path).resolve()))
     return EntrypointRef(entrypoint.__module__, qualname)
+
+
+def default_app_id(ref: EntrypointRef) -> str:
+    """A stable app id from where the entrypoint lives: its module (or script) and its name.
+
+    ``myapp.audio:entrypoint`` gives ``myapp.audio.entrypoint`` and a script
+    ``/x/podcasts.py`` with ``main`` gives ``podcasts.main``: the same app gets the
+    same id on every run, and two apps never share one by accident.
+    """
+    base = Path(ref.path).stem if ref.path is not None else ref.module
+    parts = [re.sub(r"[^A-Za-z0-9_-]", "_", part) for part in (*base.split("."), ref.qualname)]
+    parts = [f"_{part}" if part[0].isdigit() else part for part in parts if part]
+    return ".".join(parts)
 
 
 def load_entrypoint(ref: EntrypointRef) -> Callable[[], object]:

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,8 +21,8 @@ import msgspec
 from audio_service._connect import _ipc
 from audio_service._connect._connection import EventSink
 from audio_service._connect._launcher import (
-    EntrypointRef,
     HostSpec,
+    default_app_id,
     launch_host,
     reference_entrypoint,
 )
@@ -46,14 +45,14 @@ from audio_service._model._models import ServiceConfig
 from audio_service._model._portable import portable
 from audio_service._service._requests import Request
 
-__all__ = ["HostLauncher", "RemoteConnection", "default_app_id", "log_path"]
+__all__ = ["HostLauncher", "RemoteConnection", "log_path"]
 
 _log = logging.getLogger(__name__)
 
 #: How long a new client waits for the host's greeting.
 SYNC_TIMEOUT = 10.0
-#: Starts tried while another host for the same app id is on its way out.
-LAUNCH_ATTEMPTS = 5
+#: Seconds a start waits for another host of the same app id that is on its way out.
+LAUNCH_PATIENCE = 10.0
 
 
 class RemoteConnection:
@@ -156,7 +155,17 @@ class HostLauncher:
             cwd=os.getcwd(),
             log_path=str(log_path(app_id)),
         )
-        for _attempt in range(LAUNCH_ATTEMPTS):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LAUNCH_PATIENCE
+        pause = 0.02
+        while loop.time() < deadline:
+            if await asyncio.to_thread(_ipc.name_taken, app_id):
+                if await self._running(app_id):
+                    return None  # another client started it meanwhile
+                # The last host of this app id is on its way out: no use starting one yet.
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.1)
+                continue
             report = await launch_host(spec, timeout=self.start_timeout)
             if report.status == "error":
                 info = report.error or TaskErrorInfo(
@@ -172,8 +181,9 @@ class HostLauncher:
                 # Another host serves this app id: the caller connects to it itself.
                 await connection.close()
                 return None
-            # The other host was on its way out: try again.
-            await asyncio.sleep(0.05)
+            # The other host was on its way out (it still holds the name): try again soon.
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.25)
         raise AudioServiceError(f"could not start or reach the service {app_id!r}")
 
     async def connect(self, app_id: str | None) -> RemoteConnection | None:
@@ -197,14 +207,6 @@ class HostLauncher:
     @staticmethod
     async def _running(app_id: str) -> bool:
         return app_id in await asyncio.to_thread(_ipc.list_services)
-
-
-def default_app_id(ref: EntrypointRef) -> str:
-    """An app id from where the entrypoint lives: its module, or its script's name."""
-    base = Path(ref.path).stem if ref.path is not None else ref.module
-    parts = [re.sub(r"[^A-Za-z0-9_-]", "_", part) for part in base.split(".") if part]
-    parts = [f"_{part}" if part[0].isdigit() else part for part in parts]
-    return ".".join(parts) or "audio_service.app"
 
 
 def log_path(app_id: str) -> Path:

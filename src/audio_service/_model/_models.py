@@ -798,6 +798,8 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
 
     #: The app's id, used for the MPRIS bus name and the host's socket (dotted name).
     app_id: str | None = None
+    #: Offer the task the session saved by the last run (media resumption).
+    resume: bool = True
     fast_forward_interval: timedelta = timedelta(seconds=10)
     rewind_interval: timedelta = timedelta(seconds=10)
     #: Publish the service as an MPRIS2 player (Linux, with a session bus).
@@ -816,7 +818,7 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     media_keys: bool = False
 
     def __post_init__(self) -> None:
-        for flag in ("mpris", "notification", "headset_clicks", "media_keys"):
+        for flag in ("resume", "mpris", "notification", "headset_clicks", "media_keys"):
             _check_bool(getattr(self, flag), flag)
         _check_str(self.identity, "identity", optional=True)
         _check_str(self.desktop_entry, "desktop_entry", optional=True)

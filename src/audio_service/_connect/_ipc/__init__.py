@@ -27,6 +27,7 @@ from audio_service._connect._ipc._errors import (
 from audio_service._connect._ipc._framing import DEFAULT_MAX_FRAME_SIZE
 from audio_service._connect._ipc._paths import (
     list_services,
+    name_taken,
     socket_dir,
     socket_path,
     validate_app_id,
@@ -62,6 +63,7 @@ __all__ = [
     "VersionMismatchError",
     "connect",
     "list_services",
+    "name_taken",
     "socket_dir",
     "socket_path",
     "validate_app_id",
