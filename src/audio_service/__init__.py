@@ -29,9 +29,13 @@ _LAZY = {
     "AudioService": "._api._client",
     "AudioServiceClient": "._api._client",
     "AudioServiceError": "._errors",
+    "HostStartError": "._errors",
     "NotConnectedError": "._errors",
+    "ServiceConnectionError": "._errors",
     "ServiceNotRunningError": "._errors",
     "TaskError": "._errors",
+    "TaskErrorInfo": "._errors",
+    "SavedSession": "._service._persistence",
     "MEDIA_ROOT_ID": "._model._models",
     "RECENT_ROOT_ID": "._model._models",
     "AudioProcessingState": "._model._models",
@@ -57,9 +61,12 @@ if TYPE_CHECKING:
     )
     from audio_service._errors import (
         AudioServiceError,
+        HostStartError,
         NotConnectedError,
+        ServiceConnectionError,
         ServiceNotRunningError,
         TaskError,
+        TaskErrorInfo,
     )
     from audio_service._model._models import (
         MEDIA_ROOT_ID,
@@ -83,6 +90,9 @@ if TYPE_CHECKING:
     from audio_service._service._background import (
         AudioServiceBackground,
     )
+    from audio_service._service._persistence import (
+        SavedSession,
+    )
     from audio_service._service._task import (
         BackgroundAudioTask,
     )
@@ -103,6 +113,7 @@ __all__ = [
     "AudioServiceShuffleMode",
     "BackgroundAudioTask",
     "CustomMediaAction",
+    "HostStartError",
     "MediaAction",
     "MediaButton",
     "MediaControl",
@@ -112,8 +123,11 @@ __all__ = [
     "PlaybackState",
     "Rating",
     "RatingStyle",
+    "SavedSession",
     "ServiceConfig",
+    "ServiceConnectionError",
     "ServiceNotRunningError",
     "TaskError",
+    "TaskErrorInfo",
     "__version__",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import os
 from datetime import timedelta
 from typing import Any
@@ -72,9 +73,21 @@ class RecordingTask(BackgroundAudioTask):
             return os.getpid()
         if name == "boom":
             raise ValueError("the task refused")
+        if name == "raise":
+            kind = CustomError if arguments == "custom" else getattr(builtins, arguments)
+            raise kind("raised on request")
         if name == "event":
             await AudioServiceBackground.send_custom_event({"echo": arguments})
         return {"name": name, "arguments": arguments}
+
+
+class CustomError(Exception):
+    """An exception type of the app's own."""
+
+
+def exits_at_import() -> None:
+    # The host process dies before it can report: the launcher must say where to look.
+    os._exit(3)
 
 
 def entrypoint() -> None:

@@ -22,6 +22,8 @@ from audio_service._connect import _ipc
 from audio_service._connect._connection import EventSink
 from audio_service._connect._launcher import (
     HostSpec,
+    LaunchError,
+    StartReport,
     default_app_id,
     launch_host,
     reference_entrypoint,
@@ -36,6 +38,8 @@ from audio_service._connect._wire import (
 )
 from audio_service._errors import (
     AudioServiceError,
+    HostStartError,
+    ServiceConnectionError,
     ServiceNotRunningError,
     TaskError,
     TaskErrorInfo,
@@ -81,8 +85,13 @@ class RemoteConnection:
         self._client.set_event_sink(sink)
         closed = self._client.closed
         try:
-            async with asyncio.timeout(SYNC_TIMEOUT):
-                await asyncio.wait((synced, closed), return_when=asyncio.FIRST_COMPLETED)
+            try:
+                async with asyncio.timeout(SYNC_TIMEOUT):
+                    await asyncio.wait((synced, closed), return_when=asyncio.FIRST_COMPLETED)
+            except TimeoutError:
+                raise ServiceConnectionError(
+                    f"the service did not send its state within {SYNC_TIMEOUT} s"
+                ) from None
             if not synced.done():
                 raise ServiceNotRunningError("the service closed the connection at once")
         except BaseException:
@@ -114,10 +123,14 @@ class RemoteConnection:
     async def request(self, request: Request) -> Any:
         try:
             reply = await self._client.call(METHOD_REQUEST, encode_request(request))
-        except _ipc.ConnectionLost as error:
+        except _ipc.ConnectionLostError as error:
             raise ServiceNotRunningError(f"the background task went away: {error}") from None
         except _ipc.RemoteError as error:
             raise AudioServiceError(f"{request.method}: the service refused it: {error}") from None
+        except _ipc.FrameTooLargeError as error:
+            raise ValueError(f"{request.method}: the request is too large: {error}") from None
+        except _ipc.IpcError as error:
+            raise ServiceConnectionError(f"{request.method}: {error}") from None
         return decode_outcome(reply, request)
 
     async def close(self) -> None:
@@ -166,12 +179,12 @@ class HostLauncher:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 0.1)
                 continue
-            report = await launch_host(spec, timeout=self.start_timeout)
+            try:
+                report = await launch_host(spec, timeout=self.start_timeout)
+            except LaunchError as error:
+                raise HostStartError(str(error), log_path=spec.log_path) from None
             if report.status == "error":
-                info = report.error or TaskErrorInfo(
-                    request="start", error_type="HostError", message=report.message
-                )
-                raise TaskError(info)
+                raise _start_failed(report, spec.log_path)
             connection = await self.connect(app_id)
             if report.status == "ready":
                 if connection is None:
@@ -188,7 +201,7 @@ class HostLauncher:
 
     async def connect(self, app_id: str | None) -> RemoteConnection | None:
         if app_id is None:
-            running = await asyncio.to_thread(_ipc.list_services)
+            running = await _listed()
             if not running:
                 return None
             if len(running) > 1:
@@ -199,14 +212,47 @@ class HostLauncher:
             app_id = running[0]
         try:
             client = await _ipc.connect(app_id, _client_name())
-        except (_ipc.ServiceNotRunningError, _ipc.ConnectionLost):
+        except (_ipc.ServerNotFoundError, _ipc.ConnectionLostError):
             # ConnectionLost here: a host that was shutting down accepted, then went.
             return None
+        except _ipc.VersionMismatchError as error:
+            raise ServiceConnectionError(
+                f"the service {app_id!r} runs another version of audio-service-kit "
+                f"(protocol {error.remote_version}, this one speaks {error.local_version}); "
+                "stop it and start it again"
+            ) from None
+        except (_ipc.IpcError, TimeoutError) as error:
+            raise ServiceConnectionError(f"cannot reach the service {app_id!r}: {error}") from None
         return RemoteConnection(client)
 
     @staticmethod
     async def _running(app_id: str) -> bool:
-        return app_id in await asyncio.to_thread(_ipc.list_services)
+        return app_id in await _listed()
+
+
+async def _listed() -> list[str]:
+    try:
+        return await asyncio.to_thread(_ipc.list_services)
+    except _ipc.RuntimeDirError as error:
+        raise ServiceConnectionError(f"cannot use the socket directory: {error}") from None
+
+
+#: Lines of the remote traceback a failed start shows in its message.
+TRACEBACK_TAIL = 6
+
+
+def _start_failed(report: StartReport, log: str | None) -> TaskError:
+    """The error for a host whose task could not start: what it raised, where, and the log."""
+    info = report.error or TaskErrorInfo(
+        request="start", error_type="HostStartError", message=report.message
+    )
+    tail = info.traceback.rstrip().splitlines()[-TRACEBACK_TAIL:]
+    details = "".join(f"\n  | {line}" for line in tail)
+    where = ""
+    if log:
+        where = f"\n(the host's log: {log}; `audio-service logs {Path(log).stem}` shows it)"
+    message = f"{info.message}{details}{where}"
+    return TaskError(msgspec.structs.replace(info, message=message))
 
 
 def log_path(app_id: str) -> Path:

@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypedDict
 
 import msgspec
 
@@ -780,6 +780,26 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
         changes["update_position"] = position
         changes["update_time"] = base_time
         return msgspec.structs.replace(self, **changes)
+
+
+class StateChanges(TypedDict, total=False):
+    """The fields a ``set_state`` call may change (each optional; ``None`` clears)."""
+
+    controls: Sequence[MediaControl]
+    system_actions: Iterable[MediaAction]
+    processing_state: AudioProcessingState
+    playing: bool
+    position: timedelta
+    buffered_position: timedelta
+    speed: float
+    update_time: float
+    android_compact_action_indices: Sequence[int] | None
+    repeat_mode: AudioServiceRepeatMode
+    shuffle_mode: AudioServiceShuffleMode
+    error_code: int | None
+    error_message: str | None
+    captioning_enabled: bool
+    queue_index: int | None
 
 
 #: What copy_with takes: the fields, except that ``position`` stands for ``update_position``.

@@ -27,6 +27,7 @@ from audio_service._model._models import (
     MediaControl,
     MediaItem,
     PlaybackState,
+    StateChanges,
     Unset,
 )
 from audio_service._model._portable import portable
@@ -192,7 +193,7 @@ class AudioServiceBackgroundApi:
         # Only what was given travels on: a set_state(playing=True) is the hot path of a request.
         changes = {name: value for name, value in locals().items() if value is not UNSET}
         del changes["self"]
-        self._core("set_state").set_state(**changes)
+        self._core("set_state").set_state(**cast(StateChanges, changes))
 
     async def set_media_item(self, media_item: MediaItem | None) -> None:
         """Broadcast the current media item (None: nothing is current)."""

@@ -23,7 +23,7 @@ import enum
 import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 from audio_service._errors import ServiceNotRunningError, TaskError
 from audio_service._model._events import (
@@ -37,7 +37,13 @@ from audio_service._model._events import (
     ServiceStopped,
     StateChanged,
 )
-from audio_service._model._models import MEDIA_ROOT_ID, MediaItem, PlaybackState, ServiceConfig
+from audio_service._model._models import (
+    MEDIA_ROOT_ID,
+    MediaItem,
+    PlaybackState,
+    ServiceConfig,
+    StateChanges,
+)
 from audio_service._model._position import Clock, monotonic
 from audio_service._model._queue import MediaQueue, QueueOp, QueueSplice, QueueUpdate, apply, diff
 from audio_service._service import _background
@@ -403,7 +409,7 @@ class ServiceCore:
         if self._phase in (ServicePhase.NEW, ServicePhase.STOPPED):
             raise ServiceNotRunningError(f"cannot {what}: the background task is not running")
 
-    def set_state(self, **changes: Any) -> PlaybackState:
+    def set_state(self, **changes: Unpack[StateChanges]) -> PlaybackState:
         """Publish a new playback state: :meth:`PlaybackState.copy_with` of the last one.
 
         Omitted fields keep their values and the position is re-based so that it
@@ -412,7 +418,8 @@ class ServiceCore:
         """
         self._check_publishing("set_state")
         duration = self._media_item.duration if self._media_item is not None else None
-        state = self._state._derive(changes, self._clock(), duration)
+        # A TypedDict is a plain dict at run time: no copy, the keywords checked statically.
+        state = self._state._derive(cast(dict[str, Any], changes), self._clock(), duration)
         self._state = state
         self._state_ctl.add(state)
         self._emit(StateChanged(state=state))

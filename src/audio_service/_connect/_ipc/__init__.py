@@ -10,7 +10,7 @@ bounds every buffer, and turns every failure into a typed exception.
 from audio_service._connect._ipc._client import Client, connect
 from audio_service._connect._ipc._errors import (
     BadRequestError,
-    ConnectionLost,
+    ConnectionLostError,
     ErrorCode,
     FrameTooLargeError,
     HandshakeError,
@@ -19,8 +19,8 @@ from audio_service._connect._ipc._errors import (
     RemoteError,
     RequestError,
     RuntimeDirError,
+    ServerNotFoundError,
     ServiceAlreadyRunningError,
-    ServiceNotRunningError,
     UnknownMethodError,
     VersionMismatchError,
 )
@@ -42,7 +42,7 @@ __all__ = [
     "BadRequestError",
     "Client",
     "Connection",
-    "ConnectionLost",
+    "ConnectionLostError",
     "Deferred",
     "ErrorCode",
     "Event",
@@ -57,8 +57,8 @@ __all__ = [
     "RequestError",
     "RuntimeDirError",
     "Server",
+    "ServerNotFoundError",
     "ServiceAlreadyRunningError",
-    "ServiceNotRunningError",
     "UnknownMethodError",
     "VersionMismatchError",
     "connect",
