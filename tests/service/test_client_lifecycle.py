@@ -15,6 +15,7 @@ import pytest
 
 from audio_service import AudioServiceClient, AudioServiceError, PlaybackState
 from audio_service._connect._remote import HostLauncher
+from audio_session.testing import stop_processes_under
 
 # Exit delays of the task's on_stop: most stops are quick, some take up to a second.
 EXIT_DELAYS = [0.0, 0.0, 0.001, 0.0, 0.01, 0.0, 0.05, 0.0, 0.1, 0.0] * 2
@@ -38,6 +39,8 @@ async def client(runtime: Path) -> AsyncIterator[AudioServiceClient]:
     if client.connected and client.running:
         await client.stop()
     await client.disconnect()
+    # Services a test left running on purpose (another app's, one it disconnected from).
+    await asyncio.to_thread(stop_processes_under, runtime)
 
 
 @pytest.mark.parametrize("in_process", [False, True], ids=["host", "in-process"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import os
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from audio_service import (
     TaskErrorInfo,
 )
 from audio_service._connect._remote import HostLauncher, log_path
+from audio_session.testing import stop_processes_under
 
 APP_ID = "o.errors"
 
@@ -40,6 +42,8 @@ async def client(runtime: Path) -> AsyncIterator[AudioServiceClient]:
     if client.connected and client.running:
         await client.stop()
     await client.disconnect()
+    # Services a test left running on purpose (another app's, one it disconnected from).
+    await asyncio.to_thread(stop_processes_under, runtime)
 
 
 @pytest.mark.parametrize("in_process", [False, True], ids=["host", "in-process"])

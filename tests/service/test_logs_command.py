@@ -59,8 +59,7 @@ async def test_follow_prints_new_lines() -> None:
     assert follower.stdout is not None
     try:
         assert await asyncio.wait_for(follower.stdout.readline(), 10) == b"old\n"
-        with open(path, "a") as log:
-            log.write("new\n")
+        await asyncio.to_thread(path.write_text, "old\nnew\n")
         assert await asyncio.wait_for(follower.stdout.readline(), 10) == b"new\n"
     finally:
         follower.kill()

@@ -49,7 +49,7 @@ from audio_session.testing._process import (
     RigUnavailable,
     session_members,
 )
-from audio_session.testing._rig import AudioRig
+from audio_session.testing._rig import AudioRig, stop_processes_under
 
 __all__ = [
     "FLAVOURS",
@@ -71,4 +71,5 @@ __all__ = [
     "SinkInput",
     "session_members",
     "start_audio_server",
+    "stop_processes_under",
 ]
