@@ -26,6 +26,7 @@ from audio_service import (
 from audio_service._api import _client as client_module
 from audio_service._connect._connection import ServiceConnection
 from audio_service._connect._inprocess import InProcessLauncher
+from audio_service._connect._remote import HostLauncher
 from service_support import (
     REQUEST_TABLE,
     FakeClock,
@@ -134,20 +135,30 @@ async def test_an_async_entrypoint_works(client: AudioServiceClient) -> None:
     ("entrypoint", "error"),
     [(lambda_entrypoint, ValueError), (RecordingTask, TypeError), (print, TypeError)],
 )
-async def test_the_entrypoint_must_be_a_top_level_function(
+async def test_a_host_mode_entrypoint_must_be_a_top_level_function(
     client: AudioServiceClient, entrypoint: Callable[[], object], error: type[Exception]
 ) -> None:
+    # The host process imports it by name; checked before anything starts.
+    client.host_launcher = HostLauncher()
     with pytest.raises(error, match="top-level function"):
-        await client.start(entrypoint)
+        await client.start(entrypoint, in_process=False)
     assert not client.running
 
 
-async def test_a_nested_entrypoint_is_refused(client: AudioServiceClient) -> None:
+async def test_a_nested_entrypoint_works_in_process_only(client: AudioServiceClient) -> None:
     def nested() -> None:
         AudioServiceBackground.run(RecordingTask)
 
+    client.host_launcher = HostLauncher()
     with pytest.raises(ValueError, match="top-level"):
-        await client.start(nested)
+        await client.start(nested, in_process=False)
+    assert await client.start(nested, in_process=True), "in-process, any callable does"
+    assert (
+        await client.start(lambda: AudioServiceBackground.run(RecordingTask), in_process=True)
+        is False
+    )
+    with pytest.raises(TypeError, match="callable"):
+        await client.start("entrypoint", in_process=True)  # type: ignore[arg-type]
 
 
 async def test_an_entrypoint_must_call_run(client: AudioServiceClient) -> None:
