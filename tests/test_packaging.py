@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import subprocess
 import sys
 from importlib import resources
@@ -52,3 +53,18 @@ def test_each_layer_folder_says_what_it_holds() -> None:
     for layer in ("_model", "_service", "_surfaces", "_connect", "_api"):
         package = importlib.import_module(f"audio_service.{layer}")
         assert package.__doc__, layer
+
+
+def test_the_version_is_one_release_everywhere() -> None:
+    from importlib.metadata import metadata
+
+    meta = metadata("audio-service-kit")
+    assert meta["Version"] == audio_session.__version__
+    assert re.fullmatch(r"\d+\.\d+\.\d+", audio_session.__version__), "a release: no --pre"
+    classifiers = meta.get_all("Classifier") or []
+    systems = [c for c in classifiers if c.startswith("Operating System")]
+    assert systems == ["Operating System :: POSIX :: Linux"]
+    extras = meta.get_all("Provides-Extra") or []
+    assert "testing" in extras
+    testing = [r for r in meta.get_all("Requires-Dist") or [] if "extra == 'testing'" in r]
+    assert sorted(re.split(r"[<>=;\s]", r)[0] for r in testing) == ["pytest", "pytest-asyncio"]
