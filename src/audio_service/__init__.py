@@ -50,6 +50,7 @@ _LAZY = {
     "Rating": "._model._models",
     "RatingStyle": "._model._models",
     "ServiceConfig": "._model._models",
+    "StateChanges": "._model._models",
     "MediaQueue": "._model._queue",
     "BackgroundAudioTask": "._service._task",
 }
@@ -83,6 +84,7 @@ if TYPE_CHECKING:
         Rating,
         RatingStyle,
         ServiceConfig,
+        StateChanges,
     )
     from audio_service._model._queue import (
         MediaQueue,
@@ -127,6 +129,7 @@ __all__ = [
     "ServiceConfig",
     "ServiceConnectionError",
     "ServiceNotRunningError",
+    "StateChanges",
     "TaskError",
     "TaskErrorInfo",
     "__version__",

@@ -87,7 +87,11 @@ _ZERO = timedelta(0)
 
 
 class AudioServiceClient:
-    """The type of :data:`AudioService`; use that singleton.
+    """The app's side of a background audio service; :data:`AudioService` is the usual one.
+
+    One client follows one service at a time. An app with one service uses the
+    :data:`AudioService` singleton; a program that drives two services at once
+    (a UI for two apps, a test) creates a second ``AudioServiceClient()``.
 
     Mode: ``start(in_process=True)`` runs the task in this event loop;
     ``in_process=False`` runs it in its own process through

@@ -675,7 +675,7 @@ class MpvPlayerTask(QueuePlayerTask):
     ``extras["uri"]``). A queue item's missing title, artist, album, genre and
     duration are filled from the source's tags; its art is ``art_uri`` when
     set, else the cover embedded in a local file (ID3 or FLAC picture), stored
-    in ``art_cache`` (default: an :class:`~audio_service._surfaces._art.ArtCache` in the
+    in ``art_cache`` (default: an :class:`~audio_service.players.ArtCache` in the
     user's cache directory) and published as a ``file://`` URI.
 
     The other arguments are :class:`QueuePlayerTask`'s; ``engine`` defaults to
