@@ -9,7 +9,7 @@ import sys
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, overload
 
 from audio_service._connect._connection import ServiceConnection, ServiceLauncher
 from audio_service._connect._inprocess import InProcessLauncher
@@ -73,6 +73,7 @@ from audio_service._service._requests import (
     SkipToQueueItem,
     Stop,
     TaskRemoved,
+    UnitRequest,
     UpdateMediaItem,
     UpdateQueue,
 )
@@ -598,7 +599,15 @@ class AudioServiceClient:
 
     # --------------------------------------------------------------- requests
 
+    @overload
+    async def _request(self, request: LoadChildren) -> list[MediaItem]: ...
+    @overload
+    async def _request(self, request: CustomAction) -> Any: ...  # whatever the task returns
+    @overload
+    async def _request(self, request: UnitRequest) -> None: ...
+
     async def _request(self, request: Request) -> Any:
+        # Typed by each request's result type (the overloads); the reply was decoded as it.
         if not self._connected:
             raise NotConnectedError(
                 f"cannot {request.method}: call AudioService.connect() or start() first"
@@ -745,10 +754,7 @@ class AudioServiceClient:
 
     async def load_children(self, parent_media_id: str = MEDIA_ROOT_ID) -> list[MediaItem]:
         """The children of ``parent_media_id`` in the browsable tree (``on_load_children``)."""
-        children: list[MediaItem] = await self._request(
-            LoadChildren(parent_media_id=parent_media_id)
-        )
-        return children
+        return await self._request(LoadChildren(parent_media_id=parent_media_id))
 
     async def task_removed(self) -> None:
         """Tell the task the app's window was dismissed (``on_task_removed``)."""

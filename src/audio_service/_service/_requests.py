@@ -64,6 +64,7 @@ __all__ = [
     "SkipToQueueItem",
     "Stop",
     "TaskRemoved",
+    "UnitRequest",
     "UpdateMediaItem",
     "UpdateQueue",
 ]
@@ -497,8 +498,8 @@ class Close(_Request, frozen=True, tag="close"):
         return task.on_close()
 
 
-#: Any client request; decode one with ``msgspec.msgpack.decode(data, type=Request)``.
-Request: TypeAlias = (
+#: The requests whose callbacks return nothing (``result_type`` None).
+UnitRequest: TypeAlias = (
     Play
     | Pause
     | Stop
@@ -528,11 +529,12 @@ Request: TypeAlias = (
     | SetRating
     | SetSpeed
     | SetVolume
-    | CustomAction
-    | LoadChildren
     | TaskRemoved
     | Close
 )
+
+#: Any client request; decode one with ``msgspec.msgpack.decode(data, type=Request)``.
+Request: TypeAlias = UnitRequest | CustomAction | LoadChildren
 
 #: Every request class by its wire name.
 REQUEST_TYPES: dict[str, type[_Request]] = {
