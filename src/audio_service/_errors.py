@@ -151,3 +151,17 @@ def _builtin_task_error(error_type: str) -> type[TaskError] | None:
     kind.__doc__ = f"A task callback raised {error_type}."
     _BUILTIN_TASK_ERRORS[error_type] = kind
     return kind
+
+
+# Tracebacks name the public path (``audio_service.TaskError``), where apps import them from.
+# (Not for the msgspec structs: msgspec resolves their annotations through ``__module__``.)
+for _public in (
+    AudioServiceError,
+    HostStartError,
+    NotConnectedError,
+    ServiceConnectionError,
+    ServiceNotRunningError,
+    TaskError,
+):
+    _public.__module__ = "audio_service"
+del _public

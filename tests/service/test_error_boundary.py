@@ -114,3 +114,13 @@ def test_every_exported_exception_is_an_audio_service_error() -> None:
         value = getattr(audio_service, name)
         if isinstance(value, type) and issubclass(value, BaseException):
             assert issubclass(value, AudioServiceError), name
+
+
+def test_public_exceptions_show_their_public_path() -> None:
+    for name in audio_service.__all__:
+        value = getattr(audio_service, name)
+        if isinstance(value, type) and issubclass(value, BaseException):
+            assert value.__module__ == "audio_service", name
+            assert getattr(audio_service, value.__qualname__) is value
+    info = TaskErrorInfo(request="play", error_type="ValueError", message="no")
+    assert type(TaskError(info)).__module__ == "audio_service"

@@ -46,6 +46,7 @@ from audio_service._service._background import load_task_factory
 from audio_service._service._core import ServiceCore
 from audio_service._service._persistence import SessionStore, store_path
 from audio_service._surfaces._startup import Surfaces
+from audio_session import AudioSession
 
 __all__ = ["main"]
 
@@ -237,6 +238,9 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
         return await host.run(spec.params, reporter)
     finally:
         await surfaces.close()
+        # Before the loop ends: asyncio.run would cancel the session's audio-server
+        # operations midway, and their late answers then hit cancelled futures.
+        await AudioSession.close_instance()
         await store.close()
 
 

@@ -17,7 +17,7 @@ from audio_session.testing._audio import AudioServer, AudioServerFlavour, start_
 from audio_session.testing._dbus import DBusMonitor, PrivateSessionBus
 from audio_session.testing._process import ManagedProcess
 
-__all__ = ["AudioRig", "stop_processes_under"]
+__all__ = ["AudioRig", "processes_under", "stop_processes_under"]
 
 #: Seconds a process started under the rig gets to exit after SIGTERM.
 STOP_GRACE = 5.0
@@ -167,8 +167,7 @@ def stop_processes_under(runtime_dir: Path, *, grace: float = STOP_GRACE) -> lis
     Returns their pids. SIGTERM first (a service host then stops its task
     cleanly), SIGKILL for those still there after ``grace`` seconds.
     """
-    marker = f"XDG_RUNTIME_DIR={runtime_dir}".encode()
-    found = [pid for pid in _user_pids() if marker in _environ(pid)]
+    found = processes_under(runtime_dir)
     for pid in found:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
@@ -182,6 +181,12 @@ def stop_processes_under(runtime_dir: Path, *, grace: float = STOP_GRACE) -> lis
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     return found
+
+
+def processes_under(runtime_dir: Path) -> list[int]:
+    """This user's live processes whose environment sets ``XDG_RUNTIME_DIR`` to ``runtime_dir``."""
+    marker = f"XDG_RUNTIME_DIR={runtime_dir}".encode()
+    return [pid for pid in _user_pids() if marker in _environ(pid) and _running(pid)]
 
 
 def _user_pids() -> list[int]:
