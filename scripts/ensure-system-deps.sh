@@ -11,6 +11,13 @@ packages=(
     playerctl libglib2.0-bin        # real MPRIS and D-Bus clients (gdbus)
     libmpv2                         # the mpv player backend
     espeak-ng                       # the text-to-speech reader
+    dunst xvfb                      # a real notification server (with an X display) for tests
+    desktop-file-utils              # desktop-file-validate, for the desktop entries we write
+    strace                          # counts system calls in `make bench` (bench_syscalls)
+    # Real desktop consumers under a virtual X server (tests/shells): GNOME Shell's media
+    # card and gsd-media-keys (about 135 packages, ~100 MB), Xfce's panel with its PulseAudio
+    # plugin (about 20); keys and clicks with xdotool, screen dumps with xwd (x11-apps).
+    xvfb xdotool x11-apps gnome-shell gnome-settings-daemon xfce4-panel xfce4-pulseaudio-plugin
 )
 
 # Debian's own python3 ships venv without ensurepip unless python3-venv is installed.

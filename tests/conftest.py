@@ -1,5 +1,6 @@
 """Suite-wide hygiene: no test writes into the real user's state or cache directories, and
-no service host a test starts logs an error."""
+no service host a test starts logs an error; the demo's catalogue, made once for the demo and
+desktop-shell tests."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from audio_service.demo._catalogue import Catalogue, ensure_catalogue
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +47,9 @@ def _host_logs_without_errors(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     ]
     if errors:
         pytest.fail("a service host logged errors:\n" + "\n".join(errors))
+
+
+@pytest.fixture(scope="session")
+def shared_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
+    """The demo's catalogue, made once (a few seconds) and only read by the tests that share it."""
+    return ensure_catalogue(tmp_path_factory.mktemp("catalogue"))

@@ -53,6 +53,8 @@ _LAZY = {
     "StateChanges": "._model._models",
     "MediaQueue": "._model._queue",
     "BackgroundAudioTask": "._service._task",
+    "desktop_entry_path": "._surfaces._linux._desktop_entry",
+    "install_desktop_entry": "._surfaces._linux._desktop_entry",
 }
 
 if TYPE_CHECKING:
@@ -98,6 +100,10 @@ if TYPE_CHECKING:
     from audio_service._service._task import (
         BackgroundAudioTask,
     )
+    from audio_service._surfaces._linux._desktop_entry import (
+        desktop_entry_path,
+        install_desktop_entry,
+    )
 
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
@@ -133,4 +139,6 @@ __all__ = [
     "TaskError",
     "TaskErrorInfo",
     "__version__",
+    "desktop_entry_path",
+    "install_desktop_entry",
 ]

@@ -78,6 +78,21 @@ class RecordingTask(BackgroundAudioTask):
             raise kind("raised on request")
         if name == "event":
             await AudioServiceBackground.send_custom_event({"echo": arguments})
+        if name == "edits":
+            count, size = arguments
+            for number in range(count):
+                items = [
+                    MediaItem(id=f"edit-{number}-{i}", title=f"Edit {number} {i}", album="Edits")
+                    for i in range(size)
+                ]
+                length = len(AudioServiceBackground.queue)
+                await AudioServiceBackground.splice_queue(length, 0, items)
+            return len(AudioServiceBackground.queue)
+        if name == "burst":
+            count, size = arguments
+            for number in range(count):
+                await AudioServiceBackground.send_custom_event({"n": number, "data": b"x" * size})
+            return count
         return {"name": name, "arguments": arguments}
 
 

@@ -374,6 +374,7 @@ class AudioServiceClient:
         notification: bool = False,
         headset_clicks: bool = False,
         media_keys: bool = False,
+        stop_ends_service: bool = False,
     ) -> bool:
         """Start the caller's background task; True once its ``on_start`` completed.
 
@@ -403,11 +404,18 @@ class AudioServiceClient:
 
         Desktop surfaces (Linux): ``mpris`` publishes the service as an MPRIS2
         player named ``identity`` (panels, lock screen, media keys, ``playerctl``),
-        ``desktop_entry`` names the UI's desktop file, ``notification`` adds a
-        notification with transport buttons, ``headset_clicks`` turns bursts of
+        ``desktop_entry`` names the UI's desktop file (shells take the player's
+        name and icon from it; write one with :func:`install_desktop_entry`;
+        without it an installed ``<app_id>.desktop`` is used), ``notification``
+        adds a notification with transport buttons where the shell has no media
+        card of its own (dunst, mako, xfce4-notifyd), ``headset_clicks`` turns bursts of
         play/pause presses into next (2) and previous (3), and ``media_keys``
         reads media keys from evdev input devices (kiosks and headless systems
         only: under a desktop the compositor already turns them into MPRIS calls).
+        MPRIS ``Stop`` (the desktop's Stop key) stops playback and keeps the
+        service (``on_stop_playback``); ``stop_ends_service`` gives it Android's
+        meaning instead (``on_stop``, and a dismissed notification calls
+        ``on_close``). MPRIS ``Quit`` and :meth:`stop` always end the service.
         """
         launcher = self._launcher(in_process)
         if launcher is self.host_launcher:
@@ -430,6 +438,7 @@ class AudioServiceClient:
             notification=notification,
             headset_clicks=headset_clicks,
             media_keys=media_keys,
+            stop_ends_service=stop_ends_service,
         )
         if params is not None:
             if not isinstance(params, dict) or not all(isinstance(key, str) for key in params):

@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import msgspec
@@ -36,10 +37,12 @@ from audio_service._connect._wire import (
 )
 from audio_service._errors import ServiceNotRunningError, TaskError, TaskErrorInfo
 from audio_service._model._events import (
+    MediaItemChanged,
     QueueChanged,
     ServiceEvent,
     ServiceSnapshot,
     ServiceStopped,
+    StateChanged,
 )
 from audio_service._model._queue import QueueOp, QueueReplace, QueueSplice
 from audio_service._service._background import load_task_factory
@@ -55,7 +58,9 @@ _log = logging.getLogger("audio_service.host")
 #: Queue items per event: a new client's queue, and any large queue edit, travel
 #: in splices of at most this many items, so no frame comes near the frame cap.
 SNAPSHOT_CHUNK = 2000
-#: Bytes a client may have waiting; a 100 000-item queue (about 12 MB) must fit.
+#: Bytes that may wait for a client that reads nothing before it is dropped (state and
+#: item coalesce, queue diffs become a snapshot, so this is replies and custom events);
+#: a new client's 100 000-item queue (about 12 MB) must fit.
 SEND_BUFFER = 64 * 1024 * 1024
 
 
@@ -94,28 +99,58 @@ class Host:
         self.spec = spec
         self.core = core
         self.server = _ipc.Server(
-            spec.app_id, self._handle, on_connect=self._welcome, max_send_buffer=SEND_BUFFER
+            spec.app_id,
+            self._handle,
+            on_connect=self._welcome,
+            on_disconnect=self._farewell,
+            max_send_buffer=SEND_BUFFER,
+            resync=self._resync,
         )
+        #: Called when a client (a UI) comes or goes: MPRIS's CanRaise may change.
+        self.on_clients_changed: Callable[[], None] | None = None
         self._decode_request = request_decoder()
         self._queue_length = len(core.queue)
 
     def _welcome(self, connection: _ipc.Connection) -> None:
         # Sent before the first await, so it precedes every later broadcast.
+        for topic, payload in self._snapshot_events():
+            connection.send(topic, payload)
+        connection.send(TOPIC_SYNCED, b"")
+        if self.on_clients_changed is not None:
+            self.on_clients_changed()
+
+    def _farewell(self, connection: _ipc.Connection) -> None:
+        if self.on_clients_changed is not None:
+            self.on_clients_changed()
+
+    def _resync(self, connection: _ipc.Connection) -> Iterator[tuple[str, bytes]]:
+        # For a client that fell behind: the snapshot replaces the diffs it skipped.
+        return self._snapshot_events()
+
+    def _snapshot_events(self) -> Iterator[tuple[str, bytes]]:
+        """The snapshot (taken at the first step), then the queue in chunks."""
         snapshot = self.core.snapshot()
         queue = snapshot.queue
-        connection.send(TOPIC_EVENT, encode_event(_without_queue(snapshot)))
+        yield TOPIC_EVENT, encode_event(_without_queue(snapshot))
         for start in range(0, len(queue), SNAPSHOT_CHUNK):
             chunk = tuple(queue[start : start + SNAPSHOT_CHUNK])
             splice = QueueChanged(
                 ops=(QueueSplice(index=start, items=chunk),), length=start + len(chunk)
             )
-            connection.send(TOPIC_EVENT, encode_event(splice))
-        connection.send(TOPIC_SYNCED, b"")
+            yield TOPIC_EVENT, encode_event(splice)
 
     def _broadcast(self, event: ServiceEvent) -> None:
         # A host playing on with its UI closed encodes nothing (MPRIS is its only audience).
         if self.server.connection_count:
-            self.server.broadcast(TOPIC_EVENT, encode_event(event))
+            # A client that fell behind needs only the latest state and item, and a
+            # snapshot instead of a pile of queue diffs (see _ipc.Server).
+            key = _COALESCED.get(type(event))
+            self.server.broadcast(
+                TOPIC_EVENT,
+                encode_event(event),
+                key=key,
+                resyncable=isinstance(event, QueueChanged),
+            )
         if isinstance(event, ServiceStopped):
             # Before the stop request's reply: whoever saw the stop finds no service left.
             self.server.stop_accepting()
@@ -175,6 +210,9 @@ class Host:
         await self.core.shutdown()
 
 
+_COALESCED: dict[type, str] = {StateChanged: "state", MediaItemChanged: "media_item"}
+
+
 def chunk_queue_event(event: QueueChanged, length_before: int) -> list[QueueChanged]:
     """``event`` as events of at most :data:`SNAPSHOT_CHUNK` items each, applied in order.
 
@@ -229,6 +267,8 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
     # MPRIS lives here, in the process that plays: WirePlumber finds players by PID.
     surfaces = await Surfaces(core, spec.config).start()
     host = Host(spec, core)
+    surfaces.ui_present = lambda: host.server.connection_count > 0
+    host.on_clients_changed = surfaces.ui_changed
     loop = asyncio.get_running_loop()
     stopping: set[asyncio.Task[None]] = set()
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

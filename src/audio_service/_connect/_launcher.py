@@ -26,6 +26,7 @@ import msgspec
 
 from audio_service._errors import TaskErrorInfo
 from audio_service._model._models import ServiceConfig
+from audio_service._service._statedir import open_private_append
 
 __all__ = [
     "EntrypointRef",
@@ -214,8 +215,8 @@ async def _read_all(fd: int) -> bytes:
 def _open_log(path: str | None) -> Any:
     if path is None:
         return subprocess.DEVNULL
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return open(path, "ab")  # handed to the child, closed right after
+    # 0600 in a 0700 directory: the log names clients, pids and errors.
+    return os.fdopen(open_private_append(Path(path)), "ab")  # handed to the child, closed after
 
 
 def _log_hint(spec: HostSpec) -> str:

@@ -39,6 +39,7 @@ from audio_service._connect._wire import (
 from audio_service._errors import (
     AudioServiceError,
     HostStartError,
+    NotConnectedError,
     ServiceConnectionError,
     ServiceNotRunningError,
     TaskError,
@@ -48,6 +49,7 @@ from audio_service._model._events import ConnectionLost
 from audio_service._model._models import ServiceConfig
 from audio_service._model._portable import portable
 from audio_service._service._requests import Request
+from audio_service._service._statedir import state_dir
 
 __all__ = ["HostLauncher", "RemoteConnection", "log_path"]
 
@@ -124,6 +126,12 @@ class RemoteConnection:
         try:
             reply = await self._client.call(METHOD_REQUEST, encode_request(request))
         except _ipc.ConnectionLostError as error:
+            if error.code == _ipc.ErrorCode.TOO_SLOW:
+                # The service runs on; only this client was cut off.
+                raise NotConnectedError(
+                    f"{request.method}: the service disconnected this client for reading its "
+                    f"events too slowly ({error})"
+                ) from None
             raise ServiceNotRunningError(f"the background task went away: {error}") from None
         except _ipc.RemoteError as error:
             raise AudioServiceError(f"{request.method}: the service refused it: {error}") from None
@@ -257,8 +265,7 @@ def _start_failed(report: StartReport, log: str | None) -> TaskError:
 
 def log_path(app_id: str) -> Path:
     """Where a host writes its log: ``$XDG_STATE_HOME/audio-service/<app_id>.log``."""
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "audio-service" / f"{app_id}.log"
+    return state_dir() / f"{app_id}.log"
 
 
 def _client_name() -> str:

@@ -817,9 +817,22 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     #: Read media keys from evdev devices (kiosks and headless systems without a desktop,
     #: whose compositor would otherwise turn them into MPRIS calls).
     media_keys: bool = False
+    #: Android's meaning of Stop: MPRIS ``Stop`` (the desktop's Stop key) ends the service
+    #: (``on_stop``) and dismissing the notification calls ``on_close``. Default: the
+    #: desktop's meaning, Stop stops playback (``on_stop_playback``) and the player stays;
+    #: a dismissed notification only hides until the next item.
+    stop_ends_service: bool = False
 
     def __post_init__(self) -> None:
-        for flag in ("resume", "mpris", "notification", "headset_clicks", "media_keys"):
+        flags = (
+            "resume",
+            "mpris",
+            "notification",
+            "headset_clicks",
+            "media_keys",
+            "stop_ends_service",
+        )
+        for flag in flags:
             _check_bool(getattr(self, flag), flag)
         _check_str(self.identity, "identity", optional=True)
         _check_str(self.desktop_entry, "desktop_entry", optional=True)

@@ -63,6 +63,7 @@ __all__ = [
     "SkipToPrevious",
     "SkipToQueueItem",
     "Stop",
+    "StopPlayback",
     "TaskRemoved",
     "UnitRequest",
     "UpdateMediaItem",
@@ -130,6 +131,13 @@ class Stop(_Request, frozen=True, tag="stop"):
 
     def invoke(self, task: BackgroundAudioTask) -> Awaitable[object]:
         return task.on_stop()
+
+
+class StopPlayback(_Request, frozen=True, tag="stop_playback"):
+    """Stop playback and keep the service (MPRIS ``Stop``, the desktop's Stop key)."""
+
+    def invoke(self, task: BackgroundAudioTask) -> Awaitable[object]:
+        return task.on_stop_playback()
 
 
 class Prepare(_Request, frozen=True, tag="prepare"):
@@ -503,6 +511,7 @@ UnitRequest: TypeAlias = (
     Play
     | Pause
     | Stop
+    | StopPlayback
     | Prepare
     | PrepareFromMediaId
     | PlayFromMediaId

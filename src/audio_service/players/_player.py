@@ -19,12 +19,11 @@ import math
 import random
 from collections.abc import Coroutine, Iterable, Mapping
 from datetime import timedelta
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import unquote, urlsplit
 
 import msgspec
 
+from audio_service._model._from_uri import has_guessed_title, item_from_uri
 from audio_service._model._models import (
     MEDIA_ROOT_ID,
     RECENT_ROOT_ID,
@@ -204,7 +203,6 @@ class QueuePlayerTask(BackgroundAudioTask):
         # What the engine has preloaded: (queue index, item) when it was preloaded, and its source.
         self._preloaded: tuple[int, MediaItem] | None = None
         self._preloaded_source: str | None = None
-        self._guessed_titles: set[str] = set()
 
         self._publishing = True
         self._owned = False
@@ -305,7 +303,7 @@ class QueuePlayerTask(BackgroundAudioTask):
         """
         changes: dict[str, Any] = {}
         title = tags.get("title")
-        if title and (not item.title or item.title == item.id or item.id in self._guessed_titles):
+        if title and (not item.title or item.title == item.id or has_guessed_title(item)):
             changes["title"] = title
         for field in ("artist", "album", "genre"):
             value = tags.get(field)
@@ -403,6 +401,21 @@ class QueuePlayerTask(BackgroundAudioTask):
         if not self._owned:
             await super().on_stop()
 
+    async def on_stop_playback(self) -> None:
+        """Stop the engine and keep the service; play loads the current item from its start."""
+        self._policy.user_acted()
+        self._playing = False
+        self._position = _ZERO
+        self._processing = _IDLE
+        self._error = None
+        self._generation += 1
+        self._preloaded = None
+        if self._loaded:
+            self._loaded = False
+            async with self._lock:
+                await self._require_engine().stop()
+        self._publish_state()
+
     async def _release(self) -> None:
         if self._released:
             return
@@ -487,12 +500,7 @@ class QueuePlayerTask(BackgroundAudioTask):
         """Play ``uri`` (MPRIS ``OpenUri``) as a new item after the current one."""
         if not isinstance(uri, str) or not uri:
             raise ValueError(f"uri must be a non-empty str, not {uri!r}")
-        item_extras = dict(extras or {})
-        item_extras["uri"] = uri
-        self._guessed_titles.add(uri)
-        await self.on_play_media_item(
-            MediaItem(id=uri, title=_title_from_uri(uri), extras=item_extras)
-        )
+        await self.on_play_media_item(item_from_uri(uri, extras))
 
     async def on_seek_to(self, position: timedelta) -> None:
         """Seek within the current item, clamped to its duration."""
@@ -1232,10 +1240,3 @@ def _queue_from_params(params: dict[str, Any] | None) -> list[MediaItem] | None:
         except (msgspec.ValidationError, TypeError, ValueError) as error:
             raise ValueError(f"params['queue'][{position}] is not a media item: {error}") from None
     return items
-
-
-def _title_from_uri(uri: str) -> str:
-    path = unquote(urlsplit(uri).path) if "://" in uri else uri
-    name = PurePosixPath(path).name
-    stem = PurePosixPath(name).stem if "." in name.lstrip(".") else name
-    return stem or uri

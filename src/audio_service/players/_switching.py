@@ -165,6 +165,9 @@ class SwitchingTask(BackgroundAudioTask):
     async def on_pause(self) -> None:
         await self.current.on_pause()
 
+    async def on_stop_playback(self) -> None:
+        await self.current.on_stop_playback()
+
     async def on_seek_to(self, position: timedelta) -> None:
         await self.current.on_seek_to(position)
 

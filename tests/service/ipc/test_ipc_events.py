@@ -183,7 +183,8 @@ async def test_a_client_that_stops_reading_is_disconnected_not_waited_for(
     raw_peer: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    server = await make_server(max_send_buffer=64 * 1024)
+    # stall_timeout=0: over its send buffer without reading, it is dropped at once.
+    server = await make_server(max_send_buffer=64 * 1024, stall_timeout=0)
     good = await make_client(name="good")
     stuck: RawPeer = await raw_peer(server.path)
     await stuck.handshake()
@@ -197,7 +198,12 @@ async def test_a_client_that_stops_reading_is_disconnected_not_waited_for(
     received = await receiver
     assert [int.from_bytes(e.payload[:4], "big") for e in received] == list(range(200))
     assert [c.client_name for c in server.connections] == ["good"]
-    assert "send queue overflowed" in caplog.text
+    assert "does not read fast enough" in caplog.text
+    # Its last frame says why, after what it had not read yet.
+    stuck.writer.transport.resume_reading()
+    last = (await stuck.expect_eof())[-1]
+    assert last[:3] == ["err", None, "too_slow"], last
+    assert "does not read fast enough" in last[4]
     assert any(
         r.levelno == logging.WARNING and "raw peer" in r.getMessage() for r in caplog.records
     )

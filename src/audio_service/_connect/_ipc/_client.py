@@ -283,6 +283,7 @@ class _ClientProtocol(asyncio.Protocol):
         self._drain_waiters: list[asyncio.Future[None]] = []
         self.lost: ConnectionLostError | None = None
         self._notice: str | None = None
+        self._notice_code: str | None = None
         self.closing_locally = False
 
     def check_server(self, label: str) -> int:
@@ -320,16 +321,17 @@ class _ClientProtocol(asyncio.Protocol):
             reason = f"the connection to {self.label} broke: {exc}"
         else:
             reason = f"{self.label} closed the connection"
-        self.lost = ConnectionLostError(reason)
+        code = self._notice_code
+        self.lost = ConnectionLostError(reason, code)
         if not self.welcome.done():
-            self.welcome.set_exception(ConnectionLostError(f"{reason} during the handshake"))
+            self.welcome.set_exception(ConnectionLostError(f"{reason} during the handshake", code))
         pending, self.pending = self.pending, {}
         for future, method in pending.values():
             if not future.done():
-                future.set_exception(ConnectionLostError(f"{method}: {reason}"))
+                future.set_exception(ConnectionLostError(f"{method}: {reason}", code))
         for waiter in self._drain_waiters:
             if not waiter.done():
-                waiter.set_exception(ConnectionLostError(reason))
+                waiter.set_exception(ConnectionLostError(reason, code))
         self._drain_waiters.clear()
         self.events.close()
         if not self.closed.done():
@@ -390,6 +392,7 @@ class _ClientProtocol(asyncio.Protocol):
             self.welcome.set_exception(refusal)
             return
         self._notice = f"{error.code}: {error.message}"
+        self._notice_code = error.code
         if error.code != ErrorCode.SHUTTING_DOWN:
             _log.warning("%s reported %s", self.label, self._notice)
 

@@ -47,6 +47,8 @@ class ErrorCode(StrEnum):
     SHUTTING_DOWN = "shutting_down"
     #: A message was larger than the receiver's frame limit.
     TOO_LARGE = "too_large"
+    #: The client did not read what the server sent it fast enough and was disconnected.
+    TOO_SLOW = "too_slow"
 
 
 class IpcError(Exception):
@@ -66,7 +68,15 @@ class ServiceAlreadyRunningError(IpcError):
 
 
 class ConnectionLostError(IpcError, ConnectionError):
-    """The connection ended before the reply came, or the client was already closed."""
+    """The connection ended before the reply came, or the client was already closed.
+
+    ``code`` is the :class:`ErrorCode` the server gave as its reason, when it gave one
+    (``too_slow``: it dropped this client for not reading fast enough).
+    """
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class ProtocolError(IpcError):
