@@ -15,6 +15,7 @@ from docs_support import EXAMPLES
 
 from audio_service import AudioServiceClient
 from audio_service._connect._remote import HostLauncher
+from audio_session import AudioSession
 from audio_session.testing import AudioRig, stop_processes_under
 
 
@@ -80,6 +81,9 @@ async def client(audio_rig: AudioRig) -> AsyncIterator[AudioServiceClient]:
     if client.connected and client.running:
         await client.stop()
     await client.disconnect()
+    # In-process, the example's task made this process's AudioSession: it must not outlive
+    # the test (its environment for child streams would leak into the next ones).
+    await AudioSession.close_instance()
     await asyncio.to_thread(stop_processes_under, audio_rig.runtime_dir)
 
 
