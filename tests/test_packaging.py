@@ -104,3 +104,15 @@ def test_each_lazy_table_type_checking_import_and_all_agree(package: str) -> Non
         assert getattr(importlib.import_module(absolute), name) is getattr(module, name)
     public = {name for name in module.__all__ if not name.startswith("__")}
     assert public == set(table), package
+
+
+def test_one_name_one_thing() -> None:
+    # Two classes of one name (an event and an exception, a Protocol and a class) make
+    # tracebacks, imports and docs ambiguous.
+    places: dict[str, list[str]] = {}
+    source = Path(audio_session.__file__).parents[1]
+    for path in sorted(source.rglob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ClassDef):
+                places.setdefault(node.name, []).append(str(path.relative_to(source)))
+    assert {name: where for name, where in places.items() if len(where) > 1} == {}

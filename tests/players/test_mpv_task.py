@@ -228,4 +228,5 @@ async def test_the_first_play_does_not_run_the_clients_clock_ahead(
     while loop.time() < end:  # sampling over time is the measurement here
         worst = max(worst, abs(client.position - engine.position()))
         await asyncio.sleep(0.02)
-    assert worst < timedelta(seconds=0.35), worst
+    # Before: 1.3-1.9 s. The stall is noticed after STALL (0.2 s) without movement.
+    assert worst < timedelta(seconds=0.6), worst

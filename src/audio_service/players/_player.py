@@ -39,7 +39,7 @@ from audio_service._model._queue import MediaQueue
 from audio_service._service._core import ServiceCore, ServicePhase
 from audio_service._service._task import BackgroundAudioTask
 from audio_service.players._engine import EngineError, PlayerEngine
-from audio_service.players._interruptions import InterruptionOptions, InterruptionPolicy
+from audio_service.players._interruptions import InterruptionOptions, InterruptionReactions
 from audio_session import (
     AudioInterruptionEvent,
     AudioSession,
@@ -172,7 +172,7 @@ class QueuePlayerTask(BackgroundAudioTask):
         self._session: AudioSession | None = None
         self._session_configuration = session_configuration
         self._handle_interruptions = handle_interruptions
-        self._policy = InterruptionPolicy(
+        self._policy = InterruptionReactions(
             interruptions if interruptions is not None else InterruptionOptions()
         )
         #: The fastest speed :meth:`on_set_speed` accepts.
