@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
@@ -534,3 +536,20 @@ async def test_the_singletons_exist() -> None:
     assert len(AudioServiceBackground.queue) == 0
     with pytest.raises(NotConnectedError):
         await AudioService.play()
+
+
+def test_an_entrypoint_typed_into_python_m_asyncio_gets_an_error_that_helps() -> None:
+    # The quick start typed into the asyncio REPL: host mode cannot import it; say what to do.
+    typed = (
+        "from audio_service import AudioService\n"
+        "def entrypoint():\n    pass\n\n"
+        "try:\n    await AudioService.start(entrypoint, in_process=False)\n"
+        "except ValueError as error:\n    print('refused:', error)\n\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "asyncio"], input=typed, capture_output=True, text=True, timeout=60
+    )
+    assert (
+        "refused: an entrypoint defined in an interactive session" in result.stdout + result.stderr
+    )
+    assert "in_process=True" in result.stdout + result.stderr

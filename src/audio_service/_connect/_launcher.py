@@ -101,17 +101,22 @@ def reference_entrypoint(entrypoint: Callable[[], object]) -> EntrypointRef:
     if "<lambda>" in qualname:
         raise ValueError("background_task_entrypoint must be a named top-level function")
     module = sys.modules.get(entrypoint.__module__)
+    main = entrypoint.__module__ == "__main__"
+    path = getattr(module, "__file__", None) if main else None
+    interactive = entrypoint.__code__.co_filename.startswith("<")  # <stdin>, <console>...
+    if interactive or (main and path is None):
+        # python -m asyncio, IPython, a notebook: nothing another process could import.
+        raise ValueError(
+            "an entrypoint defined in an interactive session cannot be imported by the "
+            "background process: put it in a module or script file, or pass in_process=True"
+        )
     if module is None or getattr(module, qualname, None) is not entrypoint:
         raise ValueError(
-            f"{entrypoint.__module__}.{qualname} is not reachable by name at module level"
+            f"{entrypoint.__module__}.{qualname} is not reachable by name at module level: "
+            "the background process imports it by name (or pass in_process=True)"
         )
-    if entrypoint.__module__ == "__main__":
-        path = getattr(module, "__file__", None)
-        if path is None:
-            raise ValueError(
-                "an entrypoint defined in an interactive session cannot be imported by the "
-                "background process; put it in a module or script file"
-            )
+    if main:
+        assert path is not None
         return EntrypointRef("__main__", qualname, str(Path(path).resolve()))
     return EntrypointRef(entrypoint.__module__, qualname)
 
