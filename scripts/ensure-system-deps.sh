@@ -18,6 +18,9 @@ packages=(
     # card and gsd-media-keys (about 135 packages, ~100 MB), Xfce's panel with its PulseAudio
     # plugin (about 20); keys and clicks with xdotool, screen dumps with xwd (x11-apps).
     xvfb xdotool x11-apps gnome-shell gnome-settings-daemon xfce4-panel xfce4-pulseaudio-plugin
+    gnome-session-bin               # the power tests: GNOME's real session manager
+    xdg-desktop-portal xdg-desktop-portal-gtk bubblewrap  # ... the real portal, sandboxed
+    xfce4-power-manager             # ... and Xfce's power manager
 )
 
 # Debian's own python3 ships venv without ensurepip unless python3-venv is installed.

@@ -53,3 +53,13 @@ def _host_logs_without_errors(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 def shared_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
     """The demo's catalogue, made once (a few seconds) and only read by the tests that share it."""
     return ensure_catalogue(tmp_path_factory.mktemp("catalogue"))
+
+
+@pytest.fixture(autouse=True)
+def _no_system_bus(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No test reaches the machine's system bus (a real logind would get the services'
+    # inhibitors); the power tests start a private one.
+    missing = tmp_path_factory.mktemp("no-system-bus") / "system_bus_socket"
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", f"unix:path={missing}")

@@ -375,6 +375,9 @@ class AudioServiceClient:
         headset_clicks: bool = False,
         media_keys: bool = False,
         stop_ends_service: bool = False,
+        keep_awake: bool = True,
+        pause_on_sleep: bool = True,
+        resume_after_wake: bool = False,
     ) -> bool:
         """Start the caller's background task; True once its ``on_start`` completed.
 
@@ -416,6 +419,11 @@ class AudioServiceClient:
         service (``on_stop_playback``); ``stop_ends_service`` gives it Android's
         meaning instead (``on_stop``, and a dismissed notification calls
         ``on_close``). MPRIS ``Quit`` and :meth:`stop` always end the service.
+
+        Power (Linux): ``keep_awake`` holds an inhibitor against automatic suspend
+        while playing (never against screen blanking), ``pause_on_sleep`` pauses
+        through the task before the machine sleeps, and ``resume_after_wake``
+        plays again after such a pause (off: outputs may have changed meanwhile).
         """
         launcher = self._launcher(in_process)
         if launcher is self.host_launcher:
@@ -439,6 +447,9 @@ class AudioServiceClient:
             headset_clicks=headset_clicks,
             media_keys=media_keys,
             stop_ends_service=stop_ends_service,
+            keep_awake=keep_awake,
+            pause_on_sleep=pause_on_sleep,
+            resume_after_wake=resume_after_wake,
         )
         if params is not None:
             if not isinstance(params, dict) or not all(isinstance(key, str) for key in params):

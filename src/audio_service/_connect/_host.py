@@ -26,9 +26,11 @@ from audio_service._connect._launcher import HostSpec, StartReport, load_entrypo
 from audio_service._connect._wire import (
     METHOD_REQUEST,
     METHOD_SNAPSHOT,
+    METHOD_STATUS,
     TOPIC_EVENT,
     TOPIC_SYNCED,
     Failed,
+    HostStatus,
     NotRunning,
     Succeeded,
     encode_event,
@@ -49,6 +51,7 @@ from audio_service._service._background import load_task_factory
 from audio_service._service._core import ServiceCore
 from audio_service._service._persistence import SessionStore, store_path
 from audio_service._surfaces._startup import Surfaces
+from audio_service._surfaces._status import SurfacesStatus
 from audio_session import AudioSession
 
 __all__ = ["main"]
@@ -95,9 +98,10 @@ class _Reporter:
 class Host:
     """One service: a core, the IPC server in front of it, and the wiring between them."""
 
-    def __init__(self, spec: HostSpec, core: ServiceCore) -> None:
+    def __init__(self, spec: HostSpec, core: ServiceCore, surfaces: Surfaces | None = None) -> None:
         self.spec = spec
         self.core = core
+        self.surfaces = surfaces
         self.server = _ipc.Server(
             spec.app_id,
             self._handle,
@@ -162,6 +166,9 @@ class Host:
         if method == METHOD_SNAPSHOT:
             reply.resolve(encode_event(self.core.snapshot()))
             return reply
+        if method == METHOD_STATUS:
+            reply.resolve(msgspec.msgpack.encode(self._status()))
+            return reply
         if method != METHOD_REQUEST:
             raise _ipc.UnknownMethodError(f"unknown method {method!r}")
         try:
@@ -180,6 +187,16 @@ class Host:
         except ServiceNotRunningError as error:
             settle(None, error)
         return reply
+
+    def _status(self) -> HostStatus:
+        state = self.core.state
+        return HostStatus(
+            app_id=self.spec.app_id,
+            pid=os.getpid(),
+            running=self.core.running,
+            playing=state.playing,
+            surfaces=self.surfaces.status() if self.surfaces is not None else SurfacesStatus(),
+        )
 
     async def run(self, params: dict[str, Any] | None, reporter: _Reporter) -> int:
         try:
@@ -266,7 +283,7 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
     store.attach(core, close_when_stopped=False)
     # MPRIS lives here, in the process that plays: WirePlumber finds players by PID.
     surfaces = await Surfaces(core, spec.config).start()
-    host = Host(spec, core)
+    host = Host(spec, core, surfaces)
     surfaces.ui_present = lambda: host.server.connection_count > 0
     host.on_clients_changed = surfaces.ui_changed
     loop = asyncio.get_running_loop()

@@ -221,7 +221,7 @@ class HostLauncher:
         try:
             client = await _ipc.connect(app_id, _client_name())
         except (_ipc.ServerNotFoundError, _ipc.ConnectionLostError):
-            # ConnectionLost here: a host that was shutting down accepted, then went.
+            # ConnectionLostError here: a host that was shutting down accepted, then went.
             return None
         except _ipc.VersionMismatchError as error:
             raise ServiceConnectionError(

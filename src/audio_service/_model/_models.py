@@ -822,17 +822,26 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     #: desktop's meaning, Stop stops playback (``on_stop_playback``) and the player stays;
     #: a dismissed notification only hides until the next item.
     stop_ends_service: bool = False
+    #: Hold an inhibitor against automatic suspend while playing (never against
+    #: screen blanking or locking).
+    keep_awake: bool = True
+    #: Pause through the task before the machine sleeps (a logind delay lock).
+    pause_on_sleep: bool = True
+    #: Play again after the wake-up that followed such a pause.
+    resume_after_wake: bool = False
 
     def __post_init__(self) -> None:
-        flags = (
+        for flag in (
             "resume",
             "mpris",
             "notification",
             "headset_clicks",
             "media_keys",
             "stop_ends_service",
-        )
-        for flag in flags:
+            "keep_awake",
+            "pause_on_sleep",
+            "resume_after_wake",
+        ):
             _check_bool(getattr(self, flag), flag)
         _check_str(self.identity, "identity", optional=True)
         _check_str(self.desktop_entry, "desktop_entry", optional=True)

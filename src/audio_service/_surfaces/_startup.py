@@ -1,4 +1,4 @@
-"""The desktop's ways in to a running service: MPRIS2, the notification, clicks, media keys.
+"""The desktop's ways in to a running service: MPRIS2, notification, clicks, keys, power.
 
 Started next to the core by whoever runs it (the host process, or the app in
 in-process mode), from the service's :class:`~audio_service._model._models.ServiceConfig`.
@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING
 from audio_service._model._models import ServiceConfig
 from audio_service._service._core import ServiceCore
 from audio_service._surfaces._capabilities import Capabilities
+from audio_service._surfaces._status import SurfacesStatus
 
 if TYPE_CHECKING:
     from audio_service._surfaces._art import ArtCache
     from audio_service._surfaces._linux._media_keys import MediaKeys
     from audio_service._surfaces._linux._mpris import MprisServer
     from audio_service._surfaces._linux._notification import MediaNotification
+    from audio_service._surfaces._linux._power import KeepAwake
 
 __all__ = ["Surfaces"]
 
@@ -45,6 +47,8 @@ class Surfaces:
         #: Whether a UI is connected (MPRIS ``Raise`` reaches it, else starts one). In-process
         #: the app is the UI; the host sets this to "a client is connected".
         self.ui_present: Callable[[], bool] = lambda: True
+        #: The inhibitor and pause-before-sleep surface, when it runs.
+        self.power: KeepAwake | None = None
         self._closers: list[Callable[[], Awaitable[None] | None]] = []
 
     async def start(self) -> Surfaces:
@@ -109,12 +113,34 @@ class Surfaces:
             notification.attach(self.core)
             self.notification = notification
             self._closers.append(notification.close)
+        if config.keep_awake or config.pause_on_sleep:
+            from audio_service._surfaces._linux._power import KeepAwake
+
+            power = KeepAwake(
+                self.core.handle,
+                app_id=config.app_id or "audio_service",
+                keep_awake=config.keep_awake,
+                pause_on_sleep=config.pause_on_sleep,
+                resume_after_wake=config.resume_after_wake,
+            )
+            # Logs, never raises, what it cannot reach: playback goes on without it.
+            await power.start()
+            power.attach(self.core)
+            self.power = power
+            self._closers.append(power.close)
         return self
 
     def ui_changed(self) -> None:
         """A UI connected or left: tell MPRIS clients if ``CanRaise`` changed with it."""
         if self.mpris is not None:
             self.mpris.refresh_can_raise()
+
+    def status(self) -> SurfacesStatus:
+        """What runs now, for ``audio-service status``."""
+        return SurfacesStatus(
+            mpris=self.mpris is not None,
+            power=self.power.status if self.power is not None else None,
+        )
 
     async def close(self) -> None:
         closers, self._closers = self._closers, []
