@@ -50,7 +50,8 @@ async def test_the_podcast_player_plays_its_queue_to_the_end(
     audio_rig: AudioRig, tmp_path: Path
 ) -> None:
     pytest.importorskip("mpv")
-    episodes = [str(tone(tmp_path / f"episode{n}.wav", 0.5)) for n in (1, 2)]
+    # Long enough that the seek to 0.2 s lands well inside the first episode.
+    episodes = [str(tone(tmp_path / f"episode{n}.wav", 1.2)) for n in (1, 2)]
     output = await run(str(EXAMPLES / "podcast_player.py"), *episodes)
     lines = output.splitlines()
     assert "READY playing" in lines
