@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXTRAS := dev,mpv,tui
-LINTED := src tests benchmarks
+LINTED := src tests benchmarks examples
 
 .PHONY: test demo setup system-deps lint typecheck unit bench clean
 
