@@ -30,9 +30,13 @@ _LAZY = {
     "AudioServiceClient": "._api._client",
     "AudioServiceWidget": "._api._widget",
     "AudioServiceError": "._errors",
+    "HostStartError": "._errors",
     "NotConnectedError": "._errors",
+    "ServiceConnectionError": "._errors",
     "ServiceNotRunningError": "._errors",
     "TaskError": "._errors",
+    "TaskErrorInfo": "._errors",
+    "SavedSession": "._service._persistence",
     "MEDIA_ROOT_ID": "._model._models",
     "RECENT_ROOT_ID": "._model._models",
     "AudioProcessingState": "._model._models",
@@ -47,6 +51,7 @@ _LAZY = {
     "Rating": "._model._models",
     "RatingStyle": "._model._models",
     "ServiceConfig": "._model._models",
+    "StateChanges": "._model._models",
     "MediaQueue": "._model._queue",
     "BackgroundAudioTask": "._service._task",
     "desktop_entry_path": "._surfaces._linux._desktop_entry",
@@ -61,9 +66,12 @@ if TYPE_CHECKING:
     from audio_service._api._widget import AudioServiceWidget
     from audio_service._errors import (
         AudioServiceError,
+        HostStartError,
         NotConnectedError,
+        ServiceConnectionError,
         ServiceNotRunningError,
         TaskError,
+        TaskErrorInfo,
     )
     from audio_service._model._models import (
         MEDIA_ROOT_ID,
@@ -80,12 +88,16 @@ if TYPE_CHECKING:
         Rating,
         RatingStyle,
         ServiceConfig,
+        StateChanges,
     )
     from audio_service._model._queue import (
         MediaQueue,
     )
     from audio_service._service._background import (
         AudioServiceBackground,
+    )
+    from audio_service._service._persistence import (
+        SavedSession,
     )
     from audio_service._service._task import (
         BackgroundAudioTask,
@@ -112,6 +124,7 @@ __all__ = [
     "AudioServiceWidget",
     "BackgroundAudioTask",
     "CustomMediaAction",
+    "HostStartError",
     "MediaAction",
     "MediaButton",
     "MediaControl",
@@ -121,9 +134,13 @@ __all__ = [
     "PlaybackState",
     "Rating",
     "RatingStyle",
+    "SavedSession",
     "ServiceConfig",
+    "ServiceConnectionError",
     "ServiceNotRunningError",
+    "StateChanges",
     "TaskError",
+    "TaskErrorInfo",
     "__version__",
     "desktop_entry_path",
     "install_desktop_entry",

@@ -20,8 +20,8 @@ import pytest
 from audio_service import AudioServiceError, MediaItem, NotConnectedError, TaskError
 from audio_service._api._client import AudioServiceClient
 from audio_service._connect import _ipc
-from audio_service._connect._launcher import EntrypointRef
-from audio_service._connect._remote import HostLauncher, RemoteConnection, default_app_id
+from audio_service._connect._launcher import EntrypointRef, default_app_id
+from audio_service._connect._remote import HostLauncher, RemoteConnection
 from audio_service._service._persistence import SAVE_DELAY
 
 APP_ID = "org.example.HostTest"
@@ -162,8 +162,8 @@ async def test_a_killed_host_is_resumed_where_the_user_was(client: AudioServiceC
 
 
 def test_default_app_id_comes_from_the_entrypoint_module() -> None:
-    assert default_app_id(EntrypointRef("myapp.audio", "main")) == "myapp.audio"
-    assert default_app_id(EntrypointRef("__main__", "main", "/x/2-player.py")) == "_2-player"
+    assert default_app_id(EntrypointRef("myapp.audio", "main")) == "myapp.audio.main"
+    assert default_app_id(EntrypointRef("__main__", "main", "/x/2-player.py")) == "_2-player.main"
 
 
 async def _wait_gone(pid: int) -> None:

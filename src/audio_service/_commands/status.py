@@ -57,7 +57,7 @@ async def _status(app_id: str) -> dict[str, Any]:
 
     try:
         client = await _ipc.connect(app_id, "audio-service status")
-    except _ipc.ServiceNotRunningError:
+    except _ipc.ServerNotFoundError:
         raise RuntimeError("not running") from None
     try:
         reply = await client.call(METHOD_STATUS, timeout=5.0)

@@ -43,6 +43,7 @@ from audio_service._model._events import (
     QueueChanged,
     ServiceEvent,
     ServiceSnapshot,
+    ServiceStopped,
     StateChanged,
 )
 from audio_service._model._queue import QueueOp, QueueReplace, QueueSplice
@@ -51,6 +52,7 @@ from audio_service._service._core import ServiceCore
 from audio_service._service._persistence import SessionStore, store_path
 from audio_service._surfaces._startup import Surfaces
 from audio_service._surfaces._status import SurfacesStatus
+from audio_session import AudioSession
 
 __all__ = ["main"]
 
@@ -153,6 +155,9 @@ class Host:
                 key=key,
                 resyncable=isinstance(event, QueueChanged),
             )
+        if isinstance(event, ServiceStopped):
+            # Before the stop request's reply: whoever saw the stop finds no service left.
+            self.server.stop_accepting()
 
     def _handle(self, method: str, payload: bytes, peer: _ipc.PeerInfo) -> _ipc.Deferred:
         # A Deferred, not a coroutine: the request costs one task (the callback's), and the reply
@@ -290,6 +295,9 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
         return await host.run(spec.params, reporter)
     finally:
         await surfaces.close()
+        # Before the loop ends: asyncio.run would cancel the session's audio-server
+        # operations midway, and their late answers then hit cancelled futures.
+        await AudioSession.close_instance()
         await store.close()
 
 

@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypedDict, Unpack
 
 import msgspec
 
@@ -724,25 +724,11 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     def copy_with(
         self,
         *,
-        processing_state: AudioProcessingState | Unset = UNSET,
-        playing: bool | Unset = UNSET,
-        controls: Sequence[MediaControl] | Unset = UNSET,
-        android_compact_action_indices: Sequence[int] | Unset | None = UNSET,
-        system_actions: Iterable[MediaAction] | Unset = UNSET,
-        position: timedelta | Unset = UNSET,
-        buffered_position: timedelta | Unset = UNSET,
-        speed: float | Unset = UNSET,
-        update_time: float | Unset = UNSET,
-        error_code: int | Unset | None = UNSET,
-        error_message: str | Unset | None = UNSET,
-        repeat_mode: AudioServiceRepeatMode | Unset = UNSET,
-        shuffle_mode: AudioServiceShuffleMode | Unset = UNSET,
-        captioning_enabled: bool | Unset = UNSET,
-        queue_index: int | Unset | None = UNSET,
         now: float | None = None,
         duration: timedelta | None = None,
+        **changes: Unpack[StateChanges],
     ) -> PlaybackState:
-        """A copy with the given fields changed; omitted fields keep their values.
+        """A copy with the given fields changed (see :class:`StateChanges`); others keep theirs.
 
         The timeline stays continuous: without ``position``, the new state's
         ``update_position`` is this state's position extrapolated to
@@ -750,12 +736,7 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
         With ``position``, that position holds at ``update_time`` (default ``now``).
         ``now`` defaults to :func:`time.monotonic`.
         """
-        changes: dict[str, Any] = {
-            name: value
-            for name, value in locals().items()
-            if name in _COPY_FIELDS and value is not UNSET
-        }
-        return self._derive(changes, now, duration)
+        return self._derive(dict(changes), now, duration)
 
     def _derive(
         self, changes: dict[str, Any], now: float | None, duration: timedelta | None
@@ -782,6 +763,26 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
         return msgspec.structs.replace(self, **changes)
 
 
+class StateChanges(TypedDict, total=False):
+    """The fields a ``set_state`` call may change (each optional; ``None`` clears)."""
+
+    controls: Sequence[MediaControl]
+    system_actions: Iterable[MediaAction]
+    processing_state: AudioProcessingState
+    playing: bool
+    position: timedelta
+    buffered_position: timedelta
+    speed: float
+    update_time: float
+    android_compact_action_indices: Sequence[int] | None
+    repeat_mode: AudioServiceRepeatMode
+    shuffle_mode: AudioServiceShuffleMode
+    error_code: int | None
+    error_message: str | None
+    captioning_enabled: bool
+    queue_index: int | None
+
+
 #: What copy_with takes: the fields, except that ``position`` stands for ``update_position``.
 _COPY_FIELDS: Final = (frozenset(PlaybackState.__struct_fields__) - {"update_position"}) | {
     "position"
@@ -798,6 +799,8 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
 
     #: The app's id, used for the MPRIS bus name and the host's socket (dotted name).
     app_id: str | None = None
+    #: Offer the task the session saved by the last run (media resumption).
+    resume: bool = True
     fast_forward_interval: timedelta = timedelta(seconds=10)
     rewind_interval: timedelta = timedelta(seconds=10)
     #: Publish the service as an MPRIS2 player (Linux, with a session bus).
@@ -829,6 +832,7 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
 
     def __post_init__(self) -> None:
         for flag in (
+            "resume",
             "mpris",
             "notification",
             "headset_clicks",

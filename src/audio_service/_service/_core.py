@@ -23,7 +23,7 @@ import enum
 import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 from audio_service._errors import ServiceNotRunningError, TaskError
 from audio_service._model._events import (
@@ -43,6 +43,7 @@ from audio_service._model._models import (
     MediaItem,
     PlaybackState,
     ServiceConfig,
+    StateChanges,
 )
 from audio_service._model._position import Clock, monotonic
 from audio_service._model._queue import MediaQueue, QueueOp, QueueSplice, QueueUpdate, apply, diff
@@ -411,7 +412,7 @@ class ServiceCore:
         if self._phase in (ServicePhase.NEW, ServicePhase.STOPPED):
             raise ServiceNotRunningError(f"cannot {what}: the background task is not running")
 
-    def set_state(self, **changes: Any) -> PlaybackState:
+    def set_state(self, **changes: Unpack[StateChanges]) -> PlaybackState:
         """Publish a new playback state: :meth:`PlaybackState.copy_with` of the last one.
 
         Omitted fields keep their values and the position is re-based so that it
@@ -422,7 +423,8 @@ class ServiceCore:
         if self._resume_processing is not None:
             self._give_back_processing(changes)
         duration = self._media_item.duration if self._media_item is not None else None
-        state = self._state._derive(changes, self._clock(), duration)
+        # A TypedDict is a plain dict at run time: no copy, the keywords checked statically.
+        state = self._state._derive(cast(dict[str, Any], changes), self._clock(), duration)
         self._state = state
         self._state_ctl.add(state)
         self._emit(StateChanged(state=state))
@@ -442,12 +444,13 @@ class ServiceCore:
         if before is not idle:
             self._resume_processing = AudioProcessingState.READY
 
-    def _give_back_processing(self, changes: dict[str, Any]) -> None:
-        if "processing_state" in changes:
-            self._resume_processing = None
-        elif changes.get("playing") is True:
-            changes["processing_state"] = self._resume_processing
-            self._resume_processing = None
+    def _give_back_processing(self, changes: StateChanges) -> None:
+        resume, self._resume_processing = self._resume_processing, None
+        if "processing_state" not in changes and changes.get("playing") is True:
+            if resume is not None:
+                changes["processing_state"] = resume
+        elif "processing_state" not in changes:
+            self._resume_processing = resume
 
     def set_media_item(self, media_item: MediaItem | None) -> None:
         """Publish the current media item (None: nothing is current)."""

@@ -245,7 +245,8 @@ class SessionStore:
         With ``close_when_stopped`` the store closes itself once the service stopped;
         otherwise the owner calls :meth:`close`.
         """
-        saved = self.load()
+        # start(resume=False): the task starts fresh, and this run is still saved for the next.
+        saved = self.load() if core.config.resume else None
         core.saved_session = saved
         core.observe(self.observe)
         if close_when_stopped:

@@ -65,6 +65,7 @@ __all__ = [
     "Stop",
     "StopPlayback",
     "TaskRemoved",
+    "UnitRequest",
     "UpdateMediaItem",
     "UpdateQueue",
 ]
@@ -505,8 +506,8 @@ class Close(_Request, frozen=True, tag="close"):
         return task.on_close()
 
 
-#: Any client request; decode one with ``msgspec.msgpack.decode(data, type=Request)``.
-Request: TypeAlias = (
+#: The requests whose callbacks return nothing (``result_type`` None).
+UnitRequest: TypeAlias = (
     Play
     | Pause
     | Stop
@@ -537,11 +538,12 @@ Request: TypeAlias = (
     | SetRating
     | SetSpeed
     | SetVolume
-    | CustomAction
-    | LoadChildren
     | TaskRemoved
     | Close
 )
+
+#: Any client request; decode one with ``msgspec.msgpack.decode(data, type=Request)``.
+Request: TypeAlias = UnitRequest | CustomAction | LoadChildren
 
 #: Every request class by its wire name.
 REQUEST_TYPES: dict[str, type[_Request]] = {

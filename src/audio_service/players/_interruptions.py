@@ -16,7 +16,7 @@ from typing import Protocol
 
 from audio_session import AudioInterruptionEvent, AudioInterruptionType
 
-__all__ = ["Interruptible", "InterruptionOptions", "InterruptionPolicy"]
+__all__ = ["Interruptible", "InterruptionOptions", "InterruptionReactions"]
 
 _log = logging.getLogger("audio_service.players")
 
@@ -76,7 +76,7 @@ class Interruptible(Protocol):
         """Scale the output by ``factor`` (1.0: the user's volume again)."""
 
 
-class InterruptionPolicy:
+class InterruptionReactions:
     """The default reactions, with the memory they need ("did the interruption pause us?")."""
 
     def __init__(self, options: InterruptionOptions) -> None:

@@ -39,7 +39,7 @@ from audio_service._model._queue import MediaQueue
 from audio_service._service._core import ServiceCore, ServicePhase
 from audio_service._service._task import BackgroundAudioTask
 from audio_service.players._engine import EngineError, PlayerEngine
-from audio_service.players._interruptions import InterruptionOptions, InterruptionPolicy
+from audio_service.players._interruptions import InterruptionOptions, InterruptionReactions
 from audio_session import (
     AudioInterruptionEvent,
     AudioSession,
@@ -172,7 +172,7 @@ class QueuePlayerTask(BackgroundAudioTask):
         self._session: AudioSession | None = None
         self._session_configuration = session_configuration
         self._handle_interruptions = handle_interruptions
-        self._policy = InterruptionPolicy(
+        self._policy = InterruptionReactions(
             interruptions if interruptions is not None else InterruptionOptions()
         )
         #: The fastest speed :meth:`on_set_speed` accepts.
@@ -360,11 +360,12 @@ class QueuePlayerTask(BackgroundAudioTask):
                 session.becoming_noisy_event_stream.listen(lambda _: self.on_becoming_noisy())
             )
         saved = self._core.saved_session if self._core is not None and self._publishing else None
+        if queue is not None:
+            saved = None  # a queue given at start is a fresh start: it wins over the saved one
         index: int | None = None
         position = _ZERO
         if saved is not None:
-            if queue is None:
-                queue = list(saved.queue)
+            queue = list(saved.queue)
             self._repeat = saved.repeat_mode
             self._shuffle = saved.shuffle_mode
             if 0 < saved.speed <= self.max_speed:
@@ -384,6 +385,14 @@ class QueuePlayerTask(BackgroundAudioTask):
         self._publish_all()
         if index is not None:
             await self._load(index, position)
+
+    #: The custom actions this player handles; any other name is an error naming these.
+    custom_action_names: tuple[str, ...] = ()
+
+    async def on_custom_action(self, name: str, arguments: Any) -> Any:
+        """No action of its own: a misspelled name must not pass silently."""
+        known = ", ".join(map(repr, self.custom_action_names)) or "none"
+        raise ValueError(f"unknown custom action {name!r}; this player knows: {known}")
 
     async def on_stop(self) -> None:
         """Release the engine's output, deactivate the session, then end the service."""

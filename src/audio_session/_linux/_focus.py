@@ -22,13 +22,17 @@ if TYPE_CHECKING:
     from audio_session._focus import FocusChange, FocusClient
     from audio_session._stream import Subscription
 
-__all__ = ["DBusFocusArbiter", "FocusArbiter", "GrantingArbiter"]
+__all__ = ["DBusFocusArbiter", "FocusGate", "GrantingArbiter"]
 
 _log = logging.getLogger(__name__)
 
 
-class FocusArbiter(Protocol):
-    """Decides whether this app may take audio focus, and hears when it lets go."""
+class FocusGate(Protocol):
+    """Decides whether this app may take audio focus, and hears when it lets go.
+
+    (The protocol the backend talks to; :class:`DBusFocusArbiter` is the one shared with
+    other apps, ``audio_session._focus.FocusArbiter`` the D-Bus service behind it.)
+    """
 
     async def request_focus(self, request: ActivationRequest) -> bool:
         """True when the activation described by ``request`` is granted."""

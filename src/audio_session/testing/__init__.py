@@ -49,7 +49,7 @@ from audio_session.testing._process import (
     RigUnavailable,
     session_members,
 )
-from audio_session.testing._rig import AudioRig
+from audio_session.testing._rig import AudioRig, processes_under, stop_processes_under
 
 __all__ = [
     "FLAVOURS",
@@ -69,6 +69,8 @@ __all__ = [
     "RigUnavailable",
     "Sink",
     "SinkInput",
+    "processes_under",
     "session_members",
     "start_audio_server",
+    "stop_processes_under",
 ]

@@ -17,7 +17,7 @@ from ipc_support import APP_ID, RawPeer, eventually, standard_handler
 from audio_service._connect._ipc import (
     Client,
     Connection,
-    ConnectionLost,
+    ConnectionLostError,
     Event,
     FrameTooLargeError,
     PeerInfo,
@@ -217,7 +217,7 @@ async def test_server_close_ends_every_connection_with_a_reason(
     pending = asyncio.ensure_future(client.call("hang"))
     await asyncio.sleep(0.01)
     await server.close()
-    with pytest.raises(ConnectionLost, match=r"hang: .* ended the connection .*shutting_down"):
+    with pytest.raises(ConnectionLostError, match=r"hang: .* ended the connection .*shutting_down"):
         await pending
     await asyncio.wait_for(client.closed, 2)
     assert client.is_closed
@@ -273,9 +273,9 @@ async def test_pending_calls_fail_fast_when_the_server_is_killed(
         process.kill()
         async with asyncio.timeout(2):
             results = await asyncio.gather(*pending, return_exceptions=True)
-        assert all(isinstance(r, ConnectionLost) for r in results), results
+        assert all(isinstance(r, ConnectionLostError) for r in results), results
         await asyncio.wait_for(client.closed, 2)
-        with pytest.raises(ConnectionLost):
+        with pytest.raises(ConnectionLostError):
             await client.call("echo")
     finally:
         if process.returncode is None:

@@ -17,7 +17,7 @@ import msgspec
 import pytest
 from ipc_support import RawPeer, eventually
 
-from audio_service._connect._ipc import ConnectionLost, ErrorCode, Event, Server
+from audio_service._connect._ipc import ConnectionLostError, ErrorCode, Event, Server
 from audio_service._connect._ipc import _server as server_module
 from audio_service._connect._remote import RemoteConnection
 from audio_service._errors import NotConnectedError
@@ -162,7 +162,7 @@ async def test_a_client_dropped_for_being_slow_is_told_so(
         await asyncio.sleep(0)
     assert server.connection_count == 0
     client._protocol.transport.resume_reading()
-    with pytest.raises(ConnectionLost, match="does not read fast enough") as lost:
+    with pytest.raises(ConnectionLostError, match="does not read fast enough") as lost:
         await asyncio.wait_for(pending, 5)
     assert lost.value.code == ErrorCode.TOO_SLOW
     # One layer up, the service is not said to be gone: only this client was cut off.

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 __all__ = [
     "BadRequestError",
-    "ConnectionLost",
+    "ConnectionLostError",
     "ErrorCode",
     "FrameTooLargeError",
     "HandshakeError",
@@ -15,8 +15,8 @@ __all__ = [
     "RemoteError",
     "RequestError",
     "RuntimeDirError",
+    "ServerNotFoundError",
     "ServiceAlreadyRunningError",
-    "ServiceNotRunningError",
     "UnknownMethodError",
     "VersionMismatchError",
 ]
@@ -59,7 +59,7 @@ class RuntimeDirError(IpcError):
     """The directory for the sockets is missing, unsafe, or not usable."""
 
 
-class ServiceNotRunningError(IpcError, ConnectionError):
+class ServerNotFoundError(IpcError, ConnectionError):
     """No service is listening for the app id (or at the path) asked for."""
 
 
@@ -67,7 +67,7 @@ class ServiceAlreadyRunningError(IpcError):
     """Another live server already serves this app id."""
 
 
-class ConnectionLost(IpcError, ConnectionError):
+class ConnectionLostError(IpcError, ConnectionError):
     """The connection ended before the reply came, or the client was already closed.
 
     ``code`` is the :class:`ErrorCode` the server gave as its reason, when it gave one

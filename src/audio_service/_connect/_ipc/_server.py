@@ -399,6 +399,16 @@ class Server:
             if self._inode is None or (info.st_dev, info.st_ino) == self._inode:
                 os.unlink(path)
 
+    def stop_accepting(self) -> None:
+        """Refuse new clients from now on (the socket goes away); connected ones stay.
+
+        A service that has stopped calls this at once, so that a client which saw
+        it stop can start a new one instead of reaching the one on its way out.
+        """
+        if self._state == "serving" and self._server is not None:
+            self._server.close()
+            self._unlink_socket()
+
     async def close(self) -> None:
         """Stop serving: clients are told, their connections end, pending requests are
         cancelled, and the socket is removed. Safe to call more than once."""
