@@ -21,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from audio_service._api._client import AudioServiceClient
-from audio_service.sync import AudioServiceClient as SyncClient
+from audio_service.sync import SyncAudioServiceClient as SyncClient
 from benchmarks import service_task
 from benchmarks.service_support import (
     STEP_TIMEOUT,

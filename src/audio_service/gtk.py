@@ -31,7 +31,7 @@ except ImportError as error:  # pragma: no cover - depends on the installation
         "audio_service.gtk needs PyGObject: pip install 'audio-service-kit[gtk]'"
     ) from error
 
-from audio_service._adapters._blocking import AudioServiceClient
+from audio_service._adapters._blocking import SyncAudioServiceClient
 from audio_service._adapters._feeds import Feeds
 from audio_service._adapters._runners import Request, ThreadRunner
 from audio_service._api._client import AudioServiceClient as AsyncClient
@@ -56,7 +56,7 @@ def _signal(*arguments: Any) -> tuple[Any, None, tuple[Any, ...]]:
     return (GObject.SignalFlags.RUN_FIRST, None, arguments)
 
 
-class _Signals:
+class _GtkSignals:
     """Sets the owner's properties and emits its signals for what the feeds deliver."""
 
     def __init__(self, owner: GtkAudioService) -> None:
@@ -134,8 +134,8 @@ class GtkAudioService(GObject.Object):  # type: ignore[misc]  # GObject has no t
 
     def __init__(self, *, timeout: float = 30.0) -> None:
         super().__init__()
-        self.sync_client = AudioServiceClient(timeout=timeout, dispatcher=_post)
-        self._feeds = Feeds(ThreadRunner(self.sync_client), _Signals(self))
+        self.sync_client = SyncAudioServiceClient(timeout=timeout, dispatcher=_post)
+        self._feeds = Feeds(ThreadRunner(self.sync_client), _GtkSignals(self))
 
     # -------------------------------------------------------------- values
 

@@ -34,7 +34,7 @@ except ImportError as error:  # pragma: no cover - depends on the installation
         "audio_service.qt needs PySide6: pip install 'audio-service-kit[qt]'"
     ) from error
 
-from audio_service._adapters._blocking import AudioServiceClient
+from audio_service._adapters._blocking import SyncAudioServiceClient
 from audio_service._adapters._feeds import Feeds
 from audio_service._adapters._runners import LoopRunner, Request, Runner, ThreadRunner
 from audio_service._api._client import AudioServiceClient as AsyncClient
@@ -79,7 +79,7 @@ class _ShowWatcher(QObject):
         return False
 
 
-class _Signals:
+class _QtSignals:
     """Emits the owner's signals for what the feeds deliver."""
 
     def __init__(self, owner: QtAudioService) -> None:
@@ -146,11 +146,11 @@ class QtAudioService(QObject):
         runner: Runner
         if asyncio_client is not None:
             runner = LoopRunner(asyncio_client)
-            self.sync_client: AudioServiceClient | None = None
+            self.sync_client: SyncAudioServiceClient | None = None
         else:
-            self.sync_client = AudioServiceClient(timeout=timeout, dispatcher=self._poster)
+            self.sync_client = SyncAudioServiceClient(timeout=timeout, dispatcher=self._poster)
             runner = ThreadRunner(self.sync_client)
-        self._feeds = Feeds(runner, _Signals(self))
+        self._feeds = Feeds(runner, _QtSignals(self))
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.close)

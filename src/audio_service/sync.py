@@ -11,9 +11,9 @@ For scripts, cron jobs and programs built on another event loop (Qt, GTK)::
 
 The methods are those of :data:`audio_service.AudioService` without ``await``,
 each with a ``timeout`` (seconds; ``None`` takes the client's, ``math.inf``
-waits for ever). One difference: :meth:`AudioServiceClient.close` ends this
+waits for ever). One difference: :meth:`SyncAudioServiceClient.close` ends this
 client; the ``on_close`` request (notification dismissed) is
-:meth:`~AudioServiceClient.close_notification`.
+:meth:`~SyncAudioServiceClient.close_notification`.
 
 It runs the asyncio client on a private thread with its own event loop, so it
 can be called from any thread. Streams take callbacks, called in order on a
@@ -23,11 +23,11 @@ can be called from any thread. Streams take callbacks, called in order on a
 
 from __future__ import annotations
 
-from audio_service._adapters._blocking import AudioServiceClient
+from audio_service._adapters._blocking import SyncAudioServiceClient
 from audio_service._adapters._dispatch import Dispatcher
 from audio_service._adapters._streams import CallbackStream, Listener
 
-__all__ = ["AudioService", "AudioServiceClient", "CallbackStream", "Dispatcher", "Listener"]
+__all__ = ["AudioService", "CallbackStream", "Dispatcher", "Listener", "SyncAudioServiceClient"]
 
 #: The process's blocking client; its threads start on first use and end at exit.
-AudioService = AudioServiceClient()
+AudioService = SyncAudioServiceClient()

@@ -12,7 +12,7 @@ import adapter_task
 import pytest
 
 from audio_service import TaskError
-from audio_service.sync import AudioServiceClient
+from audio_service.sync import SyncAudioServiceClient
 from gui_support import glib_heartbeat, wait_for, x_display
 from gui_support import glib_turn as turn
 
@@ -66,7 +66,7 @@ def test_signals_and_properties_on_the_main_loop(gtk: Any, runtime: Path) -> Non
     from audio_service.gtk import GtkAudioService
 
     with glib_heartbeat():
-        owner = AudioServiceClient(timeout=20)
+        owner = SyncAudioServiceClient(timeout=20)
         assert owner.start(adapter_task.entrypoint, app_id=APP_ID, mpris=False)
         service = GtkAudioService(timeout=10)
         record = Recorder(service)

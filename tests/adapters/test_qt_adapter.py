@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from audio_service import AudioServiceClient as AsyncClient
 from audio_service import TaskError
 from audio_service.qt import QtAudioService
-from audio_service.sync import AudioServiceClient
+from audio_service.sync import SyncAudioServiceClient
 from gui_support import qt_application, wait_for
 from gui_support import qt_turn as turn
 
@@ -105,7 +105,7 @@ def test_signals_come_on_the_gui_thread_and_requests_do_not_block(
 def test_connected_while_the_widget_is_shown_and_the_service_plays_on(
     app: QApplication, runtime: Path
 ) -> None:
-    with AudioServiceClient(timeout=20) as owner:
+    with SyncAudioServiceClient(timeout=20) as owner:
         assert owner.start(adapter_task.entrypoint, app_id=APP_ID, mpris=False)
         owner.play()
         service = QtAudioService(timeout=10)

@@ -20,7 +20,7 @@ import pytest
 
 from audio_service import AudioServiceClient as AsyncClient
 from audio_service import AudioServiceError, NotConnectedError, TaskError
-from audio_service.sync import AudioServiceClient
+from audio_service.sync import SyncAudioServiceClient
 
 HERE = Path(__file__).parent
 APP_ID = "org.example.SyncTest"
@@ -35,9 +35,9 @@ def client_threads() -> list[str]:
 
 
 @pytest.fixture
-def service(runtime: Path) -> Iterator[AudioServiceClient]:
+def service(runtime: Path) -> Iterator[SyncAudioServiceClient]:
     """A sync client with the adapter task running in-process on its loop thread."""
-    client = AudioServiceClient(timeout=10)
+    client = SyncAudioServiceClient(timeout=10)
     assert client.start(adapter_task.entrypoint, in_process=True, app_id=APP_ID, mpris=False)
     yield client
     client.close()
@@ -57,7 +57,7 @@ def wait_for(stream: Any, predicate: Callable[[Any], bool], **listen: Any) -> An
         listener.cancel()
 
 
-def test_requests_block_until_answered_and_return_values(service: AudioServiceClient) -> None:
+def test_requests_block_until_answered_and_return_values(service: SyncAudioServiceClient) -> None:
     assert service.connected
     assert service.running
     assert [item.id for item in service.queue] == ["episode-0", "episode-1", "episode-2"]
@@ -76,7 +76,7 @@ def test_requests_block_until_answered_and_return_values(service: AudioServiceCl
 
 
 def test_stream_callbacks_run_on_the_clients_thread_in_order(
-    service: AudioServiceClient,
+    service: SyncAudioServiceClient,
 ) -> None:
     events: queue.SimpleQueue[tuple[int, str]] = queue.SimpleQueue()
     listener = service.custom_event_stream.listen(
@@ -97,7 +97,7 @@ def test_stream_callbacks_run_on_the_clients_thread_in_order(
     assert wait_for(service.playback_state_stream, lambda s: s.playing).playing
 
 
-def test_callbacks_go_to_the_dispatcher_the_caller_chooses(service: AudioServiceClient) -> None:
+def test_callbacks_go_to_the_dispatcher_the_caller_chooses(service: SyncAudioServiceClient) -> None:
     posted: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
     seen: list[str | None] = []
     listener = service.current_media_item_stream.listen(
@@ -113,7 +113,7 @@ def test_callbacks_go_to_the_dispatcher_the_caller_chooses(service: AudioService
     listener.cancel()
 
 
-def test_calls_from_many_threads_at_once(service: AudioServiceClient) -> None:
+def test_calls_from_many_threads_at_once(service: SyncAudioServiceClient) -> None:
     results: dict[int, list[Any]] = {}
 
     def work(number: int) -> None:
@@ -128,7 +128,7 @@ def test_calls_from_many_threads_at_once(service: AudioServiceClient) -> None:
         assert results[number] == [{"name": "echo", "arguments": [number, i]} for i in range(40)]
 
 
-def test_a_blocking_call_inside_a_callback_works(service: AudioServiceClient) -> None:
+def test_a_blocking_call_inside_a_callback_works(service: SyncAudioServiceClient) -> None:
     answers: queue.SimpleQueue[Any] = queue.SimpleQueue()
     listener = service.custom_event_stream.listen(
         lambda value: answers.put(service.custom_action("echo", value))
@@ -138,7 +138,9 @@ def test_a_blocking_call_inside_a_callback_works(service: AudioServiceClient) ->
     listener.cancel()
 
 
-def test_timeout_cancels_the_call_and_the_client_carries_on(service: AudioServiceClient) -> None:
+def test_timeout_cancels_the_call_and_the_client_carries_on(
+    service: SyncAudioServiceClient,
+) -> None:
     with pytest.raises(TimeoutError):
         service.custom_action("sleep", 30, timeout=0.05)
     assert service.custom_action("sleep", 0.01) == "slept"
@@ -147,7 +149,7 @@ def test_timeout_cancels_the_call_and_the_client_carries_on(service: AudioServic
 
 
 def test_close_ends_a_call_still_waiting(runtime: Path) -> None:
-    client = AudioServiceClient(timeout=math.inf)
+    client = SyncAudioServiceClient(timeout=math.inf)
     client.start(adapter_task.entrypoint, app_id=APP_ID, mpris=False)  # host mode: it plays on
     outcome: queue.SimpleQueue[BaseException | object] = queue.SimpleQueue()
 
@@ -165,7 +167,7 @@ def test_close_ends_a_call_still_waiting(runtime: Path) -> None:
     error = outcome.get(timeout=1)
     assert isinstance(error, AudioServiceError), error
     assert client_threads() == []
-    with AudioServiceClient(timeout=10) as other:
+    with SyncAudioServiceClient(timeout=10) as other:
         other.connect(APP_ID)
         other.stop()
 
@@ -173,7 +175,7 @@ def test_close_ends_a_call_still_waiting(runtime: Path) -> None:
 def test_close_in_process_stops_the_service_and_the_client_can_start_again(
     runtime: Path,
 ) -> None:
-    client = AudioServiceClient(timeout=10)
+    client = SyncAudioServiceClient(timeout=10)
     client.start(adapter_task.entrypoint, in_process=True, app_id=APP_ID, mpris=False)
     states: list[bool] = []
     client.running_stream.listen(states.append)
@@ -191,14 +193,14 @@ def test_close_in_process_stops_the_service_and_the_client_can_start_again(
 
 
 def test_host_mode_the_service_outlives_the_client(runtime: Path) -> None:
-    first = AudioServiceClient(timeout=20)
+    first = SyncAudioServiceClient(timeout=20)
     assert first.start(adapter_task.entrypoint, app_id=APP_ID, mpris=False)
     host = first.custom_action("where")
     assert host["pid"] != os.getpid()
     first.play()
     first.close()
 
-    with AudioServiceClient(timeout=20) as second:
+    with SyncAudioServiceClient(timeout=20) as second:
         second.connect(APP_ID)
         assert second.running
         assert second.playback_state.playing, "the service played on without a client"
@@ -250,7 +252,7 @@ def test_the_method_names_are_those_of_the_asyncio_client() -> None:
     expected = public_coroutines(AsyncClient)
     expected["close_notification"] = expected.pop("close")
     for name, signature in expected.items():
-        blocking = getattr(AudioServiceClient, name)
+        blocking = getattr(SyncAudioServiceClient, name)
         assert not inspect.iscoroutinefunction(blocking), name
         parameters = list(inspect.signature(blocking).parameters)
         if name == "start":

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from examples_support import dark_share, playerctl
 
-from audio_service.sync import AudioServiceClient
+from audio_service.sync import SyncAudioServiceClient
 from audio_session.testing import AudioRig
 from gui_support import glib_heartbeat, wait_for, x_display
 from gui_support import glib_turn as turn
@@ -67,7 +67,7 @@ def test_read_aloud_then_move_by_sentence(window: Any, gtk: Any, screenshots: Pa
     assert playerctl("status") == "Paused"
 
     # The service's own view, from another client.
-    with AudioServiceClient(timeout=10) as other:
+    with SyncAudioServiceClient(timeout=10) as other:
         other.connect(gtk.APP_ID)
         assert [item.id for item in other.queue] == [item.id for item in service.queue]
         assert other.playback_state.queue_index == 1

@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from audio_service.qt import QtAudioService
-from audio_service.sync import AudioServiceClient
+from audio_service.sync import SyncAudioServiceClient
 from audio_session.testing import AudioRig
 from gui_support import qt_application, wait_for
 from gui_support import qt_turn as turn
@@ -75,7 +75,7 @@ def test_the_buttons_drive_the_player_and_the_window_follows(
     wait_for(lambda: window.slider.value() > 300, "the position in the second episode", turn)
 
     # The service's own view, from another client.
-    with AudioServiceClient(timeout=10) as other:
+    with SyncAudioServiceClient(timeout=10) as other:
         other.connect(qt_podcast.APP_ID)
         assert other.playback_state.playing
         assert other.playback_state.speed == 1.5

@@ -29,13 +29,13 @@ from audio_service._model._models import (
 from audio_service._model._queue import MediaQueue
 from audio_session._stream import Stream
 
-__all__ = ["AudioServiceClient"]
+__all__ = ["SyncAudioServiceClient"]
 
 T = TypeVar("T")
 
 
-class AudioServiceClient:
-    """The blocking twin of :class:`audio_service.AudioServiceClient` (:mod:`audio_service.sync`).
+class SyncAudioServiceClient:
+    """The blocking twin of :class:`audio_service.AudioServiceClient` (``audio_service.sync``).
 
     ``timeout`` is the default limit of each call, in seconds (``math.inf``: none).
     ``dispatcher`` runs the stream callbacks (default: a thread of this client's).
@@ -151,7 +151,7 @@ class AudioServiceClient:
         self._loop.stop(wind_down)
         self._own_dispatcher.stop()
 
-    def __enter__(self) -> AudioServiceClient:
+    def __enter__(self) -> SyncAudioServiceClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -460,7 +460,7 @@ def _in_process(client: _client.AudioServiceClient) -> bool:
     return isinstance(getattr(client, "_connection", None), InProcessConnection)
 
 
-def _close_if_alive(ref: weakref.ref[AudioServiceClient]) -> None:
+def _close_if_alive(ref: weakref.ref[SyncAudioServiceClient]) -> None:
     client = ref()
     if client is not None:
         client.close()

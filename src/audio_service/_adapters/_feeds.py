@@ -1,9 +1,9 @@
 """What the Qt and GTK adapters share: which stream feeds which UI notification.
 
 A :class:`Feeds` follows the client's streams through a runner and tells a
-:class:`Sink` (the toolkit's object, which turns each call into a signal) on
+:class:`FeedSink` (the toolkit's object, which turns each call into a signal) on
 the GUI thread. Requests go out without blocking the GUI; a failure comes
-back as :meth:`Sink.failed`, and the connection is re-checked after each
+back as :meth:`FeedSink.failed`, and the connection is re-checked after each
 lifecycle request and each change of ``running`` (a lost host ends both).
 """
 
@@ -18,7 +18,7 @@ from audio_service._adapters._runners import Cancellable, Request, Runner
 from audio_service._model._models import MediaItem, PlaybackState
 from audio_service._model._queue import MediaQueue
 
-__all__ = ["POSITION_PERIODS", "Feeds", "Sink"]
+__all__ = ["POSITION_PERIODS", "FeedSink", "Feeds"]
 
 _log = logging.getLogger("audio_service")
 
@@ -27,7 +27,7 @@ _log = logging.getLogger("audio_service")
 POSITION_PERIODS = (timedelta(milliseconds=50), timedelta(milliseconds=250))
 
 
-class Sink(Protocol):
+class FeedSink(Protocol):
     def playback_state(self, state: PlaybackState) -> None: ...
     def media_item(self, item: MediaItem | None) -> None: ...
     def queue(self, queue: MediaQueue) -> None: ...
@@ -41,7 +41,7 @@ class Sink(Protocol):
 class Feeds:
     """Follows one client for one toolkit object, from construction until :meth:`close`."""
 
-    def __init__(self, runner: Runner, sink: Sink) -> None:
+    def __init__(self, runner: Runner, sink: FeedSink) -> None:
         self.runner = runner
         self._sink = sink
         self._connected = False

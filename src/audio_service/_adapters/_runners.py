@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
-from audio_service._adapters._blocking import AudioServiceClient as SyncClient
+from audio_service._adapters._blocking import SyncAudioServiceClient as SyncClient
 from audio_service._api._client import AudioServiceClient
 from audio_session._stream import Stream
 
