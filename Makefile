@@ -4,10 +4,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-EXTRAS := dev,mpv,tui
-LINTED := src tests benchmarks
+EXTRAS := dev,mpv,tui,qt,gtk
+LINTED := src tests benchmarks examples
 
-.PHONY: test demo setup system-deps lint typecheck unit bench clean
+.PHONY: test demo setup system-deps lint typecheck unit bench screenshots clean
 
 test: setup lint typecheck unit
 
@@ -46,6 +46,10 @@ unit: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks
+
+# The README's pictures of the example apps: their tests save them into docs/images.
+screenshots: setup
+	AUDIO_SERVICE_SCREENSHOTS=$(CURDIR)/docs/images $(BIN)/python -m pytest -q -p no:cacheprovider tests/examples
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.*

@@ -6,7 +6,9 @@ anything but ``audio_service``: what it imports counts in the idle host's RSS.
 
 from __future__ import annotations
 
+import asyncio
 import os
+from datetime import timedelta
 from typing import Any
 
 from audio_service import (
@@ -54,6 +56,22 @@ class BenchTask(BackgroundAudioTask):
     async def on_custom_action(self, name: str, arguments: Any) -> Any:
         if name == "pid":
             return os.getpid()
+        if name == "states":
+            # Many state changes, the loop served between batches as a real player's would be.
+            for step in range(int(arguments)):
+                await AudioServiceBackground.set_state(position=timedelta(milliseconds=step))
+                if step % 200 == 199:
+                    await asyncio.sleep(0)
+            return arguments
+        if name == "events":
+            count, size = arguments
+            for step in range(int(count)):
+                await AudioServiceBackground.send_custom_event(
+                    {"n": step, "data": b"x" * int(size)}
+                )
+                if step % 10 == 9:
+                    await asyncio.sleep(0)
+            return count
         if name == "insert_mode":
             if arguments not in ("splice", "set_queue"):
                 raise ValueError(f"insert_mode must be 'splice' or 'set_queue', not {arguments!r}")

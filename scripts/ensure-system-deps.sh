@@ -11,7 +11,20 @@ packages=(
     playerctl libglib2.0-bin        # real MPRIS and D-Bus clients (gdbus)
     libmpv2                         # the mpv player backend
     espeak-ng                       # the text-to-speech reader
+    libegl1 libgl1 libfontconfig1 libxkbcommon0 fonts-dejavu-core  # Qt (PySide6 wheels)
+    xvfb libxcb-cursor0             # the example apps' windows under a private X server
+    gir1.2-gtk-3.0                  # GTK 3 for the GTK adapter's example
+    libgirepository1.0-dev libcairo2-dev pkg-config  # to build PyGObject in the venv
+    dunst xvfb                      # a real notification server (with an X display) for tests
+    desktop-file-utils              # desktop-file-validate, for the desktop entries we write
     strace                          # counts system calls in `make bench` (bench_syscalls)
+    # Real desktop consumers under a virtual X server (tests/shells): GNOME Shell's media
+    # card and gsd-media-keys (about 135 packages, ~100 MB), Xfce's panel with its PulseAudio
+    # plugin (about 20); keys and clicks with xdotool, screen dumps with xwd (x11-apps).
+    xvfb xdotool x11-apps gnome-shell gnome-settings-daemon xfce4-panel xfce4-pulseaudio-plugin
+    gnome-session-bin               # the power tests: GNOME's real session manager
+    xdg-desktop-portal xdg-desktop-portal-gtk bubblewrap  # ... the real portal, sandboxed
+    xfce4-power-manager             # ... and Xfce's power manager
 )
 
 # Debian's own python3 ships venv without ensurepip unless python3-venv is installed.

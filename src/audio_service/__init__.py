@@ -28,10 +28,15 @@ _LAZY = {
     "AudioServiceBackground": "._service._background",
     "AudioService": "._api._client",
     "AudioServiceClient": "._api._client",
+    "AudioServiceWidget": "._api._widget",
     "AudioServiceError": "._errors",
+    "HostStartError": "._errors",
     "NotConnectedError": "._errors",
+    "ServiceConnectionError": "._errors",
     "ServiceNotRunningError": "._errors",
     "TaskError": "._errors",
+    "TaskErrorInfo": "._errors",
+    "SavedSession": "._service._persistence",
     "MEDIA_ROOT_ID": "._model._models",
     "RECENT_ROOT_ID": "._model._models",
     "AudioProcessingState": "._model._models",
@@ -46,8 +51,11 @@ _LAZY = {
     "Rating": "._model._models",
     "RatingStyle": "._model._models",
     "ServiceConfig": "._model._models",
+    "StateChanges": "._model._models",
     "MediaQueue": "._model._queue",
     "BackgroundAudioTask": "._service._task",
+    "desktop_entry_path": "._surfaces._linux._desktop_entry",
+    "install_desktop_entry": "._surfaces._linux._desktop_entry",
 }
 
 if TYPE_CHECKING:
@@ -55,11 +63,15 @@ if TYPE_CHECKING:
         AudioService,
         AudioServiceClient,
     )
+    from audio_service._api._widget import AudioServiceWidget
     from audio_service._errors import (
         AudioServiceError,
+        HostStartError,
         NotConnectedError,
+        ServiceConnectionError,
         ServiceNotRunningError,
         TaskError,
+        TaskErrorInfo,
     )
     from audio_service._model._models import (
         MEDIA_ROOT_ID,
@@ -76,6 +88,7 @@ if TYPE_CHECKING:
         Rating,
         RatingStyle,
         ServiceConfig,
+        StateChanges,
     )
     from audio_service._model._queue import (
         MediaQueue,
@@ -83,8 +96,15 @@ if TYPE_CHECKING:
     from audio_service._service._background import (
         AudioServiceBackground,
     )
+    from audio_service._service._persistence import (
+        SavedSession,
+    )
     from audio_service._service._task import (
         BackgroundAudioTask,
+    )
+    from audio_service._surfaces._linux._desktop_entry import (
+        desktop_entry_path,
+        install_desktop_entry,
     )
 
 
@@ -101,8 +121,10 @@ __all__ = [
     "AudioServiceError",
     "AudioServiceRepeatMode",
     "AudioServiceShuffleMode",
+    "AudioServiceWidget",
     "BackgroundAudioTask",
     "CustomMediaAction",
+    "HostStartError",
     "MediaAction",
     "MediaButton",
     "MediaControl",
@@ -112,8 +134,14 @@ __all__ = [
     "PlaybackState",
     "Rating",
     "RatingStyle",
+    "SavedSession",
     "ServiceConfig",
+    "ServiceConnectionError",
     "ServiceNotRunningError",
+    "StateChanges",
     "TaskError",
+    "TaskErrorInfo",
     "__version__",
+    "desktop_entry_path",
+    "install_desktop_entry",
 ]

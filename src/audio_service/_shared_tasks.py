@@ -44,7 +44,11 @@ class SharedTasks(Generic[K, T]):
         """Cancel every task under way and wait for them to end."""
         tasks = [task for task, _ in self._entries.values()]
         for task in tasks:
-            task.cancel()
+            # One cancellation each: a task already winding down (its last caller left) may be
+            # waiting for its cleanup, such as asyncio reaping a killed process, and a second
+            # cancel would cut that wait short and leave the process a zombie.
+            if not task.cancelling():
+                task.cancel()
         if tasks:
             await asyncio.wait(tasks)
 

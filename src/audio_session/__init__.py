@@ -15,7 +15,7 @@ Enum members use UPPER_CASE forms of the Flutter names
 platforms' exact numbers. Tests run a session on :class:`MemoryBackend`.
 """
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 from typing import TYPE_CHECKING
 
 from ._lazy import lazy_exports

@@ -148,6 +148,22 @@ class AudioSession:
         return await asyncio.shield(task)
 
     @classmethod
+    async def close_instance(cls) -> None:
+        """Close the process-wide session, if one was created; a later :meth:`instance` makes anew.
+
+        A process that ends its event loop calls this first: the backend's
+        operations under way finish, where cancelling them would leave the audio
+        server's late answers to futures that are already cancelled.
+        """
+        task = cls._instance_task
+        if task is not None and not task.done():
+            with contextlib.suppress(Exception):
+                await asyncio.shield(task)
+        session = cls._instance
+        if session is not None:
+            await session.close()
+
+    @classmethod
     async def _create_instance(cls) -> AudioSession:
         try:
             backend = create_backend()

@@ -51,6 +51,8 @@ class Subscription(Generic[T]):
         self._buffer: deque[T] = deque(maxlen=maxsize)
         self._waiter: asyncio.Future[None] | None = None
         self._cancelled = False
+        # Ended by its controller (StreamController.end_subscriptions), the stream still open.
+        self._ending = False
         self._task: asyncio.Task[None] | None = None
         #: Values dropped because this subscription's buffer was full.
         self.dropped = 0
@@ -99,7 +101,7 @@ class Subscription(Generic[T]):
         while True:
             if self._buffer:
                 return self._buffer.popleft()
-            if self._cancelled or self._controller.closed:
+            if self._cancelled or self._ending or self._controller.closed:
                 self._cancelled = True
                 self._controller._detach(self)
                 raise StopAsyncIteration
@@ -293,6 +295,17 @@ class StreamController(Generic[T]):
             except Exception:
                 # A failing map/where step belongs to one listener; it must not stop the others.
                 _log.exception("a filter of a %s listener raised", self.name)
+
+    def end_subscriptions(self) -> None:
+        """End every current subscription; the stream stays open and keeps its latest value.
+
+        Each ``async for`` loop (and ``listen`` task) finishes after the values it
+        has buffered; later subscriptions work as before.
+        """
+        subscriptions, self._subscriptions = self._subscriptions, []
+        for subscription in subscriptions:
+            subscription._ending = True
+            subscription._wake()
 
     def close(self) -> None:
         """End the stream: listeners finish after the values already buffered."""

@@ -18,9 +18,12 @@ IdAndReason = Annotated[list[Any], DBusSignature("uu")]
 
 
 class Notifications(ServiceInterface):
-    def __init__(self, capabilities: list[str]) -> None:
+    def __init__(
+        self, capabilities: list[str], info: tuple[str, str] = ("recorder", "tests")
+    ) -> None:
         super().__init__("org.freedesktop.Notifications")
         self.capabilities_list = capabilities
+        self.info = info
         self.notify_calls: list[dict[str, Any]] = []
         self.close_calls: list[int] = []
         self.open: set[int] = set()
@@ -33,7 +36,7 @@ class Notifications(ServiceInterface):
 
     @method()
     def GetServerInformation(self) -> Info:
-        return ["recorder", "tests", "0", "1.2"]
+        return [*self.info, "0", "1.2"]
 
     @method()
     def Notify(
@@ -101,9 +104,21 @@ class Notifications(ServiceInterface):
                 await self.changed.wait()
 
 
-async def serve(address: str, capabilities: list[str]) -> tuple[MessageBus, Notifications]:
+async def serve(
+    address: str,
+    capabilities: list[str],
+    info: tuple[str, str] = ("recorder", "tests"),
+    *,
+    export: bool = True,
+) -> tuple[MessageBus, Notifications]:
+    """A server on the bus; with ``export=False`` it owns the name but answers every call
+    with an error until ``bus.export(PATH, server)`` (GNOME Shell starting up does that)."""
     bus = await MessageBus(bus_address=address).connect()
-    server = Notifications(capabilities)
-    bus.export("/org/freedesktop/Notifications", server)
+    server = Notifications(capabilities, info)
+    if export:
+        bus.export(PATH, server)
     await bus.request_name("org.freedesktop.Notifications")
     return bus, server
+
+
+PATH = "/org/freedesktop/Notifications"

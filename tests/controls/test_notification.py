@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from art_server import ArtServer
-from notification_server import Notifications, serve
+from notification_server import PATH, Notifications, serve
 
 from audio_service._model._events import (
     MediaItemChanged,
@@ -24,6 +24,7 @@ from audio_service._service._core import ServiceCore
 from audio_service._service._requests import Close, Pause, Play, Request, SkipToNext, SkipToPrevious
 from audio_service._service._task import BackgroundAudioTask
 from audio_service._surfaces._art import ArtCache
+from audio_service._surfaces._capabilities import Capabilities
 from audio_service._surfaces._linux._notification import MediaNotification
 from audio_service._surfaces._startup import Surfaces
 from audio_session.testing import PrivateSessionBus
@@ -214,14 +215,19 @@ async def test_closed_when_the_item_goes_and_on_close(
     await note.close()
 
 
-async def test_user_dismissal_sends_close_and_stays_hidden_until_the_item_changes(
+async def test_user_dismissal_keeps_playing_and_hides_until_the_item_changes(
     note: MediaNotification, notifications: Notifications, requests: Requests
 ) -> None:
     note.on_event(running(playing()))
     await note.flush()
-    notifications.dismiss(note.notification_id)
-    await requests.wait_for(1)
-    assert requests == [Close()]
+    dismissed = note.notification_id
+    notifications.dismiss(dismissed)
+    for _ in range(50):  # the signal arrives through the bus
+        if note.notification_id != dismissed:
+            break
+        await asyncio.sleep(0.01)
+    assert note.notification_id == 0
+    assert requests == []  # on a desktop, dismissing is not "stop the music"
     note.on_event(StateChanged(state=PlaybackState(playing=False, controls=TRANSPORT)))
     await note.flush()
     assert len(notifications.notify_calls) == 1
@@ -418,6 +424,148 @@ async def test_the_service_surfaces_wait_for_a_server_that_starts_later(
             assert server.notify_calls[-1]["summary"] == "Song"
         finally:
             bus.disconnect()
+    finally:
+        await core.shutdown()
+        await surfaces.close()
+
+
+async def test_dismissal_sends_close_when_the_app_opts_in(
+    dbus_session: PrivateSessionBus, notifications: Notifications, requests: Requests
+) -> None:
+    note = MediaNotification(requests, bus_address=dbus_session.address, dismiss_stops=True)
+    try:
+        assert await note.start()
+        note.on_event(running(playing()))
+        await note.flush()
+        notifications.dismiss(note.notification_id)
+        await requests.wait_for(1)
+        assert requests == [Close()]
+    finally:
+        await note.close()
+
+
+async def test_a_server_that_errors_right_after_taking_the_name_is_asked_again(
+    dbus_session: PrivateSessionBus, requests: Requests
+) -> None:
+    # GNOME Shell restarting owns the name before it exports its object: UnknownMethod.
+    bus, server = await serve(dbus_session.address, ALL_CAPS, export=False)
+    note = MediaNotification(requests, bus_address=dbus_session.address)
+    try:
+        async with dbus_session.monitor() as monitor:
+            meeting = asyncio.ensure_future(note.start())
+            await monitor.wait_for(lambda m: m.kind == "error")
+        assert not meeting.done()  # not given up: asked again a moment later
+        bus.export(PATH, server)
+        assert await asyncio.wait_for(meeting, 5)
+        note.on_event(running(playing()))
+        await note.flush()
+        assert [call["summary"] for call in server.notify_calls] == ["Song"]
+    finally:
+        await note.close()
+        bus.disconnect()
+
+
+@pytest.mark.parametrize("info", [("gnome-shell", "GNOME"), ("Plasma", "KDE")])
+async def test_not_shown_where_the_shell_shows_the_player_itself(
+    dbus_session: PrivateSessionBus, requests: Requests, info: tuple[str, str]
+) -> None:
+    bus, server = await serve(dbus_session.address, ALL_CAPS, info)
+    quiet = MediaNotification(requests, bus_address=dbus_session.address)
+    shown = MediaNotification(requests, bus_address=dbus_session.address, on_shells=True)
+    try:
+        for note in (quiet, shown):
+            assert await note.start()
+            assert note.server[:2] == info
+            note.on_event(running(playing()))
+            await note.flush()
+        # Only the one told to show itself there anyway: the other would duplicate the card.
+        assert len(server.notify_calls) == 1
+        assert server.notify_calls[0]["id"] == shown.notification_id
+        assert quiet.notification_id == 0
+    finally:
+        await quiet.close()
+        await shown.close()
+        bus.disconnect()
+
+
+async def test_without_controls_the_buttons_follow_the_callbacks(
+    note: MediaNotification, notifications: Notifications, requests: Requests
+) -> None:
+    class Minimal(BackgroundAudioTask):
+        async def on_play(self) -> None: ...
+
+        async def on_pause(self) -> None: ...
+
+        async def on_skip_to_next(self) -> None: ...
+
+    listed = MediaNotification(
+        requests,
+        bus_address=note._bus_address,
+        capabilities=Capabilities(Minimal()),
+    )
+    try:
+        assert await listed.start()
+        listed.on_event(running(PlaybackState(playing=True)))  # no controls published
+        await listed.flush()
+        keys = notifications.notify_calls[-1]["actions"][::2]
+        assert keys == ["media-playback-pause", "media-skip-forward"]
+        listed.on_event(StateChanged(state=PlaybackState(controls=(MediaControl.play,))))
+        await listed.flush()
+        assert notifications.notify_calls[-1]["actions"][::2] == ["media-playback-start"]
+    finally:
+        await listed.close()
+
+
+async def test_shown_by_gnome_s_standalone_daemon_which_has_no_media_card(
+    dbus_session: PrivateSessionBus, requests: Requests
+) -> None:
+    bus, server = await serve(dbus_session.address, ALL_CAPS, ("Notification Daemon", "GNOME"))
+    note = MediaNotification(requests, bus_address=dbus_session.address)
+    try:
+        assert await note.start()
+        note.on_event(running(playing()))
+        await note.flush()
+        assert len(server.notify_calls) == 1
+    finally:
+        await note.close()
+        bus.disconnect()
+
+
+@pytest.mark.parametrize("stop_ends_service", [False, True])
+async def test_the_service_surfaces_dismissal_rule(
+    dbus_session: PrivateSessionBus,
+    notifications: Notifications,
+    monkeypatch: pytest.MonkeyPatch,
+    stop_ends_service: bool,
+) -> None:
+    class Task(BackgroundAudioTask):
+        async def on_start(self, params: dict[str, Any] | None) -> None:
+            assert self._core is not None
+            self._core.set_media_item(SONG)
+            self._core.set_state(playing=True, controls=TRANSPORT)
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", dbus_session.address)
+    config = ServiceConfig(mpris=False, notification=True, stop_ends_service=stop_ends_service)
+    core = ServiceCore(Task(), config, stop_grace=0.5)
+    surfaces = await Surfaces(core, config).start()
+    await core.start()
+    try:
+        note = surfaces.notification
+        assert note is not None
+        await notifications.wait(lambda: bool(notifications.notify_calls))
+        await note.flush()
+        notifications.dismiss(note.notification_id)
+        if stop_ends_service:  # Android's meaning: on_close -> on_stop
+            await asyncio.wait_for(core.wait_stopped(), 5)
+        else:
+            # The dismissal reached the notification (it forgot its id): playback goes on.
+            for _ in range(200):
+                if note.notification_id == 0:
+                    break
+                await asyncio.sleep(0.01)
+            assert note.notification_id == 0
+            assert core.running
+            assert core.state.playing
     finally:
         await core.shutdown()
         await surfaces.close()

@@ -1,4 +1,4 @@
-"""Fixtures for the demo tests: one generated catalogue for the whole session."""
+"""Fixtures for the demo tests (the shared catalogue itself is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from audio_service.demo._catalogue import Catalogue, ensure_catalogue
-
-
-@pytest.fixture(scope="session")
-def shared_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
-    """The catalogue, made once (about two seconds) and only read by the tests that share it."""
-    return ensure_catalogue(tmp_path_factory.mktemp("catalogue"))
+from audio_service.demo._catalogue import Catalogue
 
 
 @pytest.fixture

@@ -88,10 +88,10 @@ async def test_bad_arguments_are_refused_and_change_nothing(
     assert error_of(await call(raw, "Request", "s", "r")) == invalid
     assert error_of(await call(raw, "Restore", "suubti", "r", 1, 1, False, 5, -1)) == invalid
     assert (await call(raw, "GetStack")).body == [[]]
-    # A good request still works afterwards; restoring it again is a duplicate.
+    # A good request still works afterwards; Restore is refused outside a takeover.
     assert (await call(raw, "Request", "suub", "r", 1, 1, False)).body == [True, 1]
     reply = await call(raw, "Restore", "suubti", "r", 1, 1, False, 1, 1)
-    assert error_of(reply) == f"{INTERFACE}.Error.Duplicate"
+    assert error_of(reply) == f"{INTERFACE}.Error.NotRecovering"
     assert (await call(raw, "Abandon", "s", "nothing")).body == [False]
     assert (await call(raw, "Abandon", "s", "r")).body == [True]
     assert (await call(raw, "GetStack")).body == [[]]

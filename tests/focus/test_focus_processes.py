@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
+
+from dbus_fast import Message, MessageType
+from dbus_fast.aio import MessageBus
 
 from audio_session._focus import BUS_NAME, INTERFACE, OBJECT_PATH
 from audio_session.testing import PrivateSessionBus
@@ -21,11 +23,19 @@ async def expect(participant: Any, *changes: tuple[int, list[list[Any]]]) -> Non
 
 
 async def stack(bus: PrivateSessionBus) -> list[tuple[str, int]]:
-    result = await bus.gdbus_call(BUS_NAME, OBJECT_PATH, f"{INTERFACE}.GetStack")
-    return [
-        (owner, int(focus))
-        for owner, focus in re.findall(r"\('([^']*)', '[^']*', [^)]*?, (-?\d+)\)", result.stdout)
-    ]
+    # GetStack answers registered participants only, so it takes one connection for both.
+    connection = await MessageBus(bus_address=bus.address).connect()
+    try:
+        replies = [
+            await connection.call(
+                Message(destination=BUS_NAME, path=OBJECT_PATH, interface=INTERFACE, member=member)
+            )
+            for member in ("Register", "GetStack")
+        ]
+    finally:
+        connection.disconnect()
+    assert replies[1].message_type is MessageType.METHOD_RETURN, replies[1].body
+    return [(row[0], int(row[6])) for row in replies[1].body[0]]
 
 
 async def test_three_processes_take_share_and_return_focus(
@@ -103,6 +113,34 @@ async def test_killed_host_is_replaced_and_the_stack_survives(
     assert await c.abandon()
     await expect(b, (1, [[END, PAUSE]]))
     assert b.changes == c.changes == []
+
+
+async def test_after_a_takeover_participants_follow_their_renumbered_grants(
+    spawn: Any, dbus_session: PrivateSessionBus
+) -> None:
+    """Sequences with gaps (1, 3, 4) become 1, 2 in the new arbiter; each participant takes
+    its new number from the Restore reply, so later changes still reach its grant."""
+    host = await spawn()
+    b = await spawn()
+    c = await spawn()
+    assert await b.request(GAIN)  # 1
+    assert await c.request(MAY_DUCK)  # 2
+    await expect(b, (-3, [[BEGIN, DUCK]]))
+    assert await c.abandon()
+    await expect(b, (1, [[END, DUCK]]))
+    assert await c.request(MAY_DUCK)  # 3
+    await expect(b, (-3, [[BEGIN, DUCK]]))
+    assert await host.request(TRANSIENT)  # 4
+    await expect(c, (-2, [[BEGIN, PAUSE]]))
+    await expect(b, (-2, [[END, DUCK], [BEGIN, PAUSE]]))
+    await host.stop()
+    # c's grant was 3 and is 2 now: the GAIN for 2 is its own, so it holds focus.
+    await expect(c, (1, [[END, PAUSE]]))
+    assert [(await p.state())[0] for p in (b, c)] == [-2, 1]
+    assert await stack(dbus_session) == [(c.name, 1), (b.name, -2)]
+    assert await c.abandon()
+    await expect(b, (1, [[END, PAUSE]]))
+    assert (await b.state())[0] == 1
 
 
 async def test_host_quitting_hands_over_cleanly(

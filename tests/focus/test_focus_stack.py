@@ -266,3 +266,12 @@ def test_bad_requests_name_the_field() -> None:
 )
 def test_android_loss_table(current: F | None, gain: G, expected: F) -> None:
     assert loss_for_gain(current, gain) is expected
+
+
+def test_renumber_keeps_the_order_and_restarts_the_count() -> None:
+    stack = FocusStack()
+    stack.restore(FocusEntry(req("low"), 7, F.LOSS_TRANSIENT))
+    stack.restore(FocusEntry(req("high"), 2**64 - 1))
+    assert stack.renumber() == {("low", "r"): (7, 1), ("high", "r"): (2**64 - 1, 2)}
+    assert [(e.request.owner, e.sequence) for e in stack.entries] == [("high", 2), ("low", 1)]
+    assert stack.request(req("next", G.GAIN_TRANSIENT)).sequence == 3

@@ -8,9 +8,13 @@ import logging
 import pytest
 from dbus_fast import Message, MessageFlag, MessageType
 from dbus_fast.aio import MessageBus
-from mpris_support import BUS_NAME, PATH, PLAYER, Harness
+from mpris_support import APP_ID, BUS_NAME, PATH, PLAYER, Harness, PlayerTask
 
+from audio_service import ServiceConfig
+from audio_service._service._core import ServiceCore
+from audio_service._surfaces._linux._mpris import MprisServer
 from audio_service._surfaces._linux._mpris._interfaces import PlayerInterface
+from audio_session.testing import PrivateSessionBus
 
 
 async def test_the_reply_comes_after_the_state_it_caused(player: Harness) -> None:
@@ -117,10 +121,38 @@ async def test_a_call_without_an_interface_is_served_too(player: Harness) -> Non
         bus.disconnect()
 
 
-async def test_stop_is_answered_before_the_player_leaves(player: Harness) -> None:
+async def test_stop_stops_playback_and_the_player_stays(player: Harness) -> None:
+    # The spec's Stop (the desktop's Stop key): playback stops, Play starts it again.
+    await player.playerctl("play")
+    await player.playerctl("position", "42")
     result = await player.call(f"{PLAYER}.Stop", check=False)
     assert result.returncode == 0, result.stderr
-    await asyncio.wait_for(player.core.wait_stopped(), 5)
+    assert player.core.running
+    assert await player.playerctl("status") == "Stopped"
+    assert await player.playerctl("position") == "0.000000"
+    assert await player.get(PLAYER, "CanPlay") == "true"  # still on GNOME's panel
+    assert BUS_NAME in await player.bus.list_names()
+    await player.playerctl("play")
+    assert await player.playerctl("status") == "Playing"
+    assert player.core.running
+
+
+async def test_stop_ends_the_service_with_stop_ends_service(
+    dbus_session: PrivateSessionBus,
+) -> None:
+    task = PlayerTask()
+    core = ServiceCore(task, ServiceConfig(app_id=APP_ID, stop_ends_service=True))
+    await core.start()
+    server = MprisServer(core, identity="Example Player", bus_address=dbus_session.address)
+    await server.start()
+    try:
+        player = Harness(core, task, server, dbus_session)
+        result = await player.call(f"{PLAYER}.Stop", check=False)
+        assert result.returncode == 0, result.stderr  # answered before the player leaves
+        await asyncio.wait_for(core.wait_stopped(), 5)
+    finally:
+        await server.close()
+        await core.shutdown()
 
 
 async def test_the_flushed_values_are_the_properties_that_signal_changes(player: Harness) -> None:

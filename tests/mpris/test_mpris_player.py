@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+import pytest
 from mpris_support import (
     APP_ID,
     BUS_NAME,
@@ -17,7 +21,17 @@ from mpris_support import (
     track_id,
 )
 
-from audio_service import AudioServiceRepeatMode, AudioServiceShuffleMode, ServiceConfig
+from audio_service import (
+    AudioProcessingState,
+    AudioServiceBackground,
+    AudioServiceRepeatMode,
+    AudioServiceShuffleMode,
+    BackgroundAudioTask,
+    MediaControl,
+    MediaItem,
+    ServiceConfig,
+    install_desktop_entry,
+)
 from audio_service._service._core import ServiceCore
 from audio_service._surfaces._linux._mpris import RAISE_EVENT, MprisServer
 from audio_session.testing import PrivateSessionBus
@@ -207,3 +221,110 @@ async def test_a_server_started_before_the_service_catches_up(
             assert "uint32 2" in count.stdout
         finally:
             await core.shutdown()
+
+
+class NoControlsTask(BackgroundAudioTask):
+    """A natural first attempt: callbacks overridden, no controls ever published."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    async def on_start(self, params: dict[str, Any] | None) -> None:
+        await AudioServiceBackground.set_media_item(MediaItem(id="one", title="One"))
+        await AudioServiceBackground.set_state(processing_state=AudioProcessingState.READY)
+
+    async def on_play(self) -> None:
+        self.calls.append("play")
+        await AudioServiceBackground.set_state(playing=True)
+
+    async def on_pause(self) -> None:
+        self.calls.append("pause")
+        await AudioServiceBackground.set_state(playing=False)
+
+    async def on_skip_to_next(self) -> None:
+        self.calls.append("next")
+
+
+async def test_without_controls_the_capabilities_follow_the_callbacks(
+    dbus_session: PrivateSessionBus, caplog: pytest.LogCaptureFixture
+) -> None:
+    task = NoControlsTask()
+    core = ServiceCore(task, ServiceConfig(app_id=APP_ID))
+    await core.start()
+    server = MprisServer(core, identity="Example Player", bus_address=dbus_session.address)
+    try:
+        with caplog.at_level(logging.INFO, logger="audio_service.surfaces"):
+            await server.start()
+            player = Harness(core, task, server, dbus_session)  # type: ignore[arg-type]
+            # GNOME Shell shows a player only while CanPlay is true; playerctl refuses
+            # commands a player does not advertise.
+            assert await player.get(PLAYER, "CanPlay") == "true"
+            assert await player.get(PLAYER, "CanGoNext") == "true"
+            assert await player.get(PLAYER, "CanGoPrevious") == "false"
+            assert await player.get(PLAYER, "CanSeek") == "false"
+            await player.playerctl("play")
+            await player.playerctl("next")
+            assert task.calls == ["play", "next"]
+        told = [r.getMessage() for r in caplog.records if "publishes no controls" in r.getMessage()]
+        assert len(told) == 1
+        assert "(pause, play, skip_to_next)" in told[0]
+        # Published controls refine them: from then on they alone decide.
+        core.set_state(controls=[MediaControl.pause])
+        assert await player.get(PLAYER, "CanGoNext") == "false"
+    finally:
+        await server.close()
+        await core.shutdown()
+
+
+async def test_raise_with_no_ui_starts_the_ui_from_the_desktop_entry(
+    dbus_session: PrivateSessionBus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_DIRS", str(tmp_path / "system"))
+    task = PlayerTask()
+    core = ServiceCore(task, ServiceConfig(app_id=APP_ID))
+    await core.start()
+    events: list[object] = []
+    core.custom_event_stream.listen(events.append)
+    ui = False
+    server = MprisServer(
+        core,
+        identity="Example Player",
+        desktop_entry=APP_ID,
+        bus_address=dbus_session.address,
+        ui_present=lambda: ui,
+    )
+    await server.start()
+    try:
+        player = Harness(core, task, server, dbus_session)
+        # Nothing could handle it: no UI, no entry to start one. GNOME then does not call it.
+        assert await player.get(ROOT, "CanRaise") == "false"
+        marker = tmp_path / "ui-started"
+        install_desktop_entry(
+            APP_ID, name="Example Player", exec=["sh", "-c", f"echo raised > '{marker}'"]
+        )
+        assert await player.get(ROOT, "CanRaise") == "true"
+        await player.call(f"{ROOT}.Raise")
+        for _ in range(500):  # the UI is a process of its own; its file is the only sign
+            if _written(marker):
+                break
+            await asyncio.sleep(0.01)
+        assert _written(marker)
+        assert events == []
+        # With a UI connected, Raise reaches it instead.
+        ui = True
+        _remove(marker)
+        await player.call(f"{ROOT}.Raise")
+        assert events == [RAISE_EVENT]
+        assert not _written(marker)
+    finally:
+        await server.close()
+        await core.shutdown()
+
+
+def _written(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
+
+
+def _remove(path: Path) -> None:
+    path.unlink()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from mpris_support import (
+    APP_ID,
     NO_TRACK,
     PROPERTIES,
     TRACKLIST,
@@ -15,7 +18,12 @@ from mpris_support import (
     track_id,
 )
 
-from audio_session.testing import MonitoredMessage
+from audio_service import AudioProcessingState, ServiceConfig
+from audio_service._service._core import ServiceCore
+from audio_service._surfaces._linux._mpris import MprisServer
+from audio_service.players import MemoryEngine, QueuePlayerTask
+from audio_session import AudioSession, MemoryBackend
+from audio_session.testing import MonitoredMessage, PrivateSessionBus
 
 
 def tracks_invalidated(message: MonitoredMessage) -> bool:
@@ -56,7 +64,7 @@ async def test_add_and_remove_tracks_signal_only_the_difference(player: Harness)
         removed = await monitor.wait_for(lambda m: m.member == "TrackRemoved")
         await settle(player, monitor)
     ((item, index),) = player.task.called("add_queue_item_at")
-    assert (item.id, item.title, index) == (uri, "new song.ogg", 2)
+    assert (item.id, item.title, index) == (uri, "new song", 2)
     assert paths(added.text) == [track_id(uri), track_id("song-1")]  # its id, then AfterTrack
     assert paths(removed.text) == [track_id("song-3")]
     assert members(monitor) == ["TrackAdded", "TrackRemoved"]
@@ -102,3 +110,57 @@ async def test_changed_metadata_of_a_listed_track(player: Harness) -> None:
         message = await monitor.wait_for(lambda m: m.member == "TrackMetadataChanged")
     assert paths(message.text)[0] == track_id("song-2")
     assert 'string "Renamed"' in message.text
+
+
+async def playing_from(core: ServiceCore, media_id: str) -> None:
+    """Return once ``media_id`` is loaded and playing (tags before that are not its own)."""
+
+    def ready() -> bool:
+        state, item = core.state, core.media_item
+        loaded = state.processing_state is AudioProcessingState.READY
+        return item is not None and item.id == media_id and state.playing and loaded
+
+    done = asyncio.Event()
+    unobserve = core.observe(lambda _event: done.set() if ready() else None)
+    try:
+        if not ready():
+            await asyncio.wait_for(done.wait(), 5)
+    finally:
+        unobserve()
+
+
+async def test_add_track_and_open_uri_make_the_same_item_and_tags_retitle_both(
+    dbus_session: PrivateSessionBus,
+) -> None:
+    # AddTrack used to keep "My Song.mp3" even after the tags were read; OpenUri said "My Song"
+    # and took the tags' title. Both now come from one function.
+    engine = MemoryEngine()
+    session = await AudioSession.create(MemoryBackend())
+    task = QueuePlayerTask(engine, session=session)
+    core = ServiceCore(task, ServiceConfig(app_id=APP_ID), stop_grace=0.5)
+    await core.start({"queue": [track(0)]})
+    server = MprisServer(core, identity="Example Player", bus_address=dbus_session.address)
+    await server.start()
+    try:
+        player = Harness(core, task, server, dbus_session)  # type: ignore[arg-type]
+        added = "file:///music/My%20Song.mp3"
+        await player.call(f"{TRACKLIST}.AddTrack", added, NO_TRACK, "true")
+        await player.playerctl("play")
+        await playing_from(core, added)
+        assert engine.source == added
+        assert await player.playerctl("metadata", "title") == "My Song"
+        engine.emit_tags({"title": "Real Title"})
+        await task.settle()
+        assert await player.playerctl("metadata", "title") == "Real Title"
+        opened = "file:///music/Other%20Song.ogg"
+        await player.call("org.mpris.MediaPlayer2.Player.OpenUri", opened)
+        await playing_from(core, opened)
+        assert engine.source == opened
+        assert await player.playerctl("metadata", "title") == "Other Song"
+        engine.emit_tags({"title": "Other Real Title"})
+        await task.settle()
+        assert await player.playerctl("metadata", "title") == "Other Real Title"
+    finally:
+        await server.close()
+        await core.shutdown()
+        await session.close()

@@ -541,7 +541,8 @@ async def test_mpris_capabilities_come_out_of_the_published_state(rig: Rig) -> N
     await started(rig, items)
     core = active_core()
     assert core is not None
-    mpris = MprisServer(core, identity="Test player")  # read only: never put on a bus
+    # Read only: never put on a bus.
+    mpris = MprisServer(core, identity="Test player").transport
     assert mpris.can_play()
     assert mpris.can_seek()
     assert mpris.can_go_next()

@@ -405,3 +405,28 @@ async def test_skip_to_an_unknown_item_is_an_error_and_changes_nothing(rig: Rig)
     assert engine.source == items[0].id
     assert engine.playing
     assert rig.client.playback_state.processing_state is READY
+
+
+async def test_stop_playback_keeps_the_service_and_play_starts_the_item_again(rig: Rig) -> None:
+    from audio_service._service._background import active_core
+    from audio_service._service._requests import StopPlayback
+
+    items = tracks(2)
+    task, engine = await playing(rig, items)
+    await rig.client.skip_to_next()
+    await rig.client.seek_to(timedelta(seconds=30))
+    core = active_core()
+    assert core is not None
+    await core.handle(StopPlayback())
+    state = rig.client.playback_state
+    assert (state.playing, state.processing_state) == (False, AudioProcessingState.IDLE)
+    assert state.update_position == timedelta(0)
+    assert not engine.playing
+    assert rig.client.running
+    assert rig.client.current_media_item == items[1]
+    await rig.client.play()
+    await task.settle()
+    assert engine.source == items[1].id
+    assert engine.playing
+    assert engine.position() < timedelta(seconds=1)
+    assert rig.client.playback_state.processing_state is READY

@@ -81,7 +81,8 @@ async def test_the_saved_item_is_loaded_paused_at_the_saved_position(rig: Rig) -
     assert engine.position() >= AT
 
 
-async def test_a_queue_in_params_still_resumes_the_saved_item(rig: Rig) -> None:
+async def test_a_queue_in_params_wins_over_the_saved_session(rig: Rig) -> None:
+    # The app said what to play: the saved item and position must not override it.
     items = tracks(3)
     await listen_and_stop(rig, items)
     new_queue = [track(9), *items]
@@ -90,9 +91,19 @@ async def test_a_queue_in_params_still_resumes_the_saved_item(rig: Rig) -> None:
         QueuePlayerTask(engine, session=rig.session), {"queue": new_queue}, app_id=APP_ID
     )
     assert rig.client.queue == new_queue
-    assert rig.client.current_media_item == items[1]
-    assert rig.client.playback_state.queue_index == 2
-    assert engine.position() == AT
+    assert rig.client.current_media_item == new_queue[0]
+    assert rig.client.playback_state.queue_index == 0
+    assert engine.position() == timedelta(0)
+
+
+async def test_start_with_resume_false_starts_fresh_and_still_saves(rig: Rig) -> None:
+    items = tracks(3)
+    await listen_and_stop(rig, items)
+    engine = engine_for(items)
+    await rig.start(QueuePlayerTask(engine, session=rig.session), app_id=APP_ID, resume=False)
+    assert rig.client.queue == [], "nothing resumed"
+    assert rig.client.current_media_item is None
+    assert (await saved()) is not None, "the saved session is kept for a later start"
 
 
 async def test_a_queue_without_the_saved_item_starts_at_its_beginning(rig: Rig) -> None:

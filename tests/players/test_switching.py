@@ -128,7 +128,8 @@ async def test_switching_errors(rig: Rig, players: Players) -> None:
         await rig.client.custom_action("switch_handler", "podcasts")
     assert await rig.client.custom_action("switch_handler", "music") == "music"
     assert rig.client.queue == players.songs
-    assert await rig.client.custom_action("anything else") is None
+    with pytest.raises(ValueError, match=r"unknown custom action 'anything else'.*switch_handler"):
+        await rig.client.custom_action("anything else")
 
 
 async def test_stop_releases_every_player_once(rig: Rig, players: Players) -> None:

@@ -245,7 +245,8 @@ async def test_other_custom_actions_reach_the_base_class(
     rig: Rig, synth: EspeakSynthesizer
 ) -> None:
     client, _task, _engine = await start_reader(rig, synth)
-    assert await client.custom_action("something_else", {"x": 1}) is None
+    with pytest.raises(ValueError, match=r"'something_else'; this player knows: 'read_article'"):
+        await client.custom_action("something_else", {"x": 1})
 
 
 def test_the_default_engine_is_mpv_and_imported_lazily() -> None:

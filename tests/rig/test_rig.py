@@ -209,3 +209,32 @@ def _alive(pids: set[int]) -> set[int]:
             continue
         alive.add(pid)
     return alive
+
+
+async def test_stopping_the_rig_stops_a_service_host_the_test_forgot() -> None:
+    import forgotten_host
+
+    from audio_service import AudioServiceClient
+    from audio_service._connect._remote import HostLauncher
+
+    rig = AudioRig.start(None)
+    try:
+        with rig.activate():
+            client = AudioServiceClient()
+            client.host_launcher = HostLauncher(start_timeout=20)
+            assert await client.start(forgotten_host.entrypoint, app_id="o.forgotten", mpris=False)
+            pid = await client.custom_action("pid")
+            await client.disconnect()  # and no stop(): the host lives on, detached
+            assert pid != os.getpid()
+            os.kill(pid, 0)
+    finally:
+        rig.stop()
+    assert _gone(pid), "the host outlived the rig"
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "Z"  # a zombie is gone
+    except OSError:
+        return True

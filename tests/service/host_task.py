@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import builtins
 import os
 from datetime import timedelta
 from typing import Any
@@ -18,6 +20,7 @@ from audio_service import (
 class RecordingTask(BackgroundAudioTask):
     async def on_start(self, params: dict[str, Any] | None) -> None:
         self.saved = AudioServiceBackground.saved_session
+        self.exit_delay = float(params.get("exit_delay", 0)) if params else 0.0
         if params and params.get("fail"):
             raise RuntimeError("on_start was told to fail")
         items = [MediaItem(id=f"track-{i}", title=f"Track {i}", album="Host") for i in range(3)]
@@ -27,6 +30,12 @@ class RecordingTask(BackgroundAudioTask):
             controls=[MediaControl.play, MediaControl.pause],
             processing_state=AudioProcessingState.READY,
         )
+
+    async def on_stop(self) -> None:
+        # A task that takes a while to wind down (an engine releasing its output, say).
+        if self.exit_delay:
+            await asyncio.sleep(self.exit_delay)
+        await super().on_stop()
 
     async def on_play(self) -> None:
         await AudioServiceBackground.set_state(playing=True)
@@ -64,9 +73,36 @@ class RecordingTask(BackgroundAudioTask):
             return os.getpid()
         if name == "boom":
             raise ValueError("the task refused")
+        if name == "raise":
+            kind = CustomError if arguments == "custom" else getattr(builtins, arguments)
+            raise kind("raised on request")
         if name == "event":
             await AudioServiceBackground.send_custom_event({"echo": arguments})
+        if name == "edits":
+            count, size = arguments
+            for number in range(count):
+                items = [
+                    MediaItem(id=f"edit-{number}-{i}", title=f"Edit {number} {i}", album="Edits")
+                    for i in range(size)
+                ]
+                length = len(AudioServiceBackground.queue)
+                await AudioServiceBackground.splice_queue(length, 0, items)
+            return len(AudioServiceBackground.queue)
+        if name == "burst":
+            count, size = arguments
+            for number in range(count):
+                await AudioServiceBackground.send_custom_event({"n": number, "data": b"x" * size})
+            return count
         return {"name": name, "arguments": arguments}
+
+
+class CustomError(Exception):
+    """An exception type of the app's own."""
+
+
+def exits_at_import() -> None:
+    # The host process dies before it can report: the launcher must say where to look.
+    os._exit(3)
 
 
 def entrypoint() -> None:

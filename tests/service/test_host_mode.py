@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import host_task
 import msgspec
@@ -19,8 +20,8 @@ import pytest
 from audio_service import AudioServiceError, MediaItem, NotConnectedError, TaskError
 from audio_service._api._client import AudioServiceClient
 from audio_service._connect import _ipc
-from audio_service._connect._launcher import EntrypointRef
-from audio_service._connect._remote import HostLauncher, default_app_id
+from audio_service._connect._launcher import EntrypointRef, default_app_id
+from audio_service._connect._remote import HostLauncher, RemoteConnection
 from audio_service._service._persistence import SAVE_DELAY, SessionStore, store_path
 from audio_session.testing import wait_until
 
@@ -177,8 +178,8 @@ async def test_a_killed_host_is_resumed_where_the_user_was(client: AudioServiceC
 
 
 def test_default_app_id_comes_from_the_entrypoint_module() -> None:
-    assert default_app_id(EntrypointRef("myapp.audio", "main")) == "myapp.audio"
-    assert default_app_id(EntrypointRef("__main__", "main", "/x/2-player.py")) == "_2-player"
+    assert default_app_id(EntrypointRef("myapp.audio", "main")) == "myapp.audio.main"
+    assert default_app_id(EntrypointRef("__main__", "main", "/x/2-player.py")) == "_2-player.main"
 
 
 async def _wait_gone(pid: int) -> None:
@@ -244,3 +245,87 @@ async def test_malformed_requests_to_a_real_host_get_errors_and_change_nothing(
     assert client.playback_state == before
     await client.pause()
     assert not (await client.playback_state_stream.first(lambda s: not s.playing)).playing
+
+
+async def test_the_state_directory_and_its_files_are_private_to_the_user(
+    client: AudioServiceClient, runtime: Path, tmp_path: Path
+) -> None:
+    # What an earlier version left: everything readable by other users.
+    state = tmp_path / "state" / "audio-service"
+    state.mkdir(parents=True, mode=0o755)
+    state.chmod(0o755)
+    old_log = state / f"{APP_ID}.log"
+    old_log.write_text("an older host's log\n")
+    old_log.chmod(0o644)
+    other = state / "org.example.Other.sqlite3"
+    other.write_bytes(b"")
+    other.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        assert await client.start(host_task.entrypoint, app_id=APP_ID)
+        await client.play()
+        pid = await client.custom_action("pid")
+        # Stopping writes the session out (and closes the database and the log).
+        await client.stop()
+        await _wait_gone(pid)
+    finally:
+        os.umask(previous)
+
+    def mode(path: Path) -> int:
+        return path.stat().st_mode & 0o777
+
+    assert mode(state) == 0o700
+    files = sorted(p.name for p in state.iterdir())
+    assert f"{APP_ID}.sqlite3" in files, files
+    assert f"{APP_ID}.log" in files, files
+    assert {p.name: mode(p) for p in state.iterdir()} == dict.fromkeys(files, 0o600)
+    assert old_log.read_text().startswith("an older host's log")
+
+
+async def test_a_reading_client_keeps_up_with_a_burst_of_big_events(
+    client: AudioServiceClient,
+) -> None:
+    """1000 events of 100 KB at once (100 MB, past the 64 MiB a client may have waiting):
+    a client that reads gets them all and stays connected; its next request works."""
+    assert await client.start(host_task.entrypoint, app_id=APP_ID)
+    received: list[int] = []
+    done = asyncio.get_running_loop().create_future()
+
+    def on_event(event: Any) -> None:
+        received.append(event["n"])
+        if len(received) == 1000 and not done.done():
+            done.set_result(None)
+
+    client.custom_event_stream.listen(on_event)
+    assert await client.custom_action("burst", [1000, 100_000]) == 1000
+    await asyncio.wait_for(done, 30)
+    assert received == list(range(1000))
+    assert client.running
+    assert isinstance(await client.custom_action("pid"), int)
+
+
+async def test_a_client_that_fell_behind_on_queue_edits_is_resynced_to_the_same_queue(
+    client: AudioServiceClient, tmp_path: Path
+) -> None:
+    """The host replaces the queue diffs piling up for a client that does not read by one
+    snapshot; once it reads again its mirror is the host's queue, item for item."""
+    assert await client.start(host_task.entrypoint, app_id=APP_ID)
+    connection = client._connection
+    assert isinstance(connection, RemoteConnection)
+    transport = connection._client._protocol.transport
+    transport.pause_reading()
+    edits = asyncio.ensure_future(client.custom_action("edits", [300, 40]))
+    second = AudioServiceClient()
+    second.host_launcher = HostLauncher()
+    await second.connect(APP_ID)
+    try:
+        # The second client reads: once it has the whole queue, so has the host.
+        await asyncio.wait_for(second.queue_stream.first(lambda q: len(q) == 3 + 300 * 40), 30)
+        transport.resume_reading()
+        assert await asyncio.wait_for(edits, 30) == 3 + 300 * 40
+        await asyncio.wait_for(client.queue_stream.first(lambda q: len(q) == 3 + 300 * 40), 30)
+        assert [item.id for item in client.queue] == [item.id for item in second.queue]
+    finally:
+        await second.disconnect()
+    log = (tmp_path / "state" / "audio-service" / f"{APP_ID}.log").read_text()
+    assert "replaced by a resync" in log

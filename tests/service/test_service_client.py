@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
@@ -26,6 +28,7 @@ from audio_service import (
 from audio_service._api import _client as client_module
 from audio_service._connect._connection import ServiceConnection
 from audio_service._connect._inprocess import InProcessLauncher
+from audio_service._connect._remote import HostLauncher
 from service_support import (
     REQUEST_TABLE,
     FakeClock,
@@ -134,20 +137,30 @@ async def test_an_async_entrypoint_works(client: AudioServiceClient) -> None:
     ("entrypoint", "error"),
     [(lambda_entrypoint, ValueError), (RecordingTask, TypeError), (print, TypeError)],
 )
-async def test_the_entrypoint_must_be_a_top_level_function(
+async def test_a_host_mode_entrypoint_must_be_a_top_level_function(
     client: AudioServiceClient, entrypoint: Callable[[], object], error: type[Exception]
 ) -> None:
+    # The host process imports it by name; checked before anything starts.
+    client.host_launcher = HostLauncher()
     with pytest.raises(error, match="top-level function"):
-        await client.start(entrypoint)
+        await client.start(entrypoint, in_process=False)
     assert not client.running
 
 
-async def test_a_nested_entrypoint_is_refused(client: AudioServiceClient) -> None:
+async def test_a_nested_entrypoint_works_in_process_only(client: AudioServiceClient) -> None:
     def nested() -> None:
         AudioServiceBackground.run(RecordingTask)
 
+    client.host_launcher = HostLauncher()
     with pytest.raises(ValueError, match="top-level"):
-        await client.start(nested)
+        await client.start(nested, in_process=False)
+    assert await client.start(nested, in_process=True), "in-process, any callable does"
+    assert (
+        await client.start(lambda: AudioServiceBackground.run(RecordingTask), in_process=True)
+        is False
+    )
+    with pytest.raises(TypeError, match="callable"):
+        await client.start("entrypoint", in_process=True)  # type: ignore[arg-type]
 
 
 async def test_an_entrypoint_must_call_run(client: AudioServiceClient) -> None:
@@ -523,3 +536,20 @@ async def test_the_singletons_exist() -> None:
     assert len(AudioServiceBackground.queue) == 0
     with pytest.raises(NotConnectedError):
         await AudioService.play()
+
+
+def test_an_entrypoint_typed_into_python_m_asyncio_gets_an_error_that_helps() -> None:
+    # The quick start typed into the asyncio REPL: host mode cannot import it; say what to do.
+    typed = (
+        "from audio_service import AudioService\n"
+        "def entrypoint():\n    pass\n\n"
+        "try:\n    await AudioService.start(entrypoint, in_process=False)\n"
+        "except ValueError as error:\n    print('refused:', error)\n\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "asyncio"], input=typed, capture_output=True, text=True, timeout=60
+    )
+    assert (
+        "refused: an entrypoint defined in an interactive session" in result.stdout + result.stderr
+    )
+    assert "in_process=True" in result.stdout + result.stderr

@@ -6,14 +6,15 @@ import asyncio
 import contextlib
 import logging
 import sys
+import weakref
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, overload
 
 from audio_service._connect._connection import ServiceConnection, ServiceLauncher
 from audio_service._connect._inprocess import InProcessLauncher
-from audio_service._connect._launcher import reference_entrypoint
-from audio_service._errors import NotConnectedError, ServiceNotRunningError
+from audio_service._connect._launcher import default_app_id, reference_entrypoint
+from audio_service._errors import AudioServiceError, NotConnectedError, ServiceNotRunningError
 from audio_service._model._events import (
     ChildrenChanged,
     ConnectionLost,
@@ -72,6 +73,7 @@ from audio_service._service._requests import (
     SkipToQueueItem,
     Stop,
     TaskRemoved,
+    UnitRequest,
     UpdateMediaItem,
     UpdateQueue,
 )
@@ -87,7 +89,11 @@ _ZERO = timedelta(0)
 
 
 class AudioServiceClient:
-    """The type of :data:`AudioService`; use that singleton.
+    """The app's side of a background audio service; :data:`AudioService` is the usual one.
+
+    One client follows one service at a time. An app with one service uses the
+    :data:`AudioService` singleton; a program that drives two services at once
+    (a UI for two apps, a test) creates a second ``AudioServiceClient()``.
 
     Mode: ``start(in_process=True)`` runs the task in this event loop;
     ``in_process=False`` runs it in its own process through
@@ -120,6 +126,7 @@ class AudioServiceClient:
         )
         self._queue_ctl = StreamController[MediaQueue]("queue", replay=True, initial=self._queue)
         self._running_ctl = StreamController[bool]("running", replay=True, initial=False)
+        self._connected_ctl = StreamController[bool]("connected", replay=True, initial=False)
         self._custom_event_ctl = StreamController[Any]("custom_event")
         self._children_ctl = StreamController[tuple[MediaItem, ...]](
             "browse_media_children", replay=True, initial=()
@@ -129,6 +136,7 @@ class AudioServiceClient:
         self._seek_target: timedelta | None = None
         self._seek_token = 0
         self._position_controllers: set[_PositionController] = set()
+        self._position_streams: weakref.WeakSet[_PositionController] = weakref.WeakSet()
         self._position_stream: Stream[timedelta] | None = None
         self._background_tasks = BackgroundTasks(_log, "a client task")
 
@@ -138,6 +146,15 @@ class AudioServiceClient:
     def connected(self) -> bool:
         """True between :meth:`connect` (or :meth:`start`) and :meth:`disconnect`."""
         return self._connected
+
+    @property
+    def connected_stream(self) -> Stream[bool]:
+        """Whether this client follows a service (replays the latest value).
+
+        After :meth:`disconnect` the other streams keep the last values they
+        had; this stream says that they are no longer live.
+        """
+        return self._connected_ctl.stream
 
     @property
     def running(self) -> bool:
@@ -250,6 +267,7 @@ class AudioServiceClient:
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise ValueError(f"steps must be a positive int, not {steps!r}")
         controller = _PositionController(self, steps, min_period, max_period)
+        self._position_streams.add(controller)
         return controller.stream
 
     # -------------------------------------------------------------- lifecycle
@@ -276,30 +294,70 @@ class AudioServiceClient:
     async def connect(self, app_id: str | None = None, *, in_process: bool | None = None) -> None:
         """Connect to the service, if one runs, and follow its state from now on.
 
-        Connecting is optional before :meth:`start`, which connects by itself.
+        Without ``app_id``, host mode finds the only running service (and
+        raises :class:`~audio_service.AudioServiceError` naming them when
+        several run). Connected to another app's service, asking for
+        ``app_id`` switches to that one. Connecting is optional before
+        :meth:`start`, which connects by itself.
         """
         async with self._get_lock():
-            await self._connect(self._launcher(in_process), app_id)
+            launcher = self._launcher(in_process)
+            if app_id is not None and self._connected and self._attached_app != app_id:
+                await self._leave()
+            await self._connect(launcher, app_id)
+
+    @property
+    def _attached_app(self) -> str | None:
+        config = self._config
+        return config.app_id if config is not None else None
 
     async def _connect(self, launcher: ServiceLauncher, app_id: str | None) -> None:
         if self._connected:
             return
         connection = await launcher.connect(app_id)
-        self._connected = True
+        self._set_connected(True)
         if connection is not None:
             await self._attach(connection)
 
     async def disconnect(self) -> None:
-        """Stop following the service; it keeps running. Requests then raise NotConnectedError."""
+        """Stop following the service; it keeps running. Requests then raise NotConnectedError.
+
+        The value streams keep the last values they had (the service did not
+        stop); :attr:`connected_stream` says they are no longer live. Every
+        subscription of this client's streams ends (``listen`` callbacks and
+        ``async for`` loops finish), so no listener task outlives the connection.
+        """
         async with self._get_lock():
-            if not self._connected:
-                return
-            connection = self._connection
-            self._drop_connection()
-            self._connected = False
-            self._set_running(False)
-            if connection is not None:
-                await connection.close()
+            await self._leave()
+
+    async def _leave(self) -> None:
+        if not self._connected:
+            return
+        connection = self._connection
+        self._drop_connection()
+        self._set_connected(False)
+        self._seek_target = None
+        for controller in self._controllers():
+            controller.end_subscriptions()
+        self._position_changed()  # their tickers see no listener left and end
+        if connection is not None:
+            await connection.close()
+
+    def _controllers(self) -> tuple[StreamController[Any], ...]:
+        return (
+            self._state_ctl,
+            self._media_item_ctl,
+            self._queue_ctl,
+            self._running_ctl,
+            self._custom_event_ctl,
+            self._children_ctl,
+            *self._position_streams,
+        )
+
+    def _set_connected(self, connected: bool) -> None:
+        self._connected = connected
+        if connected != self._connected_ctl.latest:
+            self._connected_ctl.add(connected)
 
     async def start(
         self,
@@ -308,6 +366,7 @@ class AudioServiceClient:
         *,
         in_process: bool | None = None,
         app_id: str | None = None,
+        resume: bool = True,
         fast_forward_interval: timedelta = _TEN_SECONDS,
         rewind_interval: timedelta = _TEN_SECONDS,
         mpris: bool = True,
@@ -316,26 +375,70 @@ class AudioServiceClient:
         notification: bool = False,
         headset_clicks: bool = False,
         media_keys: bool = False,
+        stop_ends_service: bool = False,
+        keep_awake: bool = True,
+        pause_on_sleep: bool = True,
+        resume_after_wake: bool = False,
     ) -> bool:
-        """Start the background task; True once its ``on_start`` completed.
+        """Start the caller's background task; True once its ``on_start`` completed.
 
-        ``background_task_entrypoint`` must be a top-level function that calls
-        ``AudioServiceBackground.run(MyTask)``. ``params`` reach ``on_start``
-        (msgpack-encodable values only: in host mode they cross a process
-        boundary). Returns False, and connects to it, when a service already
-        runs. Raises :class:`~audio_service.TaskError` when ``on_start`` raised.
+        In host mode (the default on Linux) the task runs in its own process,
+        which imports ``background_task_entrypoint`` by name: it must be a
+        top-level function of a module, or of a script whose start-up code sits
+        under ``if __name__ == "__main__":``. It calls
+        ``AudioServiceBackground.run(MyTask)``. With ``in_process=True`` any
+        callable does. ``params`` reach ``on_start`` (msgpack-encodable values
+        only: in host mode they cross a process boundary).
+
+        ``app_id`` names the service (MPRIS bus name, socket, saved session);
+        without it, host mode derives a stable one from the entrypoint's module
+        and name (see :func:`default_app_id`). ``start`` only ever starts or
+        attaches to *this* app's service: connected to another app's, it
+        switches. It returns False when this app's service was already running;
+        the client is then connected to it.
+
+        ``resume``: offer the task the session saved by the last run
+        (``AudioServiceBackground.saved_session``; the ready-made players resume
+        the queue, item and position from it unless ``params`` carry a queue).
+        False starts fresh; the session is still saved for next time.
+
+        Raises :class:`~audio_service.TaskError` (or the built-in exception type
+        ``on_start`` raised) when ``on_start`` failed, and
+        :class:`~audio_service.HostStartError` when the host process could not start.
 
         Desktop surfaces (Linux): ``mpris`` publishes the service as an MPRIS2
         player named ``identity`` (panels, lock screen, media keys, ``playerctl``),
-        ``desktop_entry`` names the UI's desktop file, ``notification`` adds a
-        notification with transport buttons, ``headset_clicks`` turns bursts of
+        ``desktop_entry`` names the UI's desktop file (shells take the player's
+        name and icon from it; write one with :func:`install_desktop_entry`;
+        without it an installed ``<app_id>.desktop`` is used), ``notification``
+        adds a notification with transport buttons where the shell has no media
+        card of its own (dunst, mako, xfce4-notifyd), ``headset_clicks`` turns bursts of
         play/pause presses into next (2) and previous (3), and ``media_keys``
         reads media keys from evdev input devices (kiosks and headless systems
         only: under a desktop the compositor already turns them into MPRIS calls).
+        MPRIS ``Stop`` (the desktop's Stop key) stops playback and keeps the
+        service (``on_stop_playback``); ``stop_ends_service`` gives it Android's
+        meaning instead (``on_stop``, and a dismissed notification calls
+        ``on_close``). MPRIS ``Quit`` and :meth:`stop` always end the service.
+
+        Power (Linux): ``keep_awake`` holds an inhibitor against automatic suspend
+        while playing (never against screen blanking), ``pause_on_sleep`` pauses
+        through the task before the machine sleeps, and ``resume_after_wake``
+        plays again after such a pause (off: outputs may have changed meanwhile).
         """
-        reference_entrypoint(background_task_entrypoint)
+        launcher = self._launcher(in_process)
+        if launcher is self.host_launcher:
+            if app_id is None:
+                app_id = default_app_id(reference_entrypoint(background_task_entrypoint))
+            else:
+                reference_entrypoint(background_task_entrypoint)
+        elif not callable(background_task_entrypoint):
+            raise TypeError(
+                f"background_task_entrypoint must be callable, not {background_task_entrypoint!r}"
+            )
         config = ServiceConfig(
             app_id=app_id,
+            resume=resume,
             fast_forward_interval=fast_forward_interval,
             rewind_interval=rewind_interval,
             mpris=mpris,
@@ -344,13 +447,24 @@ class AudioServiceClient:
             notification=notification,
             headset_clicks=headset_clicks,
             media_keys=media_keys,
+            stop_ends_service=stop_ends_service,
+            keep_awake=keep_awake,
+            pause_on_sleep=pause_on_sleep,
+            resume_after_wake=resume_after_wake,
         )
         if params is not None:
             if not isinstance(params, dict) or not all(isinstance(key, str) for key in params):
                 raise TypeError(f"params must be a dict with str keys or None, not {params!r}")
             params = portable(params, "params")
-        launcher = self._launcher(in_process)
         async with self._get_lock():
+            other_app = self._connection is not None and self._attached_app != app_id
+            if other_app and (app_id is not None or launcher is self.host_launcher):
+                if launcher is self.in_process_launcher:
+                    raise AudioServiceError(
+                        f"another service ({self._attached_app or 'without an app id'}) runs in "
+                        "this process; stop it first (one in-process service per process)"
+                    )
+                await self._leave()
             await self._connect(launcher, app_id)
             if self._connection is not None:
                 return False
@@ -367,8 +481,15 @@ class AudioServiceClient:
 
     async def _attach(self, connection: ServiceConnection) -> None:
         self._connection = connection
+
+        def on_event(event: ServiceEvent) -> None:
+            # A closed connection may still report (its "connection lost" comes late):
+            # only the current connection's events may touch this client.
+            if self._connection is connection:
+                self._on_event(event)
+
         try:
-            await connection.attach(self._on_event)
+            await connection.attach(on_event)
         except BaseException:
             if self._connection is connection:
                 self._connection = None
@@ -415,7 +536,7 @@ class AudioServiceClient:
             connection = self._connection
             self._drop_connection()
             if isinstance(event, ConnectionLost):
-                self._connected = False
+                self._set_connected(False)
             elif connection is not None:
                 self._spawn(connection.close())
             self._reset()
@@ -497,7 +618,15 @@ class AudioServiceClient:
 
     # --------------------------------------------------------------- requests
 
+    @overload
+    async def _request(self, request: LoadChildren) -> list[MediaItem]: ...
+    @overload
+    async def _request(self, request: CustomAction) -> Any: ...  # whatever the task returns
+    @overload
+    async def _request(self, request: UnitRequest) -> None: ...
+
     async def _request(self, request: Request) -> Any:
+        # Typed by each request's result type (the overloads); the reply was decoded as it.
         if not self._connected:
             raise NotConnectedError(
                 f"cannot {request.method}: call AudioService.connect() or start() first"
@@ -644,10 +773,7 @@ class AudioServiceClient:
 
     async def load_children(self, parent_media_id: str = MEDIA_ROOT_ID) -> list[MediaItem]:
         """The children of ``parent_media_id`` in the browsable tree (``on_load_children``)."""
-        children: list[MediaItem] = await self._request(
-            LoadChildren(parent_media_id=parent_media_id)
-        )
-        return children
+        return await self._request(LoadChildren(parent_media_id=parent_media_id))
 
     async def task_removed(self) -> None:
         """Tell the task the app's window was dismissed (``on_task_removed``)."""

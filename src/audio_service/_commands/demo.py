@@ -125,6 +125,7 @@ async def _run_ui(args: argparse.Namespace) -> int:
                 {"catalogue": str(catalogue.directory)},
                 app_id=APP_ID,
                 identity=IDENTITY,
+                desktop_entry=_desktop_entry(),
             )
     except (AudioServiceError, RuntimeError, OSError) as error:
         print(f"audio-service demo: could not start the demo service: {error}", file=sys.stderr)
@@ -155,6 +156,16 @@ async def _run_ui(args: argparse.Namespace) -> int:
             "`audio-service demo stop` stops it."
         )
     return 0
+
+
+def _desktop_entry() -> str | None:
+    from audio_service.demo._desktop import ensure_desktop_entry
+
+    try:
+        return ensure_desktop_entry()
+    except OSError as error:
+        print(f"Note: no desktop entry for the demo ({error})", flush=True)
+        return None
 
 
 async def _run_action(action: str) -> int:

@@ -40,9 +40,16 @@ async def _run(args: argparse.Namespace) -> int:
         print(f"audio-service focus: no session bus: {error}", file=sys.stderr)
         return 1
     try:
+        # The arbiter answers registered participants only; this one holds no request.
         reply = await bus.call(
-            Message(destination=BUS_NAME, path=OBJECT_PATH, interface=INTERFACE, member="GetStack")
+            Message(destination=BUS_NAME, path=OBJECT_PATH, interface=INTERFACE, member="Register")
         )
+        if reply is not None and reply.message_type is not MessageType.ERROR:
+            reply = await bus.call(
+                Message(
+                    destination=BUS_NAME, path=OBJECT_PATH, interface=INTERFACE, member="GetStack"
+                )
+            )
     finally:
         bus.disconnect()
     if reply is None or reply.message_type is MessageType.ERROR:

@@ -16,6 +16,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import msgspec
@@ -25,9 +26,11 @@ from audio_service._connect._launcher import HostSpec, StartReport, load_entrypo
 from audio_service._connect._wire import (
     METHOD_REQUEST,
     METHOD_SNAPSHOT,
+    METHOD_STATUS,
     TOPIC_EVENT,
     TOPIC_SYNCED,
     Failed,
+    HostStatus,
     NotRunning,
     Succeeded,
     encode_event,
@@ -35,12 +38,21 @@ from audio_service._connect._wire import (
     request_decoder,
 )
 from audio_service._errors import ServiceNotRunningError, TaskError, TaskErrorInfo
-from audio_service._model._events import QueueChanged, ServiceEvent, ServiceSnapshot
+from audio_service._model._events import (
+    MediaItemChanged,
+    QueueChanged,
+    ServiceEvent,
+    ServiceSnapshot,
+    ServiceStopped,
+    StateChanged,
+)
 from audio_service._model._queue import QueueOp, QueueReplace, QueueSplice
 from audio_service._service._background import load_task_factory
 from audio_service._service._core import ServiceCore
 from audio_service._service._persistence import SessionStore, store_path
 from audio_service._surfaces._startup import Surfaces
+from audio_service._surfaces._status import SurfacesStatus
+from audio_session import AudioSession
 
 __all__ = ["main"]
 
@@ -49,7 +61,9 @@ _log = logging.getLogger("audio_service.host")
 #: Queue items per event: a new client's queue, and any large queue edit, travel
 #: in splices of at most this many items, so no frame comes near the frame cap.
 SNAPSHOT_CHUNK = 2000
-#: Bytes a client may have waiting; a 100 000-item queue (about 12 MB) must fit.
+#: Bytes that may wait for a client that reads nothing before it is dropped (state and
+#: item coalesce, queue diffs become a snapshot, so this is replies and custom events);
+#: a new client's 100 000-item queue (about 12 MB) must fit.
 SEND_BUFFER = 64 * 1024 * 1024
 
 
@@ -84,32 +98,66 @@ class _Reporter:
 class Host:
     """One service: a core, the IPC server in front of it, and the wiring between them."""
 
-    def __init__(self, spec: HostSpec, core: ServiceCore) -> None:
+    def __init__(self, spec: HostSpec, core: ServiceCore, surfaces: Surfaces | None = None) -> None:
         self.spec = spec
         self.core = core
+        self.surfaces = surfaces
         self.server = _ipc.Server(
-            spec.app_id, self._handle, on_connect=self._welcome, max_send_buffer=SEND_BUFFER
+            spec.app_id,
+            self._handle,
+            on_connect=self._welcome,
+            on_disconnect=self._farewell,
+            max_send_buffer=SEND_BUFFER,
+            resync=self._resync,
         )
+        #: Called when a client (a UI) comes or goes: MPRIS's CanRaise may change.
+        self.on_clients_changed: Callable[[], None] | None = None
         self._decode_request = request_decoder()
         self._queue_length = len(core.queue)
 
     def _welcome(self, connection: _ipc.Connection) -> None:
         # Sent before the first await, so it precedes every later broadcast.
+        for topic, payload in self._snapshot_events():
+            connection.send(topic, payload)
+        connection.send(TOPIC_SYNCED, b"")
+        if self.on_clients_changed is not None:
+            self.on_clients_changed()
+
+    def _farewell(self, connection: _ipc.Connection) -> None:
+        if self.on_clients_changed is not None:
+            self.on_clients_changed()
+
+    def _resync(self, connection: _ipc.Connection) -> Iterator[tuple[str, bytes]]:
+        # For a client that fell behind: the snapshot replaces the diffs it skipped.
+        return self._snapshot_events()
+
+    def _snapshot_events(self) -> Iterator[tuple[str, bytes]]:
+        """The snapshot (taken at the first step), then the queue in chunks."""
         snapshot = self.core.snapshot()
         queue = snapshot.queue
-        connection.send(TOPIC_EVENT, encode_event(_without_queue(snapshot)))
+        yield TOPIC_EVENT, encode_event(_without_queue(snapshot))
         for start in range(0, len(queue), SNAPSHOT_CHUNK):
             chunk = tuple(queue[start : start + SNAPSHOT_CHUNK])
             splice = QueueChanged(
                 ops=(QueueSplice(index=start, items=chunk),), length=start + len(chunk)
             )
-            connection.send(TOPIC_EVENT, encode_event(splice))
-        connection.send(TOPIC_SYNCED, b"")
+            yield TOPIC_EVENT, encode_event(splice)
 
     def _broadcast(self, event: ServiceEvent) -> None:
         # A host playing on with its UI closed encodes nothing (MPRIS is its only audience).
         if self.server.connection_count:
-            self.server.broadcast(TOPIC_EVENT, encode_event(event))
+            # A client that fell behind needs only the latest state and item, and a
+            # snapshot instead of a pile of queue diffs (see _ipc.Server).
+            key = _COALESCED.get(type(event))
+            self.server.broadcast(
+                TOPIC_EVENT,
+                encode_event(event),
+                key=key,
+                resyncable=isinstance(event, QueueChanged),
+            )
+        if isinstance(event, ServiceStopped):
+            # Before the stop request's reply: whoever saw the stop finds no service left.
+            self.server.stop_accepting()
 
     def _handle(self, method: str, payload: bytes, peer: _ipc.PeerInfo) -> _ipc.Deferred:
         # A Deferred, not a coroutine: the request costs one task (the callback's), and the reply
@@ -117,6 +165,9 @@ class Host:
         reply = _ipc.Deferred()
         if method == METHOD_SNAPSHOT:
             reply.resolve(encode_event(self.core.snapshot()))
+            return reply
+        if method == METHOD_STATUS:
+            reply.resolve(msgspec.msgpack.encode(self._status()))
             return reply
         if method != METHOD_REQUEST:
             raise _ipc.UnknownMethodError(f"unknown method {method!r}")
@@ -136,6 +187,16 @@ class Host:
         except ServiceNotRunningError as error:
             settle(None, error)
         return reply
+
+    def _status(self) -> HostStatus:
+        state = self.core.state
+        return HostStatus(
+            app_id=self.spec.app_id,
+            pid=os.getpid(),
+            running=self.core.running,
+            playing=state.playing,
+            surfaces=self.surfaces.status() if self.surfaces is not None else SurfacesStatus(),
+        )
 
     async def run(self, params: dict[str, Any] | None, reporter: _Reporter) -> int:
         try:
@@ -164,6 +225,9 @@ class Host:
 
     async def stop(self) -> None:
         await self.core.shutdown()
+
+
+_COALESCED: dict[type, str] = {StateChanged: "state", MediaItemChanged: "media_item"}
 
 
 def chunk_queue_event(event: QueueChanged, length_before: int) -> list[QueueChanged]:
@@ -219,7 +283,9 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
     store.attach(core, close_when_stopped=False)
     # MPRIS lives here, in the process that plays: WirePlumber finds players by PID.
     surfaces = await Surfaces(core, spec.config).start()
-    host = Host(spec, core)
+    host = Host(spec, core, surfaces)
+    surfaces.ui_present = lambda: host.server.connection_count > 0
+    host.on_clients_changed = surfaces.ui_changed
     loop = asyncio.get_running_loop()
     stopping: set[asyncio.Task[None]] = set()
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -229,6 +295,9 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
         return await host.run(spec.params, reporter)
     finally:
         await surfaces.close()
+        # Before the loop ends: asyncio.run would cancel the session's audio-server
+        # operations midway, and their late answers then hit cancelled futures.
+        await AudioSession.close_instance()
         await store.close()
 
 

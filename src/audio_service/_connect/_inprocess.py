@@ -14,7 +14,6 @@ from typing import Any
 import msgspec
 
 from audio_service._connect._connection import EventSink
-from audio_service._connect._launcher import reference_entrypoint
 from audio_service._errors import TaskError
 from audio_service._model._models import ServiceConfig
 from audio_service._model._portable import portable
@@ -99,8 +98,7 @@ class InProcessLauncher:
         params: dict[str, Any] | None,
         config: ServiceConfig,
     ) -> InProcessConnection | None:
-        # The same rule as host mode, so that switching modes never breaks an app.
-        reference_entrypoint(entrypoint)
+        # Any callable: nothing has to import it by name in this process.
         if await self._running_core() is not None:
             return None
         factory = await load_task_factory(entrypoint)

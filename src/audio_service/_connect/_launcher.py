@@ -15,6 +15,7 @@ import importlib
 import importlib.util
 import inspect
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -25,12 +26,14 @@ import msgspec
 
 from audio_service._errors import TaskErrorInfo
 from audio_service._model._models import ServiceConfig
+from audio_service._service._statedir import open_private_append
 
 __all__ = [
     "EntrypointRef",
     "HostSpec",
     "LaunchError",
     "StartReport",
+    "default_app_id",
     "launch_host",
     "load_entrypoint",
     "reference_entrypoint",
@@ -98,19 +101,37 @@ def reference_entrypoint(entrypoint: Callable[[], object]) -> EntrypointRef:
     if "<lambda>" in qualname:
         raise ValueError("background_task_entrypoint must be a named top-level function")
     module = sys.modules.get(entrypoint.__module__)
+    main = entrypoint.__module__ == "__main__"
+    path = getattr(module, "__file__", None) if main else None
+    interactive = entrypoint.__code__.co_filename.startswith("<")  # <stdin>, <console>...
+    if interactive or (main and path is None):
+        # python -m asyncio, IPython, a notebook: nothing another process could import.
+        raise ValueError(
+            "an entrypoint defined in an interactive session cannot be imported by the "
+            "background process: put it in a module or script file, or pass in_process=True"
+        )
     if module is None or getattr(module, qualname, None) is not entrypoint:
         raise ValueError(
-            f"{entrypoint.__module__}.{qualname} is not reachable by name at module level"
+            f"{entrypoint.__module__}.{qualname} is not reachable by name at module level: "
+            "the background process imports it by name (or pass in_process=True)"
         )
-    if entrypoint.__module__ == "__main__":
-        path = getattr(module, "__file__", None)
-        if path is None:
-            raise ValueError(
-                "an entrypoint defined in an interactive session cannot be imported by the "
-                "background process; put it in a module or script file"
-            )
+    if main:
+        assert path is not None
         return EntrypointRef("__main__", qualname, str(Path(path).resolve()))
     return EntrypointRef(entrypoint.__module__, qualname)
+
+
+def default_app_id(ref: EntrypointRef) -> str:
+    """A stable app id from where the entrypoint lives: its module (or script) and its name.
+
+    ``myapp.audio:entrypoint`` gives ``myapp.audio.entrypoint`` and a script
+    ``/x/podcasts.py`` with ``main`` gives ``podcasts.main``: the same app gets the
+    same id on every run, and two apps never share one by accident.
+    """
+    base = Path(ref.path).stem if ref.path is not None else ref.module
+    parts = [re.sub(r"[^A-Za-z0-9_-]", "_", part) for part in (*base.split("."), ref.qualname)]
+    parts = [f"_{part}" if part[0].isdigit() else part for part in parts if part]
+    return ".".join(parts)
 
 
 def load_entrypoint(ref: EntrypointRef) -> Callable[[], object]:
@@ -199,8 +220,8 @@ async def _read_all(fd: int) -> bytes:
 def _open_log(path: str | None) -> Any:
     if path is None:
         return subprocess.DEVNULL
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return open(path, "ab")  # handed to the child, closed right after
+    # 0600 in a 0700 directory: the log names clients, pids and errors.
+    return os.fdopen(open_private_append(Path(path)), "ab")  # handed to the child, closed after
 
 
 def _log_hint(spec: HostSpec) -> str:

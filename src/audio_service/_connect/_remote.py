@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,8 +21,10 @@ import msgspec
 from audio_service._connect import _ipc
 from audio_service._connect._connection import EventSink
 from audio_service._connect._launcher import (
-    EntrypointRef,
     HostSpec,
+    LaunchError,
+    StartReport,
+    default_app_id,
     launch_host,
     reference_entrypoint,
 )
@@ -37,6 +38,9 @@ from audio_service._connect._wire import (
 )
 from audio_service._errors import (
     AudioServiceError,
+    HostStartError,
+    NotConnectedError,
+    ServiceConnectionError,
     ServiceNotRunningError,
     TaskError,
     TaskErrorInfo,
@@ -45,15 +49,16 @@ from audio_service._model._events import ConnectionLost
 from audio_service._model._models import ServiceConfig
 from audio_service._model._portable import portable
 from audio_service._service._requests import Request
+from audio_service._service._statedir import state_dir
 
-__all__ = ["HostLauncher", "RemoteConnection", "default_app_id", "log_path"]
+__all__ = ["HostLauncher", "RemoteConnection", "log_path"]
 
 _log = logging.getLogger(__name__)
 
 #: How long a new client waits for the host's greeting.
 SYNC_TIMEOUT = 10.0
-#: Starts tried while another host for the same app id is on its way out.
-LAUNCH_ATTEMPTS = 5
+#: Seconds a start waits for another host of the same app id that is on its way out.
+LAUNCH_PATIENCE = 10.0
 
 
 class RemoteConnection:
@@ -82,8 +87,13 @@ class RemoteConnection:
         self._client.set_event_sink(sink)
         closed = self._client.closed
         try:
-            async with asyncio.timeout(SYNC_TIMEOUT):
-                await asyncio.wait((synced, closed), return_when=asyncio.FIRST_COMPLETED)
+            try:
+                async with asyncio.timeout(SYNC_TIMEOUT):
+                    await asyncio.wait((synced, closed), return_when=asyncio.FIRST_COMPLETED)
+            except TimeoutError:
+                raise ServiceConnectionError(
+                    f"the service did not send its state within {SYNC_TIMEOUT} s"
+                ) from None
             if not synced.done():
                 raise ServiceNotRunningError("the service closed the connection at once")
         except BaseException:
@@ -115,10 +125,20 @@ class RemoteConnection:
     async def request(self, request: Request) -> Any:
         try:
             reply = await self._client.call(METHOD_REQUEST, encode_request(request))
-        except _ipc.ConnectionLost as error:
+        except _ipc.ConnectionLostError as error:
+            if error.code == _ipc.ErrorCode.TOO_SLOW:
+                # The service runs on; only this client was cut off.
+                raise NotConnectedError(
+                    f"{request.method}: the service disconnected this client for reading its "
+                    f"events too slowly ({error})"
+                ) from None
             raise ServiceNotRunningError(f"the background task went away: {error}") from None
         except _ipc.RemoteError as error:
             raise AudioServiceError(f"{request.method}: the service refused it: {error}") from None
+        except _ipc.FrameTooLargeError as error:
+            raise ValueError(f"{request.method}: the request is too large: {error}") from None
+        except _ipc.IpcError as error:
+            raise ServiceConnectionError(f"{request.method}: {error}") from None
         return decode_outcome(reply, request)
 
     async def close(self) -> None:
@@ -156,13 +176,23 @@ class HostLauncher:
             cwd=os.getcwd(),
             log_path=str(log_path(app_id)),
         )
-        for _attempt in range(LAUNCH_ATTEMPTS):
-            report = await launch_host(spec, timeout=self.start_timeout)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LAUNCH_PATIENCE
+        pause = 0.02
+        while loop.time() < deadline:
+            if await asyncio.to_thread(_ipc.name_taken, app_id):
+                if await self._running(app_id):
+                    return None  # another client started it meanwhile
+                # The last host of this app id is on its way out: no use starting one yet.
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.1)
+                continue
+            try:
+                report = await launch_host(spec, timeout=self.start_timeout)
+            except LaunchError as error:
+                raise HostStartError(str(error), log_path=spec.log_path) from None
             if report.status == "error":
-                info = report.error or TaskErrorInfo(
-                    request="start", error_type="HostError", message=report.message
-                )
-                raise TaskError(info)
+                raise _start_failed(report, spec.log_path)
             connection = await self.connect(app_id)
             if report.status == "ready":
                 if connection is None:
@@ -172,13 +202,14 @@ class HostLauncher:
                 # Another host serves this app id: the caller connects to it itself.
                 await connection.close()
                 return None
-            # The other host was on its way out: try again.
-            await asyncio.sleep(0.05)
+            # The other host was on its way out (it still holds the name): try again soon.
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.25)
         raise AudioServiceError(f"could not start or reach the service {app_id!r}")
 
     async def connect(self, app_id: str | None) -> RemoteConnection | None:
         if app_id is None:
-            running = await asyncio.to_thread(_ipc.list_services)
+            running = await _listed()
             if not running:
                 return None
             if len(running) > 1:
@@ -189,28 +220,52 @@ class HostLauncher:
             app_id = running[0]
         try:
             client = await _ipc.connect(app_id, _client_name())
-        except (_ipc.ServiceNotRunningError, _ipc.ConnectionLost):
-            # ConnectionLost here: a host that was shutting down accepted, then went.
+        except (_ipc.ServerNotFoundError, _ipc.ConnectionLostError):
+            # ConnectionLostError here: a host that was shutting down accepted, then went.
             return None
+        except _ipc.VersionMismatchError as error:
+            raise ServiceConnectionError(
+                f"the service {app_id!r} runs another version of audio-service-kit "
+                f"(protocol {error.remote_version}, this one speaks {error.local_version}); "
+                "stop it and start it again"
+            ) from None
+        except (_ipc.IpcError, TimeoutError) as error:
+            raise ServiceConnectionError(f"cannot reach the service {app_id!r}: {error}") from None
         return RemoteConnection(client)
 
     @staticmethod
     async def _running(app_id: str) -> bool:
-        return app_id in await asyncio.to_thread(_ipc.list_services)
+        return app_id in await _listed()
 
 
-def default_app_id(ref: EntrypointRef) -> str:
-    """An app id from where the entrypoint lives: its module, or its script's name."""
-    base = Path(ref.path).stem if ref.path is not None else ref.module
-    parts = [re.sub(r"[^A-Za-z0-9_-]", "_", part) for part in base.split(".") if part]
-    parts = [f"_{part}" if part[0].isdigit() else part for part in parts]
-    return ".".join(parts) or "audio_service.app"
+async def _listed() -> list[str]:
+    try:
+        return await asyncio.to_thread(_ipc.list_services)
+    except _ipc.RuntimeDirError as error:
+        raise ServiceConnectionError(f"cannot use the socket directory: {error}") from None
+
+
+#: Lines of the remote traceback a failed start shows in its message.
+TRACEBACK_TAIL = 6
+
+
+def _start_failed(report: StartReport, log: str | None) -> TaskError:
+    """The error for a host whose task could not start: what it raised, where, and the log."""
+    info = report.error or TaskErrorInfo(
+        request="start", error_type="HostStartError", message=report.message
+    )
+    tail = info.traceback.rstrip().splitlines()[-TRACEBACK_TAIL:]
+    details = "".join(f"\n  | {line}" for line in tail)
+    where = ""
+    if log:
+        where = f"\n(the host's log: {log}; `audio-service logs {Path(log).stem}` shows it)"
+    message = f"{info.message}{details}{where}"
+    return TaskError(msgspec.structs.replace(info, message=message))
 
 
 def log_path(app_id: str) -> Path:
     """Where a host writes its log: ``$XDG_STATE_HOME/audio-service/<app_id>.log``."""
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "audio-service" / f"{app_id}.log"
+    return state_dir() / f"{app_id}.log"
 
 
 def _client_name() -> str:

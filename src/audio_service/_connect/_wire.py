@@ -16,13 +16,16 @@ import msgspec
 from audio_service._errors import ServiceNotRunningError, TaskError, TaskErrorInfo
 from audio_service._model._events import ServiceEvent
 from audio_service._service._requests import Request
+from audio_service._surfaces._status import SurfacesStatus
 
 __all__ = [
     "METHOD_REQUEST",
     "METHOD_SNAPSHOT",
+    "METHOD_STATUS",
     "TOPIC_EVENT",
     "TOPIC_SYNCED",
     "Failed",
+    "HostStatus",
     "NotRunning",
     "Succeeded",
     "decode_event",
@@ -35,6 +38,9 @@ __all__ = [
 
 METHOD_REQUEST = "request"
 METHOD_SNAPSHOT = "snapshot"
+#: Added after protocol version 1 without bumping it: an older host answers it
+#: with an unknown-method error, which ``audio-service status`` reports as such.
+METHOD_STATUS = "status"
 TOPIC_EVENT = "event"
 #: Pushed once to a new client after its snapshot and queue: it is now in sync.
 TOPIC_SYNCED = "synced"
@@ -59,6 +65,16 @@ class NotRunning(msgspec.Struct, frozen=True, tag="not_running"):
 
 
 Outcome: TypeAlias = Succeeded | Failed | NotRunning
+
+
+class HostStatus(msgspec.Struct, frozen=True, kw_only=True):
+    """What ``status`` answers: the host process and its desktop surfaces."""
+
+    app_id: str
+    pid: int
+    running: bool
+    playing: bool
+    surfaces: SurfacesStatus = SurfacesStatus()
 
 
 class _RawSucceeded(msgspec.Struct, frozen=True, tag="ok"):

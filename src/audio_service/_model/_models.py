@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypedDict, Unpack
 
 import msgspec
 
@@ -710,25 +710,11 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     def copy_with(
         self,
         *,
-        processing_state: AudioProcessingState | Unset = UNSET,
-        playing: bool | Unset = UNSET,
-        controls: Sequence[MediaControl] | Unset = UNSET,
-        android_compact_action_indices: Sequence[int] | Unset | None = UNSET,
-        system_actions: Iterable[MediaAction] | Unset = UNSET,
-        position: timedelta | Unset = UNSET,
-        buffered_position: timedelta | Unset = UNSET,
-        speed: float | Unset = UNSET,
-        update_time: float | Unset = UNSET,
-        error_code: int | Unset | None = UNSET,
-        error_message: str | Unset | None = UNSET,
-        repeat_mode: AudioServiceRepeatMode | Unset = UNSET,
-        shuffle_mode: AudioServiceShuffleMode | Unset = UNSET,
-        captioning_enabled: bool | Unset = UNSET,
-        queue_index: int | Unset | None = UNSET,
         now: float | None = None,
         duration: timedelta | None = None,
+        **changes: Unpack[StateChanges],
     ) -> PlaybackState:
-        """A copy with the given fields changed; omitted fields keep their values.
+        """A copy with the given fields changed (see :class:`StateChanges`); others keep theirs.
 
         The timeline stays continuous: without ``position``, the new state's
         ``update_position`` is this state's position extrapolated to
@@ -736,12 +722,7 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
         With ``position``, that position holds at ``update_time`` (default ``now``).
         ``now`` defaults to :func:`time.monotonic`.
         """
-        changes: dict[str, Any] = {
-            name: value
-            for name, value in locals().items()
-            if name in _COPY_FIELDS and value is not UNSET
-        }
-        return self._derive(changes, now, duration)
+        return self._derive(dict(changes), now, duration)
 
     def _derive(
         self, changes: dict[str, Any], now: float | None, duration: timedelta | None
@@ -768,6 +749,26 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
         return msgspec.structs.replace(self, **changes)
 
 
+class StateChanges(TypedDict, total=False):
+    """The fields a ``set_state`` call may change (each optional; ``None`` clears)."""
+
+    controls: Sequence[MediaControl]
+    system_actions: Iterable[MediaAction]
+    processing_state: AudioProcessingState
+    playing: bool
+    position: timedelta
+    buffered_position: timedelta
+    speed: float
+    update_time: float
+    android_compact_action_indices: Sequence[int] | None
+    repeat_mode: AudioServiceRepeatMode
+    shuffle_mode: AudioServiceShuffleMode
+    error_code: int | None
+    error_message: str | None
+    captioning_enabled: bool
+    queue_index: int | None
+
+
 #: What copy_with takes: the fields, except that ``position`` stands for ``update_position``.
 _COPY_FIELDS: Final = (frozenset(PlaybackState.__struct_fields__) - {"update_position"}) | {
     "position"
@@ -784,6 +785,8 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
 
     #: The app's id, used for the MPRIS bus name and the host's socket (dotted name).
     app_id: str | None = None
+    #: Offer the task the session saved by the last run (media resumption).
+    resume: bool = True
     fast_forward_interval: timedelta = timedelta(seconds=10)
     rewind_interval: timedelta = timedelta(seconds=10)
     #: Publish the service as an MPRIS2 player (Linux, with a session bus).
@@ -800,9 +803,31 @@ class ServiceConfig(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     #: Read media keys from evdev devices (kiosks and headless systems without a desktop,
     #: whose compositor would otherwise turn them into MPRIS calls).
     media_keys: bool = False
+    #: Android's meaning of Stop: MPRIS ``Stop`` (the desktop's Stop key) ends the service
+    #: (``on_stop``) and dismissing the notification calls ``on_close``. Default: the
+    #: desktop's meaning, Stop stops playback (``on_stop_playback``) and the player stays;
+    #: a dismissed notification only hides until the next item.
+    stop_ends_service: bool = False
+    #: Hold an inhibitor against automatic suspend while playing (never against
+    #: screen blanking or locking).
+    keep_awake: bool = True
+    #: Pause through the task before the machine sleeps (a logind delay lock).
+    pause_on_sleep: bool = True
+    #: Play again after the wake-up that followed such a pause.
+    resume_after_wake: bool = False
 
     def __post_init__(self) -> None:
-        for flag in ("mpris", "notification", "headset_clicks", "media_keys"):
+        for flag in (
+            "resume",
+            "mpris",
+            "notification",
+            "headset_clicks",
+            "media_keys",
+            "stop_ends_service",
+            "keep_awake",
+            "pause_on_sleep",
+            "resume_after_wake",
+        ):
             _check_bool(getattr(self, flag), flag)
         check_optional_str(self.identity, "identity")
         check_optional_str(self.desktop_entry, "desktop_entry")

@@ -11,23 +11,17 @@ itself here while it runs; the task's ``set_state`` & co. go to that core.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 from audio_service._errors import ServiceNotRunningError
 from audio_service._model._models import (
     MEDIA_ROOT_ID,
-    UNSET,
-    AudioProcessingState,
-    AudioServiceRepeatMode,
-    AudioServiceShuffleMode,
-    MediaAction,
-    MediaControl,
     MediaItem,
     PlaybackState,
-    Unset,
+    StateChanges,
 )
 from audio_service._model._portable import portable
 from audio_service._model._queue import MediaQueue
@@ -107,7 +101,7 @@ async def load_task_factory(entrypoint: Callable[[], object]) -> TaskFactory:
 class AudioServiceBackgroundApi:
     """The type of :data:`AudioServiceBackground`; use that singleton."""
 
-    def run(self, task_factory: TaskFactory) -> None:
+    def run(self, task_factory: Callable[[], BackgroundAudioTask]) -> None:
         """Register the task factory; the first (and only) call of an entrypoint.
 
         ``task_factory`` is called once, with no arguments, to build the task;
@@ -163,35 +157,16 @@ class AudioServiceBackgroundApi:
         """The current position extrapolated from the last state, clamped to the duration."""
         return _active.position() if _active is not None else timedelta(0)
 
-    async def set_state(
-        self,
-        *,
-        controls: Sequence[MediaControl] | Unset = UNSET,
-        system_actions: Iterable[MediaAction] | Unset = UNSET,
-        processing_state: AudioProcessingState | Unset = UNSET,
-        playing: bool | Unset = UNSET,
-        position: timedelta | Unset = UNSET,
-        buffered_position: timedelta | Unset = UNSET,
-        speed: float | Unset = UNSET,
-        update_time: float | Unset = UNSET,
-        android_compact_action_indices: Sequence[int] | Unset | None = UNSET,
-        repeat_mode: AudioServiceRepeatMode | Unset = UNSET,
-        shuffle_mode: AudioServiceShuffleMode | Unset = UNSET,
-        error_code: int | Unset | None = UNSET,
-        error_message: str | Unset | None = UNSET,
-        captioning_enabled: bool | Unset = UNSET,
-        queue_index: int | Unset | None = UNSET,
-    ) -> None:
+    async def set_state(self, **changes: Unpack[StateChanges]) -> None:
         """Broadcast the playback state to every client; omitted fields keep their values.
 
-        Without ``position`` the position continues from where the last state
-        puts it now (so changing ``speed`` or ``playing`` never makes it jump
-        back); with ``position`` it is that position as of ``update_time``
-        (default: now, in :func:`time.monotonic` seconds).
+        The fields are those of :class:`~audio_service.StateChanges` (checked by type
+        checkers, and at run time). Without ``position`` the position continues
+        from where the last state puts it now (so changing ``speed`` or
+        ``playing`` never makes it jump back); with ``position`` it is that
+        position as of ``update_time`` (default: now, in :func:`time.monotonic` seconds).
         """
-        # Only what was given travels on: a set_state(playing=True) is the hot path of a request.
-        changes = {name: value for name, value in locals().items() if value is not UNSET}
-        del changes["self"]
+        # The keywords go on as they came: set_state(playing=True) is the hot path of a request.
         self._core("set_state").set_state(**changes)
 
     async def set_media_item(self, media_item: MediaItem | None) -> None:

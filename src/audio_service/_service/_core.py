@@ -23,7 +23,7 @@ import enum
 import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack, cast
 
 from audio_service._errors import ServiceNotRunningError, TaskError
 from audio_service._model._events import (
@@ -37,7 +37,14 @@ from audio_service._model._events import (
     ServiceStopped,
     StateChanged,
 )
-from audio_service._model._models import MEDIA_ROOT_ID, MediaItem, PlaybackState, ServiceConfig
+from audio_service._model._models import (
+    MEDIA_ROOT_ID,
+    AudioProcessingState,
+    MediaItem,
+    PlaybackState,
+    ServiceConfig,
+    StateChanges,
+)
 from audio_service._model._position import Clock, monotonic
 from audio_service._model._queue import MediaQueue, QueueOp, QueueSplice, QueueUpdate, apply, diff
 from audio_service._service import _background
@@ -128,6 +135,8 @@ class ServiceCore:
         self._stop_grace = stop_grace
         self._phase = ServicePhase.NEW
         self._state = PlaybackState(update_time=clock())
+        #: After a default stop of playback: the processing state the next "playing" gets back.
+        self._resume_processing: AudioProcessingState | None = None
         self._media_item: MediaItem | None = None
         self._queue = MediaQueue()
         self._observers: list[Observer] = []
@@ -401,7 +410,7 @@ class ServiceCore:
         if self._phase in (ServicePhase.NEW, ServicePhase.STOPPED):
             raise ServiceNotRunningError(f"cannot {what}: the background task is not running")
 
-    def set_state(self, **changes: Any) -> PlaybackState:
+    def set_state(self, **changes: Unpack[StateChanges]) -> PlaybackState:
         """Publish a new playback state: :meth:`PlaybackState.copy_with` of the last one.
 
         Omitted fields keep their values and the position is re-based so that it
@@ -409,12 +418,37 @@ class ServiceCore:
         duration when known.
         """
         self._check_publishing("set_state")
+        if self._resume_processing is not None:
+            self._give_back_processing(changes)
         duration = self._media_item.duration if self._media_item is not None else None
-        state = self._state._derive(changes, self._clock(), duration)
+        # A TypedDict is a plain dict at run time: no copy, the keywords checked statically.
+        state = self._state._derive(cast(dict[str, Any], changes), self._clock(), duration)
         self._state = state
         self._state_ctl.add(state)
         self._emit(StateChanged(state=state))
         return state
+
+    def publish_stopped_playback(self) -> None:
+        """Publish "stopped" (not playing, idle, at the start): the default ``on_stop_playback``.
+
+        A task that published ``ready`` once and since then only ``playing``
+        would read as stopped while it plays again; so the next state it
+        publishes with ``playing=True`` and no processing state gets ``ready``
+        back (one that names a processing state decides for itself).
+        """
+        before = self._state.processing_state
+        idle = AudioProcessingState.IDLE
+        self.set_state(playing=False, processing_state=idle, position=timedelta(0))
+        if before is not idle:
+            self._resume_processing = AudioProcessingState.READY
+
+    def _give_back_processing(self, changes: StateChanges) -> None:
+        resume, self._resume_processing = self._resume_processing, None
+        if "processing_state" not in changes and changes.get("playing") is True:
+            if resume is not None:
+                changes["processing_state"] = resume
+        elif "processing_state" not in changes:
+            self._resume_processing = resume
 
     def set_media_item(self, media_item: MediaItem | None) -> None:
         """Publish the current media item (None: nothing is current)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -41,6 +40,7 @@ from audio_service._model._models import (
 )
 from audio_service._model._queue import MediaQueue, apply
 from audio_service._service._core import ServiceCore
+from audio_service._service._statedir import private_file, state_dir
 from audio_session._tasks import BackgroundTasks
 
 __all__ = ["SavedSession", "SessionStore", "store_path"]
@@ -77,8 +77,7 @@ class _Current(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def store_path(app_id: str) -> Path:
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "audio-service" / f"{app_id}.sqlite3"
+    return state_dir() / f"{app_id}.sqlite3"
 
 
 class SessionStore:
@@ -245,7 +244,8 @@ class SessionStore:
         With ``close_when_stopped`` the store closes itself once the service stopped;
         otherwise the owner calls :meth:`close`.
         """
-        saved = self.load()
+        # start(resume=False): the task starts fresh, and this run is still saved for the next.
+        saved = self.load() if core.config.resume else None
         core.saved_session = saved
         core.observe(self.observe)
         if close_when_stopped:
@@ -259,7 +259,8 @@ class SessionStore:
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Created 0600 before SQLite opens it: its -wal and -shm files copy that mode.
+            private_file(self.path)
             db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")

@@ -64,7 +64,9 @@ __all__ = [
     "SkipToPrevious",
     "SkipToQueueItem",
     "Stop",
+    "StopPlayback",
     "TaskRemoved",
+    "UnitRequest",
     "UpdateMediaItem",
     "UpdateQueue",
 ]
@@ -130,6 +132,13 @@ class Stop(_Request, frozen=True, tag="stop"):
 
     def invoke(self, task: BackgroundAudioTask) -> Awaitable[object]:
         return task.on_stop()
+
+
+class StopPlayback(_Request, frozen=True, tag="stop_playback"):
+    """Stop playback and keep the service (MPRIS ``Stop``, the desktop's Stop key)."""
+
+    def invoke(self, task: BackgroundAudioTask) -> Awaitable[object]:
+        return task.on_stop_playback()
 
 
 class Prepare(_Request, frozen=True, tag="prepare"):
@@ -498,11 +507,12 @@ class Close(_Request, frozen=True, tag="close"):
         return task.on_close()
 
 
-#: Any client request; decode one with ``msgspec.msgpack.decode(data, type=Request)``.
-Request: TypeAlias = (
+#: The requests whose callbacks return nothing (``result_type`` None).
+UnitRequest: TypeAlias = (
     Play
     | Pause
     | Stop
+    | StopPlayback
     | Prepare
     | PrepareFromMediaId
     | PlayFromMediaId
@@ -529,11 +539,12 @@ Request: TypeAlias = (
     | SetRating
     | SetSpeed
     | SetVolume
-    | CustomAction
-    | LoadChildren
     | TaskRemoved
     | Close
 )
+
+#: Any client request; decode one with ``msgspec.msgpack.decode(data, type=Request)``.
+Request: TypeAlias = UnitRequest | CustomAction | LoadChildren
 
 #: Every request class by its wire name.
 REQUEST_TYPES: dict[str, type[_Request]] = {

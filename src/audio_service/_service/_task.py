@@ -85,8 +85,29 @@ class BackgroundAudioTask:
         if self._core is not None:
             await self._core.shutdown()
 
+    async def on_stop_playback(self) -> None:
+        """Stop playback and keep the service: MPRIS ``Stop``, the desktop's Stop key.
+
+        The MPRIS meaning of Stop: the player stays on every panel and ``on_play``
+        starts the current item again from its start. The default pauses, seeks
+        to the start and publishes the processing state ``idle`` (the desktop
+        shows "Stopped"); the next state published with ``playing=True`` and
+        no processing state gets ``ready`` back. :meth:`on_stop` is what ends
+        the service (MPRIS ``Quit``, ``AudioService.stop()``, or every Stop
+        with ``stop_ends_service=True``).
+        """
+        await self.on_pause()
+        await self.on_seek_to(_ZERO)
+        core = self._core
+        if core is not None and core.running:
+            core.publish_stopped_playback()
+
     async def on_close(self) -> None:
-        """The user dismissed the media notification. Default: :meth:`on_stop`."""
+        """The user dismissed the media notification (only with ``stop_ends_service=True``).
+
+        Default: :meth:`on_stop`. Without that option a dismissed notification only
+        hides until the next item: on a desktop, dismissing is not "stop the music".
+        """
         await self.on_stop()
 
     async def on_task_removed(self) -> None:

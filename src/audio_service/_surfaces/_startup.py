@@ -1,4 +1,4 @@
-"""The desktop's ways in to a running service: MPRIS2, the notification, clicks, media keys.
+"""The desktop's ways in to a running service: MPRIS2, notification, clicks, keys, power.
 
 Started next to the core by whoever runs it (the host process, or the app in
 in-process mode), from the service's :class:`~audio_service._model._models.ServiceConfig`.
@@ -17,11 +17,15 @@ from typing import TYPE_CHECKING
 
 from audio_service._model._models import ServiceConfig
 from audio_service._service._core import ServiceCore
+from audio_service._surfaces._capabilities import Capabilities
+from audio_service._surfaces._status import SurfacesStatus
 
 if TYPE_CHECKING:
     from audio_service._surfaces._art import ArtCache
     from audio_service._surfaces._linux._media_keys import MediaKeys
     from audio_service._surfaces._linux._mpris import MprisServer
+    from audio_service._surfaces._linux._notification import MediaNotification
+    from audio_service._surfaces._linux._power import KeepAwake
 
 __all__ = ["Surfaces"]
 
@@ -36,8 +40,15 @@ class Surfaces:
         self.config = config
         #: The MPRIS server, when it runs.
         self.mpris: MprisServer | None = None
+        #: The media notification, when asked for.
+        self.notification: MediaNotification | None = None
         #: The evdev media-key reader, when it runs.
         self.media_keys: MediaKeys | None = None
+        #: Whether a UI is connected (MPRIS ``Raise`` reaches it, else starts one). In-process
+        #: the app is the UI; the host sets this to "a client is connected".
+        self.ui_present: Callable[[], bool] = lambda: True
+        #: The inhibitor and pause-before-sleep surface, when it runs.
+        self.power: KeepAwake | None = None
         self._closers: list[Callable[[], Awaitable[None] | None]] = []
 
     async def start(self) -> Surfaces:
@@ -74,7 +85,8 @@ class Surfaces:
             server = MprisServer(
                 self.core,
                 identity=identity,
-                desktop_entry=config.desktop_entry,
+                desktop_entry=_desktop_entry(config),
+                ui_present=lambda: self.ui_present(),
                 on_play_pause=clicks.click if clicks is not None else None,
                 art=art,
             )
@@ -91,14 +103,44 @@ class Surfaces:
             notification = MediaNotification(
                 self.core.handle,
                 app_name=config.identity or config.app_id or "",
-                desktop_entry=config.desktop_entry,
+                desktop_entry=_desktop_entry(config),
                 art=art,
+                capabilities=Capabilities(self.core.task),
+                dismiss_stops=config.stop_ends_service,
             )
             # False when no server is there yet: it shows the item once one takes the name.
             await notification.start()
             notification.attach(self.core)
+            self.notification = notification
             self._closers.append(notification.close)
+        if config.keep_awake or config.pause_on_sleep:
+            from audio_service._surfaces._linux._power import KeepAwake
+
+            power = KeepAwake(
+                self.core.handle,
+                app_id=config.app_id or "audio_service",
+                keep_awake=config.keep_awake,
+                pause_on_sleep=config.pause_on_sleep,
+                resume_after_wake=config.resume_after_wake,
+            )
+            # Logs, never raises, what it cannot reach: playback goes on without it.
+            await power.start()
+            power.attach(self.core)
+            self.power = power
+            self._closers.append(power.close)
         return self
+
+    def ui_changed(self) -> None:
+        """A UI connected or left: tell MPRIS clients if ``CanRaise`` changed with it."""
+        if self.mpris is not None:
+            self.mpris.refresh_can_raise()
+
+    def status(self) -> SurfacesStatus:
+        """What runs now, for ``audio-service status``."""
+        return SurfacesStatus(
+            mpris=self.mpris is not None,
+            power=self.power.status if self.power is not None else None,
+        )
 
     async def close(self) -> None:
         closers, self._closers = self._closers, []
@@ -117,3 +159,16 @@ def _has_session_bus() -> bool:
         return True
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     return runtime is not None and os.path.exists(os.path.join(runtime, "bus"))
+
+
+def _desktop_entry(config: ServiceConfig) -> str | None:
+    # Without one named, the app id's own installed entry (what Xfce looks up anyway).
+    if config.desktop_entry is not None or config.app_id is None:
+        return config.desktop_entry
+    from audio_service._surfaces._linux._desktop_entry import desktop_entry_path
+
+    try:
+        found = desktop_entry_path(config.app_id)
+    except ValueError:  # an app id that is no desktop file id
+        return None
+    return config.app_id if found is not None else None

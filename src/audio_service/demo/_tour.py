@@ -24,6 +24,7 @@ from audio_service._api._client import AudioServiceClient
 from audio_service._connect._remote import HostLauncher
 from audio_service._model._models import AudioProcessingState
 from audio_service.demo._catalogue import ARTICLE_ID, ensure_catalogue
+from audio_service.demo._desktop import ensure_desktop_entry
 from audio_service.demo._task import APP_ID, IDENTITY, demo_entrypoint
 from audio_service.demo._text import describe_event
 from audio_session.testing import AudioRig, AudioServer, AudioServerFlavour, SinkInput
@@ -172,6 +173,7 @@ class _Tour:
             {"catalogue": str(catalogue)},
             app_id=APP_ID,
             identity=IDENTITY,
+            desktop_entry=ensure_desktop_entry(),
             in_process=False,
         )
         if not started:

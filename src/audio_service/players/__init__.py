@@ -18,6 +18,7 @@ from audio_session._lazy import lazy_exports
 
 # Names load on first use (PEP 562): see audio_session._lazy.
 _LAZY = {
+    "ArtCache": "audio_service._surfaces._art",
     "EngineError": "._engine",
     "EngineListener": "._engine",
     "PlayerEngine": "._engine",
@@ -28,6 +29,9 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from audio_service._surfaces._art import (
+        ArtCache,
+    )
     from audio_service.players._engine import (
         EngineError,
         EngineListener,
@@ -51,6 +55,7 @@ __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 
 __all__ = [
+    "ArtCache",
     "EngineError",
     "EngineListener",
     "InterruptionOptions",

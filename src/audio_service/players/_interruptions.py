@@ -17,7 +17,7 @@ from typing import Protocol
 from audio_session import AudioInterruptionEvent, AudioInterruptionType
 from audio_session._checks import is_number
 
-__all__ = ["Interruptible", "InterruptionOptions", "InterruptionPolicy"]
+__all__ = ["Interruptible", "InterruptionOptions", "InterruptionReactions"]
 
 _log = logging.getLogger("audio_service.players")
 
@@ -77,7 +77,7 @@ class Interruptible(Protocol):
         """Scale the output by ``factor`` (1.0: the user's volume again)."""
 
 
-class InterruptionPolicy:
+class InterruptionReactions:
     """The default reactions, with the memory they need ("did the interruption pause us?")."""
 
     def __init__(self, options: InterruptionOptions) -> None:

@@ -14,12 +14,11 @@ import logging
 import math
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import msgspec
 
+from audio_service._model._from_uri import has_guessed_title, item_from_uri
 from audio_service._model._models import (
     MEDIA_ROOT_ID,
     RECENT_ROOT_ID,
@@ -108,7 +107,6 @@ class QueuePlayerTask(BackgroundAudioTask):
         self._position = _ZERO
         self._speed = 1.0
         self._volume = 1.0
-        self._guessed_titles: set[str] = set()
         self._publishing = True
         self._owned = False
 
@@ -213,7 +211,7 @@ class QueuePlayerTask(BackgroundAudioTask):
         """
         changes: dict[str, Any] = {}
         title = tags.get("title")
-        if title and (not item.title or item.title == item.id or item.id in self._guessed_titles):
+        if title and (not item.title or item.title == item.id or has_guessed_title(item)):
             changes["title"] = title
         for field in ("artist", "album", "genre"):
             value = tags.get(field)
@@ -251,10 +249,20 @@ class QueuePlayerTask(BackgroundAudioTask):
             self._loads.engine = engine
         await self._glue.start(self._publishing)
         saved = self._core.saved_session if self._core is not None and self._publishing else None
+        if queue is not None:
+            saved = None  # a queue given at start is a fresh start: it wins over the saved one
         index, position = self._edits.restore(queue, saved)
         self._publisher.all()
         if index is not None:
             await self._loads.load(index, position)
+
+    #: The custom actions this player handles; any other name is an error naming these.
+    custom_action_names: tuple[str, ...] = ()
+
+    async def on_custom_action(self, name: str, arguments: Any) -> Any:
+        """No action of its own: a misspelled name must not pass silently."""
+        known = ", ".join(map(repr, self.custom_action_names)) or "none"
+        raise ValueError(f"unknown custom action {name!r}; this player knows: {known}")
 
     async def on_stop(self) -> None:
         """Release the engine's output, deactivate the session, then end the service."""
@@ -262,6 +270,14 @@ class QueuePlayerTask(BackgroundAudioTask):
         await self._release()
         if not self._owned:
             await super().on_stop()
+
+    async def on_stop_playback(self) -> None:
+        """Stop the engine and keep the service; play loads the current item from its start."""
+        self._glue.policy.user_acted()
+        self._playing = False
+        self._position = _ZERO
+        await self._loads.unload()
+        self._publisher.state()
 
     async def _release(self) -> None:
         if self._loads.released:
@@ -326,12 +342,7 @@ class QueuePlayerTask(BackgroundAudioTask):
         """Play ``uri`` (MPRIS ``OpenUri``) as a new item after the current one."""
         if not isinstance(uri, str) or not uri:
             raise ValueError(f"uri must be a non-empty str, not {uri!r}")
-        item_extras = dict(extras or {})
-        item_extras["uri"] = uri
-        self._guessed_titles.add(uri)
-        await self.on_play_media_item(
-            MediaItem(id=uri, title=_title_from_uri(uri), extras=item_extras)
-        )
+        await self.on_play_media_item(item_from_uri(uri, extras))
 
     async def on_seek_to(self, position: timedelta) -> None:
         """Seek within the current item, clamped to its duration."""
@@ -577,10 +588,3 @@ def _queue_from_params(params: dict[str, Any] | None) -> list[MediaItem] | None:
         except (msgspec.ValidationError, TypeError, ValueError) as error:
             raise ValueError(f"params['queue'][{position}] is not a media item: {error}") from None
     return items
-
-
-def _title_from_uri(uri: str) -> str:
-    path = unquote(urlsplit(uri).path) if "://" in uri else uri
-    name = PurePosixPath(path).name
-    stem = PurePosixPath(name).stem if "." in name.lstrip(".") else name
-    return stem or uri

@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from audio_service.players._interruptions import InterruptionOptions, InterruptionPolicy
+from audio_service.players._interruptions import InterruptionOptions, InterruptionReactions
 from audio_session import AudioSession, AudioSessionConfiguration, AudioSessionError
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class SessionGlue:
         self.session: AudioSession | None = None
         self._configuration = configuration
         self._handle_interruptions = handle_interruptions
-        self.policy = InterruptionPolicy(
+        self.policy = InterruptionReactions(
             interruptions if interruptions is not None else InterruptionOptions()
         )
         self.subscriptions: list[Subscription[Any]] = []

@@ -148,4 +148,9 @@ class SwitchingTask(BackgroundAudioTask):
         """``"switch_handler"`` switches (returning the name); others go to the current player."""
         if name == SWITCH_ACTION:
             return await self.switch_to(arguments)
-        return await self.current.on_custom_action(name, arguments)
+        try:
+            return await self.current.on_custom_action(name, arguments)
+        except ValueError as error:
+            if not str(error).startswith("unknown custom action"):
+                raise
+            raise ValueError(f"{error}; and {SWITCH_ACTION!r} (switches players)") from None

@@ -37,6 +37,7 @@ from audio_service.players._covers import read_cover
 from audio_service.players._engine import EngineError, EngineListener, PlayerEngine
 from audio_service.players._interruptions import InterruptionOptions
 from audio_service.players._player import QueuePlayerTask
+from audio_service.players._start_watch import StartWatch
 from audio_session import AudioSession, AudioSessionConfiguration
 from audio_session._checks import check_str, is_number
 
@@ -193,6 +194,11 @@ class MpvEngine:
         self._duration: float | None = None
         self._tags: dict[str, str] | None = None
         self._buffering = False
+        # What the listener was last told: buffering for the cache, or the output's start.
+        self._reported_buffering = False
+        self._unpaused = False
+        self._speed = 1.0
+        self._watch: StartWatch | None = None
         self._advanced_from: int | None = None
         self._opening: int | None = None
         self._errors: list[str] = []
@@ -216,6 +222,7 @@ class MpvEngine:
         module = _import_mpv()
         self._loop = asyncio.get_running_loop()
         self._listener = listener
+        self._watch = StartWatch(self._loop, self._time_pos, lambda _: self._report_buffering())
         self._mpv = await asyncio.to_thread(self._create, module)
 
     def _create(self, module: Any) -> Any:
@@ -269,6 +276,8 @@ class MpvEngine:
         self._closed = True
         self._fail_load(EngineError("the engine was closed"))
         self._cancel_drain()
+        self._listener = None
+        self._watch_stop()
         player, self._mpv = self._mpv, None
         self._listener = None
         self._state = _State.IDLE
@@ -295,6 +304,8 @@ class MpvEngine:
         start = max(position, _ZERO)
         options = f"start={start.total_seconds():.6f}" if start > _ZERO else ""
         self._call(setattr, player, "pause", not play)
+        self._unpaused = play
+        self._watch_stop()
         # mpv 0.38 put an insertion index before the per-file options.
         index = ("-1",) if self._version >= (0, 38, 0) else ()
         result = self._call(player.command, "loadfile", source, "replace", *index, options)
@@ -311,6 +322,7 @@ class MpvEngine:
         self._next_id = self._advanced_from = None
         self._start, self._seek_target = start, None
         self._duration, self._tags, self._buffering = None, None, False
+        self._reported_buffering = False
         self._errors.clear()
         try:
             await loaded
@@ -342,10 +354,15 @@ class MpvEngine:
 
     async def play(self) -> None:
         self._call(setattr, self._player(), "pause", False)
+        self._unpaused = True
+        if self._state is _State.LOADED:
+            self._watch_start()
 
     async def pause(self) -> None:
         # mpv's pulse output corks the stream on pause: the server sees it stopped.
         self._call(setattr, self._player(), "pause", True)
+        self._unpaused = False
+        self._watch_stop()
 
     async def seek(self, position: timedelta) -> None:
         if not isinstance(position, timedelta):
@@ -357,6 +374,7 @@ class MpvEngine:
         if self._duration is not None:
             seconds = min(seconds, self._duration)
         self._call(player.command, "seek", f"{seconds:.6f}", "absolute+exact")
+        self._watch_stop()
         # time-pos keeps the old position until mpv has done the seek (playback-restart).
         self._seek_target = timedelta(seconds=seconds)
 
@@ -366,6 +384,7 @@ class MpvEngine:
         if not math.isfinite(speed) or speed <= 0:
             raise ValueError(f"speed must be a finite number > 0, not {speed!r}")
         self._call(setattr, self._player(), "speed", float(speed))
+        self._speed = float(speed)
 
     async def set_volume(self, volume: float) -> None:
         if not is_number(volume):
@@ -392,6 +411,8 @@ class MpvEngine:
 
     async def stop(self) -> None:
         player = self._player()
+        self._unpaused = False
+        self._watch_stop()
         self._fail_load(EngineError("stopped"))
         self._cancel_drain()
         self._generation += 1
@@ -401,6 +422,30 @@ class MpvEngine:
         self._call(player.command, "stop")
 
     # ------------------------------------------------------------------ helpers
+
+    def _watch_start(self) -> None:
+        if self._watch is not None:
+            self._watch.start(self._speed)
+
+    def _watch_stop(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+
+    def _time_pos(self) -> float | None:
+        if self._state is not _State.LOADED or self._mpv is None or self._buffering:
+            return None
+        try:
+            return _seconds(self._mpv.time_pos)
+        except Exception:  # a dying core answers with anything
+            return None
+
+    def _report_buffering(self) -> None:
+        """Tell the listener whether playback waits: for the cache, or for the output to start."""
+        buffering = self._buffering or (self._watch is not None and self._watch.stalled)
+        if buffering != self._reported_buffering:
+            self._reported_buffering = buffering
+            if self._listener is not None:
+                self._listener.on_buffering(buffering)
 
     def _player(self) -> Any:
         if self._mpv is None:
@@ -480,6 +525,7 @@ class MpvEngine:
             self._state = _State.LOADING
             self._start, self._seek_target = _ZERO, None
             self._duration, self._tags, self._buffering = None, None, False
+            self._reported_buffering = False
         if entry == self._current_id:
             self._errors.clear()
 
@@ -496,6 +542,8 @@ class MpvEngine:
                 listener.on_ended(True)
         self._report_duration(duration, force=True)
         self._report_tags(tags, force=True)
+        if self._unpaused:
+            self._watch_start()
         loading, self._load = self._load, None
         if loading is not None and not loading.done():
             loading.set_result(None)
@@ -616,11 +664,8 @@ class MpvEngine:
         if self._state is not _State.LOADED:
             return
         if name == "paused-for-cache":
-            buffering = value is True
-            if buffering != self._buffering:
-                self._buffering = buffering
-                if self._listener is not None:
-                    self._listener.on_buffering(buffering)
+            self._buffering = value is True
+            self._report_buffering()
         elif name == "duration":
             seconds = _seconds(value)
             if seconds is not None:
@@ -668,7 +713,7 @@ class MpvPlayerTask(QueuePlayerTask):
     ``extras["uri"]``). A queue item's missing title, artist, album, genre and
     duration are filled from the source's tags; its art is ``art_uri`` when
     set, else the cover embedded in a local file (ID3 or FLAC picture), stored
-    in ``art_cache`` (default: an :class:`~audio_service._surfaces._art.ArtCache` in the
+    in ``art_cache`` (default: an :class:`~audio_service.players.ArtCache` in the
     user's cache directory) and published as a ``file://`` URI.
 
     The other arguments are :class:`QueuePlayerTask`'s; ``engine`` defaults to

@@ -160,6 +160,8 @@ class ReaderTask(QueuePlayerTask):
             await self.on_prepare_from_media_id(items[0].id)
         return items
 
+    custom_action_names = (_READ_ARTICLE,)
+
     async def on_custom_action(self, name: str, arguments: Any) -> Any:
         """``"read_article"`` (see the class); other actions go to the base class."""
         if name != _READ_ARTICLE:

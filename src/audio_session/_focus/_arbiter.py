@@ -21,9 +21,13 @@ from audio_session._android import AndroidAudioFocus, AndroidAudioFocusGainType,
 from audio_session._focus._interface import (
     ERROR_DUPLICATE,
     ERROR_INVALID_ARGS,
+    ERROR_LIMITS_EXCEEDED,
+    ERROR_NOT_RECOVERING,
     ERROR_NOT_REGISTERED,
     INTERFACE,
     INTROSPECTION_XML,
+    MAX_REQUEST_ID_LENGTH,
+    MAX_REQUESTS_PER_PARTICIPANT,
     OBJECT_PATH,
 )
 from audio_session._focus._stack import FocusChange, FocusEntry, FocusRequest, FocusStack
@@ -38,6 +42,8 @@ RECOVERY_WINDOW = 0.15
 
 _DBUS = "org.freedesktop.DBus"
 _INTROSPECTABLE = "org.freedesktop.DBus.Introspectable"
+_FAILED = "org.freedesktop.DBus.Error.Failed"
+_GONE = "org.freedesktop.DBus.Error.ServiceUnknown"
 
 
 class _CallError(Exception):
@@ -74,8 +80,13 @@ class FocusArbiter:
     """Serves a :class:`FocusStack` to the participants of a bus.
 
     ``local_owner`` is the id of the participant living in this process; its changes
-    go to ``deliver_local`` directly instead of over the bus. Without a ``bus`` the
-    arbiter serves this process only.
+    go to ``deliver_local`` directly instead of over the bus, and ``renumber_local``
+    hears ``(request_id, old, new)`` when a recovery numbers the stack afresh.
+    Without a ``bus`` the arbiter serves this process only.
+
+    One peer's input or a failure to reach one peer never fails another's call:
+    calls are validated before they touch the stack, restored sequences are
+    renumbered, and each signal is sent (and may fail) on its own.
     """
 
     def __init__(
@@ -85,11 +96,15 @@ class FocusArbiter:
         deliver_local: Callable[[FocusChange], None],
         *,
         recovering: bool = False,
+        renumber_local: Callable[[str, int, int], None] | None = None,
     ) -> None:
         self.bus = bus
         self.stack = FocusStack()
         self.local_owner = local_owner
         self._deliver_local = deliver_local
+        self._renumber_local = renumber_local
+        # Restore calls answered when the recovery ends, with the request's new number.
+        self._held_restores: list[tuple[Message, tuple[str, str]]] = []
         self._peers: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ready = asyncio.Event()
@@ -113,6 +128,10 @@ class FocusArbiter:
             self._attached = True
 
     def detach(self) -> None:
+        held, self._held_restores = self._held_restores, []
+        for msg, _key in held:
+            # This arbiter is going: the participant looks for the next one.
+            self._reply(Message.new_error(msg, _GONE, "the focus arbiter is closing"))
         if self.bus is not None and self._attached:
             self.bus.remove_message_handler(self._on_message)
             self._attached = False
@@ -133,6 +152,20 @@ class FocusArbiter:
         if self._ready.is_set():
             return
         self._ready.set()
+        numbers = self.stack.renumber()
+        held, self._held_restores = self._held_restores, []
+        # Replies first: each participant learns its new number before any change for it.
+        for msg, key in held:
+            if key in numbers:
+                self._reply(Message.new_method_return(msg, "t", [numbers[key][1]]))
+            else:
+                self._reply(
+                    Message.new_error(msg, _FAILED, "the request left the stack during recovery")
+                )
+        if self._renumber_local is not None:
+            for (owner, request_id), (old, new) in numbers.items():
+                if owner == self.local_owner and old != new:
+                    self._guarded(self._renumber_local, request_id, old, new)
         self._dispatch(self.stack.settle())
 
     async def wait_ready(self) -> None:
@@ -160,26 +193,32 @@ class FocusArbiter:
         self._dispatch(self.stack.remove_owner(owner))
 
     def _dispatch(self, changes: tuple[FocusChange, ...]) -> None:
+        # Each change on its own: one that cannot be built or sent is logged and skipped,
+        # and the others (and the call that caused them) go on.
         for change in changes:
             if change.owner == self.local_owner:
-                self._deliver_local(change)
+                self._guarded(self._deliver_local, change)
             elif self.bus is not None:
-                self._send_quietly(
-                    Message(
-                        message_type=MessageType.SIGNAL,
-                        destination=change.owner,
-                        path=OBJECT_PATH,
-                        interface=INTERFACE,
-                        member="FocusChanged",
-                        signature="stia(bu)",
-                        body=[
-                            change.request_id,
-                            change.sequence,
-                            int(change.focus),
-                            [[e.begin, int(e.type)] for e in change.interruptions],
-                        ],
-                    )
-                )
+                self._guarded(self._signal, change)
+
+    def _signal(self, change: FocusChange) -> None:
+        assert self.bus is not None
+        self._send_quietly(
+            Message(
+                message_type=MessageType.SIGNAL,
+                destination=change.owner,
+                path=OBJECT_PATH,
+                interface=INTERFACE,
+                member="FocusChanged",
+                signature="stia(bu)",
+                body=[
+                    change.request_id,
+                    change.sequence,
+                    int(change.focus),
+                    [[e.begin, int(e.type)] for e in change.interruptions],
+                ],
+            )
+        )
 
     # The bus side.
 
@@ -203,6 +242,10 @@ class FocusArbiter:
             return self._call(msg)
         except _CallError as error:
             return Message.new_error(msg, error.name, error.text)
+        except Exception as error:
+            # A fault of ours fails this call only; the arbiter serves on.
+            _log.exception("the audio focus arbiter failed on %s from %s", msg.member, msg.sender)
+            return Message.new_error(msg, _FAILED, f"internal error: {type(error).__name__}")
 
     def _call(self, msg: Message) -> Message | bool | None:
         member, sender, body = msg.member, msg.sender, msg.body
@@ -213,15 +256,18 @@ class FocusArbiter:
                 self._spawn(self._watch(msg))
                 return True
             return Message.new_method_return(msg)
+        if member not in ("Request", "Abandon", "Restore", "GetStack"):
+            return None
+        if member == "GetStack" and sender == self.local_owner:
+            pass  # this process's own connection is a participant without registering
+        elif sender not in self._peers:
+            raise _CallError(ERROR_NOT_REGISTERED, f"{sender} must call Register first")
         if member == "GetStack":
             self._check(msg, "")
             return Message.new_method_return(msg, "a(ssuubti)", [self._stack_body()])
-        if member not in ("Request", "Abandon", "Restore"):
-            return None
-        if sender not in self._peers:
-            raise _CallError(ERROR_NOT_REGISTERED, f"{sender} must call Register first")
         if member == "Abandon":
             self._check(msg, "s")
+            _check_request_id(body[0])
             return Message.new_method_return(msg, "b", [self.abandon(sender, body[0])])
         if member == "Request":
             self._check(msg, "suub")
@@ -236,13 +282,20 @@ class FocusArbiter:
         sequence, focus = body[4], body[5]
         if focus not in (1, -2, -3):
             raise _CallError(ERROR_INVALID_ARGS, f"focus must be 1, -2 or -3, not {focus}")
+        if not self.recovering:
+            # Outside a takeover a restored entry could claim any place, above the holder too.
+            raise _CallError(
+                ERROR_NOT_RECOVERING,
+                "Restore is only accepted while a new arbiter recovers; call Request",
+            )
         loss = None if focus == 1 else AndroidAudioFocus(focus)
         try:
             self.restore(FocusEntry(request, sequence, loss))
         except ValueError as error:
             name = ERROR_DUPLICATE if "already" in str(error) else ERROR_INVALID_ARGS
             raise _CallError(name, str(error)) from None
-        return Message.new_method_return(msg)
+        self._held_restores.append((msg, request.key))
+        return True
 
     @staticmethod
     def _check(msg: Message, signature: str) -> None:
@@ -252,11 +305,18 @@ class FocusArbiter:
                 f"{msg.member} takes signature {signature!r}, not {msg.signature!r}",
             )
 
-    @staticmethod
-    def _request(sender: str, body: list[Any]) -> FocusRequest:
-        if not body[0]:
-            raise _CallError(ERROR_INVALID_ARGS, "request_id must not be empty")
-        return FocusRequest(sender, body[0], _gain_type(body[1]), _usage(body[2]), body[3])
+    def _request(self, sender: str, body: list[Any]) -> FocusRequest:
+        _check_request_id(body[0])
+        request = FocusRequest(sender, body[0], _gain_type(body[1]), _usage(body[2]), body[3])
+        if (
+            self.stack.find(*request.key) is None
+            and self.stack.count(sender) >= MAX_REQUESTS_PER_PARTICIPANT
+        ):
+            raise _CallError(
+                ERROR_LIMITS_EXCEEDED,
+                f"a participant may have at most {MAX_REQUESTS_PER_PARTICIPANT} requests",
+            )
+        return request
 
     def _stack_body(self) -> list[list[Any]]:
         return [
@@ -320,10 +380,27 @@ class FocusArbiter:
         # A peer gone or a connection closing must not surface as "exception never retrieved".
         what.add_done_callback(_consume)
 
+    @staticmethod
+    def _guarded(action: Callable[..., None], *args: Any) -> None:
+        try:
+            action(*args)
+        except Exception:
+            _log.exception("audio focus: could not tell a participant of a change")
+
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _check_request_id(request_id: str) -> None:
+    if not request_id:
+        raise _CallError(ERROR_INVALID_ARGS, "request_id must not be empty")
+    if len(request_id) > MAX_REQUEST_ID_LENGTH:
+        raise _CallError(
+            ERROR_INVALID_ARGS,
+            f"request_id must be at most {MAX_REQUEST_ID_LENGTH} characters, not {len(request_id)}",
+        )
 
 
 def _consume(future: asyncio.Future[Any]) -> None:

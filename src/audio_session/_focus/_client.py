@@ -24,10 +24,16 @@ from dbus_fast.aio import MessageBus
 from audio_session._android import AndroidAudioFocus, AndroidAudioFocusGainType, AndroidAudioUsage
 from audio_session._bus import close_bus, connect_bus, wait_disconnected
 from audio_session._enums import coerce_enum
-from audio_session._events import AudioInterruptionEvent
+from audio_session._events import AudioInterruptionEvent, AudioInterruptionType
 from audio_session._focus._arbiter import FocusArbiter
 from audio_session._focus._interface import BUS_NAME, INTERFACE, OBJECT_PATH
-from audio_session._focus._stack import FocusChange, FocusEntry, FocusRequest
+from audio_session._focus._stack import (
+    FocusChange,
+    FocusEntry,
+    FocusRequest,
+    interruption_for,
+    interruptions_between,
+)
 from audio_session._stream import Stream, StreamController
 
 __all__ = ["FocusClient", "FocusError"]
@@ -110,7 +116,9 @@ class _Node:
 
     async def start(self) -> None:
         if self.bus is None:
-            self.arbiter = FocusArbiter(None, self.unique_name, self.deliver)
+            self.arbiter = FocusArbiter(
+                None, self.unique_name, self.deliver, renumber_local=self.renumber
+            )
             self.host = self.unique_name
             self._joined.set()
             return
@@ -147,7 +155,7 @@ class _Node:
         if old is not None:
             with contextlib.suppress(Exception):
                 old.detach()
-        arbiter = FocusArbiter(None, self.unique_name, self.deliver)
+        arbiter = FocusArbiter(None, self.unique_name, self.deliver, renumber_local=self.renumber)
         self.arbiter = arbiter
         self.host = self._registered_with = self.unique_name
         entries = [entry for entry in (c._entry() for c in self.clients.values()) if entry]
@@ -181,6 +189,12 @@ class _Node:
         client = self.clients.get(change.request_id)
         if client is not None:
             client._on_change(change)
+
+    def renumber(self, request_id: str, old: int, new: int) -> None:
+        """A recovering arbiter numbered the stack afresh: the grant ``old`` is ``new`` now."""
+        client = self.clients.get(request_id)
+        if client is not None:
+            client._renumber(old, new)
 
     async def invoke(
         self,
@@ -251,7 +265,13 @@ class _Node:
     async def _join(self, *, recovering: bool) -> None:
         assert self.bus is not None
         while not self._closed:
-            arbiter = FocusArbiter(self.bus, self.unique_name, self.deliver, recovering=recovering)
+            arbiter = FocusArbiter(
+                self.bus,
+                self.unique_name,
+                self.deliver,
+                recovering=recovering,
+                renumber_local=self.renumber,
+            )
             # Answer before owning the name, so the first call already finds us.
             arbiter.attach()
             reply = await self.bus.request_name(BUS_NAME, NameFlag.DO_NOT_QUEUE)
@@ -287,6 +307,7 @@ class _Node:
     async def _register_with(self, owner: str) -> bool:
         assert self.bus is not None
         calls = [self._to(owner, "Register", "", [])]
+        restoring: list[tuple[FocusClient, int]] = []
         for client in self.clients.values():
             entry = client._entry()
             if entry is not None:
@@ -306,14 +327,35 @@ class _Node:
                         ],
                     )
                 )
+                # Changes for the new number may overtake the reply that tells it.
+                client._restoring = True
+                restoring.append((client, entry.sequence))
         # Sent back to back: the arbiter handles them in order, one round trip in all.
-        replies = await asyncio.gather(*calls)
-        for reply in replies:
-            if reply.message_type is MessageType.ERROR:
-                if reply.error_name in _HOST_GONE:
-                    return False
-                _log.warning("audio focus arbiter refused %s: %s", reply.error_name, reply.body)
-        return True
+        try:
+            replies = await asyncio.gather(*calls)
+            gone = False
+            for reply, (client, old) in zip(replies[1:], restoring, strict=True):
+                if reply.message_type is MessageType.ERROR:
+                    if reply.error_name in _HOST_GONE:
+                        gone = True
+                    else:
+                        _log.warning(
+                            "audio focus arbiter refused %s: %s", reply.error_name, reply.body
+                        )
+                        client._lose_place(old)
+                elif reply.signature == "t":
+                    client._renumber(old, int(reply.body[0]))
+        finally:
+            # Changes held meanwhile now meet the grant under its new number.
+            for client, _old in restoring:
+                client._restoring = False
+                client._release_held_back()
+        register = replies[0]
+        if register.message_type is MessageType.ERROR:
+            if register.error_name in _HOST_GONE:
+                return False
+            _log.warning("audio focus arbiter refused %s: %s", register.error_name, register.body)
+        return not gone
 
     def _to(self, owner: str, member: str, signature: str, body: list[Any]) -> Any:
         assert self.bus is not None
@@ -392,6 +434,8 @@ class FocusClient:
         self._node: _Node | None = None
         self._grant: _Grant | None = None
         self._in_flight = False
+        # True while a Restore of this request waits for its new number.
+        self._restoring = False
         self._held_back: list[FocusChange] = []
         self._changes: StreamController[FocusChange] = StreamController("focus changes")
         self._interruptions: StreamController[AudioInterruptionEvent] = StreamController(
@@ -467,11 +511,9 @@ class FocusClient:
             )
         finally:
             self._in_flight = False
-        held_back, self._held_back = self._held_back, []
         if granted:
             self._grant = _Grant(gain_type, usage, will_pause_when_ducked, sequence)
-        for change in held_back:
-            self._apply(change)
+        self._release_held_back()
         return granted
 
     async def _send_request(
@@ -546,13 +588,47 @@ class FocusClient:
         loss = None if grant.focus is AndroidAudioFocus.GAIN else grant.focus
         return FocusEntry(request, grant.sequence, loss)
 
+    def _renumber(self, old: int, new: int) -> None:
+        grant = self._grant
+        if grant is not None and grant.sequence == old:
+            grant.sequence = new
+
+    def _lose_place(self, sequence: int) -> None:
+        """The new arbiter refused to restore grant ``sequence``: it is lost for good."""
+        grant, node = self._grant, self._node
+        if grant is None or grant.sequence != sequence or node is None:
+            return
+        before = interruption_for(
+            None if grant.focus is AndroidAudioFocus.GAIN else grant.focus,
+            grant.will_pause_when_ducked,
+        )
+        change = FocusChange(
+            node.unique_name,
+            self.request_id,
+            sequence,
+            AndroidAudioFocus.LOSS,
+            interruptions_between(before, AudioInterruptionType.UNKNOWN),
+        )
+        self._held_back.append(change)
+        self._emit(change)
+
+    def _release_held_back(self) -> None:
+        if self._in_flight or self._restoring:
+            return
+        held_back, self._held_back = self._held_back, []
+        for change in held_back:
+            self._apply(change)
+
     def _on_change(self, change: FocusChange) -> None:
-        # A change may overtake the reply to our own request: keep it until the
-        # reply says which grant is current.
-        if self._in_flight:
+        # A change may overtake the reply to our own request (or to a Restore): keep it
+        # until the reply says which grant is current.
+        if self._in_flight or self._restoring:
             self._held_back.append(change)
         else:
             self._apply(change)
+        self._emit(change)
+
+    def _emit(self, change: FocusChange) -> None:
         if not self._changes.closed:
             self._changes.add(change)
             for event in change.interruptions:

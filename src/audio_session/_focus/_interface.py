@@ -6,9 +6,13 @@ __all__ = [
     "BUS_NAME",
     "ERROR_DUPLICATE",
     "ERROR_INVALID_ARGS",
+    "ERROR_LIMITS_EXCEEDED",
+    "ERROR_NOT_RECOVERING",
     "ERROR_NOT_REGISTERED",
     "INTERFACE",
     "INTROSPECTION_XML",
+    "MAX_REQUESTS_PER_PARTICIPANT",
+    "MAX_REQUEST_ID_LENGTH",
     "OBJECT_PATH",
 ]
 
@@ -20,7 +24,14 @@ OBJECT_PATH = "/org/audioservicekit/AudioFocus1"
 
 ERROR_NOT_REGISTERED = f"{INTERFACE}.Error.NotRegistered"
 ERROR_DUPLICATE = f"{INTERFACE}.Error.Duplicate"
+ERROR_NOT_RECOVERING = f"{INTERFACE}.Error.NotRecovering"
 ERROR_INVALID_ARGS = "org.freedesktop.DBus.Error.InvalidArgs"
+ERROR_LIMITS_EXCEEDED = "org.freedesktop.DBus.Error.LimitsExceeded"
+
+#: Longest request id accepted (in characters); an app needs a handful.
+MAX_REQUEST_ID_LENGTH = 255
+#: Requests one participant may have in the stack at once.
+MAX_REQUESTS_PER_PARTICIPANT = 64
 
 #: Also published as ``docs/focus-dbus-interface.xml`` (a test keeps the two equal).
 INTROSPECTION_XML = """\
@@ -37,11 +48,13 @@ INTROSPECTION_XML = """\
     <!-- Become a participant. Required before any other call; the arbiter watches the
          caller and abandons all of its requests when its connection goes away. -->
     <method name="Register"/>
-    <!-- Ask for focus. gain_type: 1 GAIN, 2 GAIN_TRANSIENT, 3 GAIN_TRANSIENT_MAY_DUCK,
-         4 GAIN_TRANSIENT_EXCLUSIVE; usage: AudioAttributes.USAGE_*. granted is false while a
-         voice-communication (usage 2) request holds a place in the stack. sequence orders
-         the request in the stack; keep it for Restore. Asking again with the same
-         request_id updates the request (and, from below the top, moves it to the top). -->
+    <!-- Ask for focus. request_id: 1 to 255 characters; a participant holds at most 64
+         requests (LimitsExceeded beyond). gain_type: 1 GAIN, 2 GAIN_TRANSIENT,
+         3 GAIN_TRANSIENT_MAY_DUCK, 4 GAIN_TRANSIENT_EXCLUSIVE; usage:
+         AudioAttributes.USAGE_*. granted is false while a voice-communication (usage 2)
+         request holds a place in the stack. sequence orders the request in the stack;
+         keep it for Restore. Asking again with the same request_id updates the request
+         (and, from below the top, moves it to the top). -->
     <method name="Request">
       <arg name="request_id" type="s" direction="in"/>
       <arg name="gain_type" type="u" direction="in"/>
@@ -56,8 +69,11 @@ INTROSPECTION_XML = """\
       <arg name="abandoned" type="b" direction="out"/>
     </method>
     <!-- After a takeover: put a request back with the sequence it was granted and the
-         focus it last heard (1 holding, -2 transient loss, -3 may duck). Announces nothing
-         by itself; once the participants are back, a top left without its holder regains. -->
+         focus it last heard (1 holding, -2 transient loss, -3 may duck). Accepted only
+         while the new arbiter recovers (Error.NotRecovering afterwards: the request lost
+         its place). Announces nothing by itself. The reply comes when the recovery ends:
+         the stack is numbered afresh in the restored order and new_sequence is the
+         request's number from then on; then a top left without its holder regains. -->
     <method name="Restore">
       <arg name="request_id" type="s" direction="in"/>
       <arg name="gain_type" type="u" direction="in"/>
@@ -65,9 +81,10 @@ INTROSPECTION_XML = """\
       <arg name="will_pause_when_ducked" type="b" direction="in"/>
       <arg name="sequence" type="t" direction="in"/>
       <arg name="focus" type="i" direction="in"/>
+      <arg name="new_sequence" type="t" direction="out"/>
     </method>
     <!-- The stack, holder first: (owner, request_id, gain_type, usage,
-         will_pause_when_ducked, sequence, focus). -->
+         will_pause_when_ducked, sequence, focus). Registered callers only. -->
     <method name="GetStack">
       <arg name="stack" type="a(ssuubti)" direction="out"/>
     </method>

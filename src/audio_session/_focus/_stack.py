@@ -258,6 +258,24 @@ class FocusStack:
         self._entries.insert(index, entry)
         self._next_sequence = max(self._next_sequence, entry.sequence + 1)
 
+    def renumber(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """Number the stack 1, 2, ... from the bottom; returns ``{key: (old, new)}``.
+
+        After a takeover the restored sequences are whatever participants claimed (a
+        peer may claim 2**64-1); numbering afresh keeps their order and keeps every
+        later grant far inside the ``t`` (uint64) that carries it.
+        """
+        numbers: dict[tuple[str, str], tuple[int, int]] = {}
+        for index, entry in enumerate(self._entries):
+            numbers[entry.request.key] = (entry.sequence, index + 1)
+            self._entries[index] = FocusEntry(entry.request, index + 1, entry.loss)
+        self._next_sequence = len(self._entries) + 1
+        return numbers
+
+    def count(self, owner: str) -> int:
+        """How many requests ``owner`` has in the stack."""
+        return sum(1 for entry in self._entries if entry.request.owner == owner)
+
     def settle(self) -> tuple[FocusChange, ...]:
         """After restoring: give focus to a top that was interrupted by a holder now gone,
         and interrupt any entry below the top that believes it still holds focus."""

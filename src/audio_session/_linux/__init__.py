@@ -12,7 +12,7 @@ The policy types configure which other applications' streams interrupt a session
 from ._backend import LinuxBackend
 from ._connection import Backoff
 from ._devices import device_type, is_private_output
-from ._focus import DBusFocusArbiter, FocusArbiter, GrantingArbiter
+from ._focus import DBusFocusArbiter, FocusGate, GrantingArbiter
 from ._ours import TOKEN_PROPERTY, OwnStreams
 from ._policy import (
     DEFAULT_ACTIONS,
@@ -29,7 +29,7 @@ __all__ = [
     "TOKEN_PROPERTY",
     "Backoff",
     "DBusFocusArbiter",
-    "FocusArbiter",
+    "FocusGate",
     "GrantingArbiter",
     "InterruptionPolicy",
     "InterruptionTracker",

@@ -59,7 +59,7 @@ from ._devices import (
     is_private_output,
     snapshot_devices,
 )
-from ._focus import DBusFocusArbiter, FocusArbiter, GrantingArbiter
+from ._focus import DBusFocusArbiter, FocusGate, GrantingArbiter
 from ._ours import OwnStreams
 from ._players import ForeignPlayers
 from ._policy import InterruptionPolicy, InterruptionTracker
@@ -110,7 +110,7 @@ class LinuxBackend(SessionBackend):
         self,
         *,
         policy: InterruptionPolicy | None = None,
-        arbiter: FocusArbiter | None = None,
+        arbiter: FocusGate | None = None,
         server: str | None = None,
         client_name: str = "audio_session",
         backoff: Backoff | None = None,
@@ -128,7 +128,7 @@ class LinuxBackend(SessionBackend):
         if connect_timeout <= 0:
             raise ValueError(f"connect_timeout must be positive, not {connect_timeout!r}")
         self.policy = policy if policy is not None else InterruptionPolicy()
-        self._arbiter: FocusArbiter = arbiter if arbiter is not None else DBusFocusArbiter()
+        self._arbiter: FocusGate = arbiter if arbiter is not None else DBusFocusArbiter()
         self._arbiter.watch(self._on_focus_change)
         self._link = PulseLink(
             client_name=client_name, server=server, backoff=backoff, connect_timeout=connect_timeout

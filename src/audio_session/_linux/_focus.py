@@ -22,13 +22,17 @@ if TYPE_CHECKING:
     from audio_session._focus import FocusChange, FocusClient
     from audio_session._stream import Subscription
 
-__all__ = ["DBusFocusArbiter", "FocusArbiter", "GrantingArbiter"]
+__all__ = ["DBusFocusArbiter", "FocusGate", "GrantingArbiter"]
 
 _log = logging.getLogger(__name__)
 
 
-class FocusArbiter(Protocol):
-    """Decides whether this app may take audio focus, and hears when it lets go."""
+class FocusGate(Protocol):
+    """Decides whether this app may take audio focus, and hears when it lets go.
+
+    (The protocol the backend talks to; :class:`DBusFocusArbiter` is the one shared with
+    other apps, ``audio_session._focus.FocusArbiter`` the D-Bus service behind it.)
+    """
 
     async def request_focus(self, request: ActivationRequest) -> bool:
         """True when the activation described by ``request`` is granted."""
@@ -85,6 +89,7 @@ class DBusFocusArbiter:
         self._pause_when_ducked = False
         self._held = False
         self._lost_for_good = False
+        self._warned = False
 
     async def _connected(self) -> FocusClient:
         if self._client is None:
@@ -104,23 +109,40 @@ class DBusFocusArbiter:
             watcher()
 
     async def request_focus(self, request: ActivationRequest) -> bool:
-        client = await self._connected()
         attributes = request.android_audio_attributes
         usage = attributes.usage if attributes is not None else AndroidAudioUsage.MEDIA
         self._pause_when_ducked = request.pause_when_ducked
         self._lost_for_good = False
-        granted = await client.request(
-            request.android_audio_focus_gain_type,
-            usage,
-            will_pause_when_ducked=request.pause_when_ducked,
-        )
+        try:
+            client = await self._connected()
+            granted = await client.request(
+                request.android_audio_focus_gain_type,
+                usage,
+                will_pause_when_ducked=request.pause_when_ducked,
+            )
+        except Exception as error:
+            # The arbiter is another app's process: its fault must not fail this app's
+            # activation. Grant locally, as without a bus, and say so once.
+            self._warn_once(error)
+            self._held = False
+            return True
         self._held = granted
         return granted
 
     async def abandon_focus(self, request: ActivationRequest) -> None:
         self._held = False
         if self._client is not None:
-            await self._client.abandon()
+            try:
+                await self._client.abandon()
+            except Exception as error:
+                self._warn_once(error)
+
+    def _warn_once(self, error: Exception) -> None:
+        if not self._warned:
+            self._warned = True
+            _log.warning(
+                "the audio focus arbiter failed (%s): granting focus within this app", error
+            )
 
     def loss(self) -> AudioInterruptionType | None:
         if not self._held or self._client is None:

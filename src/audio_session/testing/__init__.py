@@ -54,7 +54,7 @@ from audio_session.testing._process import (
     RigUnavailable,
     session_members,
 )
-from audio_session.testing._rig import AudioRig
+from audio_session.testing._rig import AudioRig, processes_under, stop_processes_under
 from audio_session.testing._waiting import wait_until
 
 __all__ = [
@@ -75,7 +75,9 @@ __all__ = [
     "RigUnavailable",
     "Sink",
     "SinkInput",
+    "processes_under",
     "session_members",
     "start_audio_server",
+    "stop_processes_under",
     "wait_until",
 ]

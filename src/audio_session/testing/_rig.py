@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +17,10 @@ from audio_session.testing._audio import AudioServer, AudioServerFlavour, start_
 from audio_session.testing._dbus import DBusMonitor, PrivateSessionBus
 from audio_session.testing._process import ManagedProcess
 
-__all__ = ["AudioRig"]
+__all__ = ["AudioRig", "processes_under", "stop_processes_under"]
+
+#: Seconds a process started under the rig gets to exit after SIGTERM.
+STOP_GRACE = 5.0
 
 #: Variables that :meth:`AudioRig.activate` points at the rig.
 ACTIVATED_VARIABLES = (
@@ -84,6 +90,13 @@ class AudioRig:
         return self
 
     def stop(self) -> None:
+        """Stop what the rig started, and every process started under it that is still running.
+
+        A background service host that a test forgot to stop would otherwise outlive
+        the rig (hosts detach from their starter): it is found by the rig's runtime
+        directory in its environment, asked to stop (SIGTERM), and killed if it lingers.
+        """
+        stop_processes_under(self.runtime_dir)
         if self._owned_server is not None:
             self._owned_server.stop()
             self._owned_server = None
@@ -146,3 +159,58 @@ class AudioRig:
 
     def monitor(self, *match_rules: str) -> DBusMonitor:
         return self.bus.monitor(*match_rules)
+
+
+def stop_processes_under(runtime_dir: Path, *, grace: float = STOP_GRACE) -> list[int]:
+    """Stop this user's processes whose environment points ``XDG_RUNTIME_DIR`` at ``runtime_dir``.
+
+    Returns their pids. SIGTERM first (a service host then stops its task
+    cleanly), SIGKILL for those still there after ``grace`` seconds.
+    """
+    found = processes_under(runtime_dir)
+    for pid in found:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    pending = list(found)
+    while pending and time.monotonic() < deadline:
+        pending = [pid for pid in pending if _running(pid)]
+        if pending:
+            time.sleep(0.02)  # another process's exit has nothing to wait on
+    for pid in pending:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return found
+
+
+def processes_under(runtime_dir: Path) -> list[int]:
+    """This user's live processes whose environment sets ``XDG_RUNTIME_DIR`` to ``runtime_dir``."""
+    marker = f"XDG_RUNTIME_DIR={runtime_dir}".encode()
+    return [pid for pid in _user_pids() if marker in _environ(pid) and _running(pid)]
+
+
+def _user_pids() -> list[int]:
+    me, uid = os.getpid(), os.getuid()
+    pids = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit() and int(entry.name) != me:
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == uid:
+                    pids.append(int(entry.name))
+    return pids
+
+
+def _environ(pid: int) -> list[bytes]:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return []
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is alive and not a zombie (a detached host's reaper may be slow)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"

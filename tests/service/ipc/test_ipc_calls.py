@@ -15,14 +15,14 @@ from ipc_support import APP_ID, Gate, RawPeer
 
 from audio_service._connect._ipc import (
     Client,
-    ConnectionLost,
+    ConnectionLostError,
     ErrorCode,
     FrameTooLargeError,
     HandshakeError,
     PeerInfo,
     RemoteError,
     Server,
-    ServiceNotRunningError,
+    ServerNotFoundError,
     VersionMismatchError,
     _client,
 )
@@ -260,9 +260,9 @@ async def test_a_reply_larger_than_the_client_limit_becomes_an_error(
 async def test_connecting_to_nothing_is_service_not_running(
     runtime_dir: Path, make_client: MakeClient
 ) -> None:
-    with pytest.raises(ServiceNotRunningError, match=r"'org\.test\.Nobody' is not running"):
+    with pytest.raises(ServerNotFoundError, match=r"'org\.test\.Nobody' is not running"):
         await make_client("org.test.Nobody")
-    with pytest.raises(ServiceNotRunningError, match="nothing listens"):
+    with pytest.raises(ServerNotFoundError, match="nothing listens"):
         await make_client(runtime_dir / "missing.sock")
 
 
@@ -434,9 +434,9 @@ async def test_client_close_fails_pending_calls_and_later_calls(
     pending = asyncio.ensure_future(client.call("gate"))
     await gate.entered()
     await client.close()
-    with pytest.raises(ConnectionLost, match="gate: the client was closed"):
+    with pytest.raises(ConnectionLostError, match="gate: the client was closed"):
         await pending
-    with pytest.raises(ConnectionLost, match="the client was closed"):
+    with pytest.raises(ConnectionLostError, match="the client was closed"):
         await client.call("echo")
     assert client.is_closed
     assert client.closed.done()

@@ -11,7 +11,7 @@ import pytest
 from ipc_support import APP_ID, RawPeer
 
 from audio_service._connect._ipc import (
-    ConnectionLost,
+    ConnectionLostError,
     Deferred,
     ErrorCode,
     PeerInfo,
@@ -109,7 +109,7 @@ async def test_a_deferred_settled_after_its_client_left_changes_nothing(
     call = asyncio.ensure_future(client.call("orphan", b""))
     await wait_until(lambda: "orphan" in pending.waiting)
     await client.close()
-    with pytest.raises(ConnectionLost):
+    with pytest.raises(ConnectionLostError):
         await call
     await wait_until(lambda: not pending.server or not pending.server.connections)
     pending.waiting["orphan"].resolve(b"too late")

@@ -17,7 +17,7 @@ from ipc_support import APP_ID, Gate, RawPeer, standard_handler
 from audio_service._connect._ipc import (
     Client,
     Connection,
-    ConnectionLost,
+    ConnectionLostError,
     Event,
     FrameTooLargeError,
     PeerInfo,
@@ -186,7 +186,8 @@ async def test_a_client_that_stops_reading_is_disconnected_not_waited_for(
     raw_peer: Any,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    server = await make_server(max_send_buffer=64 * 1024)
+    # stall_timeout=0: over its send buffer without reading, it is dropped at once.
+    server = await make_server(max_send_buffer=64 * 1024, stall_timeout=0)
     good = await make_client(name="good")
     stuck: RawPeer = await raw_peer(server.path)
     await stuck.handshake()
@@ -200,7 +201,12 @@ async def test_a_client_that_stops_reading_is_disconnected_not_waited_for(
     received = await receiver
     assert [int.from_bytes(e.payload[:4], "big") for e in received] == list(range(200))
     assert [c.client_name for c in server.connections] == ["good"]
-    assert "send queue overflowed" in caplog.text
+    assert "does not read fast enough" in caplog.text
+    # Its last frame says why, after what it had not read yet.
+    stuck.writer.transport.resume_reading()
+    last = (await stuck.expect_eof())[-1]
+    assert last[:3] == ["err", None, "too_slow"], last
+    assert "does not read fast enough" in last[4]
     assert any(
         r.levelno == logging.WARNING and "raw peer" in r.getMessage() for r in caplog.records
     )
@@ -216,7 +222,7 @@ async def test_server_close_ends_every_connection_with_a_reason(
     pending = asyncio.ensure_future(client.call("gate"))
     await gate.entered()
     await server.close()
-    with pytest.raises(ConnectionLost, match=r"gate: .* ended the connection .*shutting_down"):
+    with pytest.raises(ConnectionLostError, match=r"gate: .* ended the connection .*shutting_down"):
         await pending
     await asyncio.wait_for(client.closed, 2)
     assert client.is_closed
@@ -275,9 +281,9 @@ async def test_pending_calls_fail_fast_when_the_server_is_killed(
         process.kill()
         async with asyncio.timeout(2):
             results = await asyncio.gather(*pending, return_exceptions=True)
-        assert all(isinstance(r, ConnectionLost) for r in results), results
+        assert all(isinstance(r, ConnectionLostError) for r in results), results
         await asyncio.wait_for(client.closed, 2)
-        with pytest.raises(ConnectionLost):
+        with pytest.raises(ConnectionLostError):
             await client.call("echo")
     finally:
         if process.returncode is None:

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from audio_service._connect._ipc._errors import (
-    ConnectionLost,
+    ConnectionLostError,
     ErrorCode,
     FrameTooLargeError,
     HandshakeError,
     RemoteError,
-    ServiceNotRunningError,
+    ServerNotFoundError,
     VersionMismatchError,
 )
 from audio_service._connect._ipc._framing import (
@@ -73,7 +73,7 @@ async def connect(
     containing ``/``). ``client_name`` tells the server who you are (shown in its
     logs and handed to its handler). ``timeout`` bounds connect plus handshake.
 
-    Raises :class:`ServiceNotRunningError` when nothing listens there,
+    Raises :class:`ServerNotFoundError` when nothing listens there,
     :class:`VersionMismatchError` or :class:`HandshakeError` when the server
     refuses, and :class:`TimeoutError` when it does not answer.
     """
@@ -105,7 +105,7 @@ async def connect(
             try:
                 await loop.create_unix_connection(lambda: protocol, os.fspath(path))
             except (FileNotFoundError, ConnectionRefusedError) as error:
-                raise ServiceNotRunningError(
+                raise ServerNotFoundError(
                     f"{label} is not running (nothing listens on {path})"
                 ) from error
             server_pid = protocol.check_server(label)
@@ -195,14 +195,14 @@ class Client:
         """Send ``method`` with ``payload`` and return the reply payload.
 
         Raises :class:`RemoteError` when the server answers with an error,
-        :class:`ConnectionLost` when the connection ends first, and
+        :class:`ConnectionLostError` when the connection ends first, and
         :class:`TimeoutError` after ``timeout`` seconds (a late reply is dropped).
         """
         protocol = self._protocol
         if protocol.lost is not None:
-            raise ConnectionLost(str(protocol.lost))
+            raise ConnectionLostError(str(protocol.lost))
         if protocol.closing_locally:
-            raise ConnectionLost("the client was closed")
+            raise ConnectionLostError("the client was closed")
         if type(method) is not str:
             raise TypeError(f"method must be a str, not {type(method).__name__}")
         self._next_id += 1
@@ -236,12 +236,12 @@ class Client:
         return asyncio.shield(self._protocol.closed)
 
     @property
-    def close_reason(self) -> ConnectionLost | None:
+    def close_reason(self) -> ConnectionLostError | None:
         """Why the connection ended (None while it is open)."""
         return self._protocol.lost
 
     async def close(self) -> None:
-        """Close the connection: pending calls fail with :class:`ConnectionLost`."""
+        """Close the connection: pending calls fail with :class:`ConnectionLostError`."""
         await self._protocol.close()
 
     async def __aenter__(self) -> Client:
@@ -277,8 +277,9 @@ class _ClientProtocol(asyncio.Protocol):
         self.server_max_frame = MIN_FRAME_LIMIT
         self.write_paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
-        self.lost: ConnectionLost | None = None
+        self.lost: ConnectionLostError | None = None
         self._notice: str | None = None
+        self._notice_code: str | None = None
         self.closing_locally = False
 
     def check_server(self, label: str) -> int:
@@ -316,16 +317,17 @@ class _ClientProtocol(asyncio.Protocol):
             reason = f"the connection to {self.label} broke: {exc}"
         else:
             reason = f"{self.label} closed the connection"
-        self.lost = ConnectionLost(reason)
+        code = self._notice_code
+        self.lost = ConnectionLostError(reason, code)
         if not self.welcome.done():
-            self.welcome.set_exception(ConnectionLost(f"{reason} during the handshake"))
+            self.welcome.set_exception(ConnectionLostError(f"{reason} during the handshake", code))
         pending, self.pending = self.pending, {}
         for future, method in pending.values():
             if not future.done():
-                future.set_exception(ConnectionLost(f"{method}: {reason}"))
+                future.set_exception(ConnectionLostError(f"{method}: {reason}", code))
         for waiter in self._drain_waiters:
             if not waiter.done():
-                waiter.set_exception(ConnectionLost(reason))
+                waiter.set_exception(ConnectionLostError(reason, code))
         self._drain_waiters.clear()
         self.events.close()
         if not self.closed.done():
@@ -386,6 +388,7 @@ class _ClientProtocol(asyncio.Protocol):
             self.welcome.set_exception(refusal)
             return
         self._notice = f"{error.code}: {error.message}"
+        self._notice_code = error.code
         if error.code != ErrorCode.SHUTTING_DOWN:
             _log.warning("%s reported %s", self.label, self._notice)
 
@@ -428,7 +431,7 @@ class _ClientProtocol(asyncio.Protocol):
 
     def drain(self) -> asyncio.Future[None]:
         if self.lost is not None:
-            raise ConnectionLost(str(self.lost))
+            raise ConnectionLostError(str(self.lost))
         waiter: asyncio.Future[None] = self.loop.create_future()
         self._drain_waiters.append(waiter)
         return waiter

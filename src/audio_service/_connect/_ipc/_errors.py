@@ -6,7 +6,7 @@ from enum import StrEnum
 
 __all__ = [
     "BadRequestError",
-    "ConnectionLost",
+    "ConnectionLostError",
     "ErrorCode",
     "FrameTooLargeError",
     "HandshakeError",
@@ -15,8 +15,8 @@ __all__ = [
     "RemoteError",
     "RequestError",
     "RuntimeDirError",
+    "ServerNotFoundError",
     "ServiceAlreadyRunningError",
-    "ServiceNotRunningError",
     "UnknownMethodError",
     "VersionMismatchError",
 ]
@@ -47,6 +47,8 @@ class ErrorCode(StrEnum):
     SHUTTING_DOWN = "shutting_down"
     #: A message was larger than the receiver's frame limit.
     TOO_LARGE = "too_large"
+    #: The client did not read what the server sent it fast enough and was disconnected.
+    TOO_SLOW = "too_slow"
 
 
 class IpcError(Exception):
@@ -57,7 +59,7 @@ class RuntimeDirError(IpcError):
     """The directory for the sockets is missing, unsafe, or not usable."""
 
 
-class ServiceNotRunningError(IpcError, ConnectionError):
+class ServerNotFoundError(IpcError, ConnectionError):
     """No service is listening for the app id (or at the path) asked for."""
 
 
@@ -65,8 +67,16 @@ class ServiceAlreadyRunningError(IpcError):
     """Another live server already serves this app id."""
 
 
-class ConnectionLost(IpcError, ConnectionError):
-    """The connection ended before the reply came, or the client was already closed."""
+class ConnectionLostError(IpcError, ConnectionError):
+    """The connection ended before the reply came, or the client was already closed.
+
+    ``code`` is the :class:`ErrorCode` the server gave as its reason, when it gave one
+    (``too_slow``: it dropped this client for not reading fast enough).
+    """
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class ProtocolError(IpcError):

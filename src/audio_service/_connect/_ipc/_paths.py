@@ -142,6 +142,15 @@ def list_services() -> list[str]:
     return sorted(running)
 
 
+def name_taken(app_id: str) -> bool:
+    """Whether a server holds the lock of ``app_id`` (serving, starting or on its way out)."""
+    lock = try_lock(lock_path(socket_path(app_id)))
+    if lock is None:
+        return True
+    os.close(lock)
+    return False
+
+
 class Liveness(enum.Enum):
     ALIVE = "alive"
     REFUSED = "refused"

@@ -12,12 +12,13 @@ import logging
 import os
 import socket
 import stat
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from audio_service._connect._ipc._backlog import Backlog, Totals
 from audio_service._connect._ipc._errors import (
     ErrorCode,
     FrameTooLargeError,
@@ -108,9 +109,23 @@ class Deferred:
 Handler = Callable[[str, bytes, PeerInfo], Awaitable[Payload] | Deferred]
 #: Called with a :class:`Connection`; may be a coroutine function.
 ConnectionCallback = Callable[["Connection"], Awaitable[None] | None]
+#: ``resync(connection)``: the ``(topic, payload)`` events that bring a client that fell
+#: behind up to date (a snapshot). Iterated lazily, while the client reads.
+ResyncCallback = Callable[["Connection"], Iterable[tuple[str, "Payload"]]]
 
-#: Bytes that may wait in one client's send queue before that client is dropped.
+#: Bytes that may wait for one client that reads nothing before it is dropped.
 DEFAULT_MAX_SEND_BUFFER = 4 * 1024 * 1024
+#: Bytes that may wait for all clients together; beyond, the client that adds to it is dropped.
+DEFAULT_MAX_TOTAL_BACKLOG = 256 * 1024 * 1024
+#: Seconds without reading after which a client over its send buffer counts as stalled.
+DEFAULT_STALL_TIMEOUT = 2.0
+#: Bytes the transport itself buffers for a client, beyond what the kernel's socket buffer
+#: took, before the server holds and coalesces frames for it. None: the kernel's buffer
+#: (about 200 KB for a Unix socket) is the client's only queue of copies, so 1000 stalled
+#: clients cost the host no copy at all (asyncio's default, 64 KiB each, would be 64 MB).
+_HIGH_WATER = 0
+#: Bytes of frames joined into one write while a client's own request runs.
+_BATCH = 64 * 1024
 #: Requests one connection may have running before the server stops reading from it.
 DEFAULT_MAX_IN_FLIGHT = 256
 DEFAULT_HANDSHAKE_TIMEOUT = 5.0
@@ -195,7 +210,7 @@ class Connection:
         """Push an event to this client only, after everything sent to it before.
 
         Returns False (and sends nothing) if the connection is closed, or was just
-        dropped because its send queue overflowed.
+        dropped for not reading fast enough.
         """
         protocol = self._protocol
         frame = protocol.server._event_frame(topic, payload)
@@ -225,11 +240,17 @@ class Server:
     the pushes that follow. ``on_disconnect(connection)`` runs when a connection
     that was announced to ``on_connect`` ends.
 
-    Each client has a send queue of at most ``max_send_buffer`` bytes (a single
-    larger frame is still accepted into an empty queue); a client that lets it
-    overflow is disconnected and the reason logged, so a stuck client never
-    slows the others or grows memory. A connection with ``max_in_flight``
-    requests running is not read from until some finish.
+    A client that does not read as fast as frames come falls behind: once its socket's
+    kernel buffer is full, the server holds what follows, and coalesces it. An event
+    broadcast with a ``key`` keeps only its latest value (moved to where that value was
+    sent); events broadcast ``resyncable`` (diffs) are replaced, once many wait, by the
+    events ``resync(connection)`` yields when the client reads again. Every other frame
+    (replies, plain events) is kept in order. A client is dropped, with a ``too_slow``
+    error that says why, when what waits for it passes ``max_send_buffer`` and it has
+    read nothing for ``stall_timeout`` seconds, or when what waits for all clients
+    passes ``max_total_backlog``; a client that keeps reading is never dropped for a
+    burst. A connection with ``max_in_flight`` requests running is not read from until
+    some finish.
     """
 
     def __init__(
@@ -242,6 +263,9 @@ class Server:
         on_disconnect: ConnectionCallback | None = None,
         max_frame_size: int = DEFAULT_MAX_FRAME_SIZE,
         max_send_buffer: int = DEFAULT_MAX_SEND_BUFFER,
+        max_total_backlog: int = DEFAULT_MAX_TOTAL_BACKLOG,
+        stall_timeout: float = DEFAULT_STALL_TIMEOUT,
+        resync: ResyncCallback | None = None,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
         handshake_timeout: float = DEFAULT_HANDSHAKE_TIMEOUT,
     ) -> None:
@@ -260,6 +284,18 @@ class Server:
         if self.max_frame_size > 2**32 - 1:
             raise ValueError(f"max_frame_size must be at most {2**32 - 1}, not {max_frame_size}")
         self.max_send_buffer = _positive_int(max_send_buffer, "max_send_buffer", 1)
+        self.max_total_backlog = _positive_int(max_total_backlog, "max_total_backlog", 1)
+        if isinstance(stall_timeout, bool) or not isinstance(stall_timeout, int | float):
+            raise TypeError(f"stall_timeout must be a number, not {type(stall_timeout).__name__}")
+        if not stall_timeout >= 0:
+            raise ValueError(f"stall_timeout must not be negative, not {stall_timeout}")
+        self.stall_timeout = float(stall_timeout)
+        if resync is not None and not callable(resync):
+            raise TypeError(f"resync must be callable or None, not {type(resync).__name__}")
+        self._resync = resync
+        # The latest frame of each key: what a coalesced client gets when it reads again.
+        self._latest: dict[str, bytearray] = {}
+        self._totals = Totals()
         self.max_in_flight = _positive_int(max_in_flight, "max_in_flight", 1)
         if isinstance(handshake_timeout, bool) or not isinstance(handshake_timeout, int | float):
             raise TypeError(
@@ -299,6 +335,11 @@ class Server:
     def connections(self) -> tuple[Connection, ...]:
         """The clients that completed the handshake and are still connected."""
         return tuple(self._connections.values())
+
+    @property
+    def backlog_bytes(self) -> int:
+        """Bytes held for clients that fell behind, all clients together."""
+        return self._totals.bytes
 
     @property
     def connection_count(self) -> int:
@@ -389,6 +430,16 @@ class Server:
             if self._inode is None or (info.st_dev, info.st_ino) == self._inode:
                 os.unlink(path)
 
+    def stop_accepting(self) -> None:
+        """Refuse new clients from now on (the socket goes away); connected ones stay.
+
+        A service that has stopped calls this at once, so that a client which saw
+        it stop can start a new one instead of reaching the one on its way out.
+        """
+        if self._state is _ServerState.SERVING and self._server is not None:
+            self._server.close()
+            self._unlink_socket()
+
     async def close(self) -> None:
         """Stop serving: clients are told, their connections end, pending requests are
         cancelled, and the socket is removed. Safe to call more than once."""
@@ -439,18 +490,44 @@ class Server:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    def broadcast(self, topic: str, payload: Payload) -> int:
+    def broadcast(
+        self, topic: str, payload: Payload, *, key: str | None = None, resyncable: bool = False
+    ) -> int:
         """Push an event to every connected client without waiting for any of them.
 
-        Returns how many clients it was queued for. Never blocks: a client whose
-        send queue overflows is disconnected instead.
+        ``key`` (one of a few fixed names, e.g. ``"state"``): a client that fell behind
+        gets only the latest event of that key. ``resyncable``: the event is a diff that
+        the ``resync`` callback's events replace when many wait for one client. Keyed
+        events count as resyncable too. Returns how many clients it was queued for.
+        Never blocks: a client that reads nothing is dropped instead.
         """
         frame = self._event_frame(topic, payload)
+        if key is not None:
+            if type(key) is not str:
+                raise TypeError(f"key must be a str or None, not {type(key).__name__}")
+            self._latest[key] = frame
+        resyncable = resyncable and self._resync is not None
+        size = body_size(frame)
         sent = 0
         for connection in tuple(self._connections.values()):
-            if connection._protocol.send_event_frame(frame):
+            protocol = connection._protocol
+            # The common case for a stalled client, kept cheap: its latest value of this
+            # key already waits at the end of its backlog and will read as this frame.
+            backlog = protocol._backlog
+            waiting = (
+                key is not None
+                and backlog is not None
+                and backlog.tail == key
+                and size <= protocol._peer_max_frame
+            )
+            if waiting or protocol.send_event_frame(frame, key, resyncable):
                 sent += 1
         return sent
+
+    def _resync_frames(self, connection: Connection) -> Iterator[bytearray]:
+        assert self._resync is not None
+        for topic, payload in self._resync(connection):
+            yield self._event_frame(topic, payload)
 
     def _event_frame(self, topic: str, payload: Payload) -> bytearray:
         if type(topic) is not str:
@@ -554,6 +631,12 @@ class _ServerProtocol(asyncio.Protocol):
         self._gid = -1
         self.connection: Connection | None = None
         self.close_reason: str | None = None
+        # Falling behind: set while the transport holds more than _HIGH_WATER bytes.
+        self._paused = False
+        # What waits for this client since it fell behind (None: it keeps up).
+        self._backlog: Backlog | None = None
+        self._progress_at = 0.0
+        self._abort_timer: asyncio.TimerHandle | None = None
 
     def _enter(self, state: _LinkState) -> None:
         self._state = state
@@ -564,6 +647,7 @@ class _ServerProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        transport.set_write_buffer_limits(high=_HIGH_WATER)
         server = self.server
         server._protocols.add(self)
         if server._state is not _ServerState.SERVING:
@@ -615,9 +699,30 @@ class _ServerProtocol(asyncio.Protocol):
             )
         self._enter(_LinkState.CLOSED)
         self._cancel_all()
+        self._discard_backlog()
+        if self._abort_timer is not None:
+            self._abort_timer.cancel()
+            self._abort_timer = None
         self.server._forget(self)
-        if self.connection is not None:
-            self.server._leave(self.connection)
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            self.server._leave(connection)
+        # No cycle left (protocol <-> connection, protocol <-> transport): a closed
+        # connection's memory goes back at once, not when the cycle collector runs.
+        self._transport = None
+        self._pending = None
+        self._reader = FrameReader(self.server.max_frame_size)
+
+    def pause_writing(self) -> None:
+        self._paused = True
+        if self._backlog is None:
+            self._backlog = Backlog(self.server._totals)
+            self._progress_at = asyncio.get_running_loop().time()
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        self._progress_at = asyncio.get_running_loop().time()
+        self._drain()
 
     # -- frames ------------------------------------------------------------------------
 
@@ -827,7 +932,9 @@ class _ServerProtocol(asyncio.Protocol):
         type_name = "ProtocolError" if error is None else _type_name(error)
         return encode_frame(self.server._encoder, Error(request_id, code, type_name, message))
 
-    def send_event_frame(self, frame: bytearray) -> bool:
+    def send_event_frame(
+        self, frame: bytearray, key: str | None = None, resyncable: bool = False
+    ) -> bool:
         if self._state is not _READY:
             return False
         size = body_size(frame)
@@ -836,21 +943,22 @@ class _ServerProtocol(asyncio.Protocol):
                 f"an event of {size} bytes exceeds its frame limit of {self._peer_max_frame}"
             )
             return False
-        return self._send_frame(frame)
+        return self._send_frame(frame, key, resyncable)
 
-    def _send_frame(self, frame: bytearray) -> bool:
+    def _send_frame(
+        self, frame: bytearray, key: str | None = None, resyncable: bool = False
+    ) -> bool:
         if self.closing:
             return False
+        if self._backlog is not None:
+            return self._hold(frame, key, resyncable)
         transport = self._transport
         assert transport is not None
-        queued = transport.get_write_buffer_size() + self._pending_size
-        if queued and queued + len(frame) > self.server.max_send_buffer:
-            self.abort(
-                f"its send queue overflowed ({queued} bytes waiting, limit "
-                f"{self.server.max_send_buffer}): it does not read fast enough"
-            )
-            return False
         if self._pending is not None:
+            if self._pending_size + len(frame) > _BATCH:
+                # Not a whole burst in one write: the transport says when the client lags.
+                self._flush()
+                return self._send_frame(frame, key, resyncable)
             self._pending.append(frame)
             self._pending_size += len(frame)
         elif self._deferred:
@@ -875,12 +983,106 @@ class _ServerProtocol(asyncio.Protocol):
             return
         transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
+    # -- a client that fell behind -----------------------------------------------------
+
+    def _hold(self, frame: bytearray, key: str | None, resyncable: bool) -> bool:
+        backlog = self._backlog
+        assert backlog is not None
+        if key is not None:
+            backlog.hold_keyed(key)
+            return True
+        if resyncable:
+            if backlog.covers_diffs():
+                return True  # the resync waiting for this client will carry it
+            if backlog.wants_resync(len(frame)):
+                _log.info(
+                    "%s fell behind: %d diffs (%d bytes) waiting for it replaced by a resync",
+                    self._describe(),
+                    backlog.diffs,
+                    backlog.diff_bytes,
+                )
+                backlog.start_resync()
+                return True
+        server = self.server
+        size = len(frame)
+        over_total = server.backlog_bytes + size > server.max_total_backlog
+        if over_total or backlog.held_bytes + size > server.max_send_buffer:
+            if over_total:
+                self._drop_slow(
+                    f"{server.backlog_bytes} bytes wait for slow clients (limit "
+                    f"{server.max_total_backlog}), {backlog.held_bytes} of them for this one"
+                )
+                return False
+            idle = asyncio.get_running_loop().time() - self._progress_at
+            if idle >= server.stall_timeout:
+                self._drop_slow(
+                    f"it read nothing for {idle:.1f} s while {backlog.held_bytes} bytes "
+                    f"waited for it (limit {server.max_send_buffer})"
+                )
+                return False
+        backlog.hold(frame, resyncable)
+        return True
+
+    def _drain(self) -> None:
+        """Write what waits for this client until its transport is full again."""
+        backlog = self._backlog
+        transport = self._transport
+        if backlog is None or transport is None or self.closing:
+            return
+        latest = self.server._latest
+        while not self._paused:
+            frame = backlog.next_frame(latest, self._resync_frames)
+            if frame is None:
+                self._backlog = None  # caught up
+                return
+            transport.write(frame)
+
+    def _resync_frames(self) -> Iterator[bytearray]:
+        assert self.connection is not None
+        return self.server._resync_frames(self.connection)
+
+    def _discard_backlog(self) -> None:
+        if self._backlog is not None:
+            self._backlog.discard()
+            self._backlog = None
+
+    def _drop_slow(self, why: str) -> None:
+        """Disconnect a client that does not keep up, telling it so as its last frame."""
+        transport = self._transport
+        if transport is None or self.closing:
+            return
+        reason = f"it does not read fast enough: {why}"
+        self._discard_backlog()
+        self._enter(_LinkState.CLOSING)
+        self.close_reason = reason
+        _log.warning("disconnecting %s: %s", self._describe(), reason)
+        self._cancel_all()
+        self._flush()
+        notice = Error(None, ErrorCode.TOO_SLOW, "TooSlow", f"disconnected: {reason}")
+        transport.write(encode_frame(self.server._encoder, notice))
+        transport.close()
+        # A client that reads nothing never takes that last frame: cut it after a grace.
+        self._abort_timer = asyncio.get_running_loop().call_later(_CLOSE_GRACE, self._cut)
+        if self.connection is not None:
+            self.server._leave(self.connection)  # no longer in the broadcasts' audience
+
+    def _cut(self) -> None:
+        self._abort_timer = None
+        transport = self._transport
+        if transport is not None and self._state not in (_ABORTED, _LinkState.CLOSED):
+            self._enter(_LinkState.ABORTED)
+            transport.abort()
+
     def close(self, reason: str, last_frame: bytearray | None = None) -> None:
-        """Close after the queued frames (and ``last_frame``) are sent."""
+        """Close after the queued frames (and ``last_frame``) are sent.
+
+        What is held for a client that fell behind is dropped: the last frame says why.
+        """
         if self.closing:
             return
+        self._discard_backlog()
         if last_frame is not None and not self._send_frame(last_frame):
-            return  # the last frame overflowed the queue: the connection is already dropped
+            return
         self._enter(_LinkState.CLOSING)
         self.close_reason = reason
         _log.debug("closing the connection of %s: %s", self._describe(), reason)
@@ -898,6 +1100,7 @@ class _ServerProtocol(asyncio.Protocol):
         self.close_reason = reason
         _log.warning("disconnecting %s: %s", self._describe(), reason)
         self._cancel_all()
+        self._discard_backlog()
         transport.abort()
 
     def _describe(self) -> str:

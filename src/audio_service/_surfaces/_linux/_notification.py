@@ -1,9 +1,19 @@
 """A desktop media notification (``org.freedesktop.Notifications``) with transport buttons.
 
 For desktops whose shell has no MPRIS widget (tiling window managers with
-dunst or mako, kiosks), a notification is the only visible control. On GNOME
-and KDE it duplicates the shell's media controls, so the host shows it only
-when asked to.
+dunst or mako, Xfce with xfce4-notifyd, kiosks), a notification is the only
+visible control. Where the shell shows MPRIS players itself (GNOME Shell,
+KDE Plasma: told apart by GetServerInformation) it would only duplicate the
+shell's media card (GNOME 43 draws no buttons in its message list), so it is
+not shown there unless ``on_shells``. Urgency is low: the servers that show it
+draw its buttons at that urgency too (dunst in its context menu), without a
+popup and a sound on every track.
+
+Dismissing it (reason 2: GNOME's Clear, a dunst click) hides it until the
+next item and never stops playback; ``dismiss_stops`` sends :class:`Close`
+(Android's meaning, the task's ``on_close``). A server that answers an error
+right after taking the name (GNOME Shell restarting exports its object a
+moment later) is asked again a few times before the notification is given up.
 
 The notification is replaced in place (``replaces_id``) on every change of the
 item, of ``playing`` or of the enabled actions, and closed when the item goes
@@ -36,6 +46,7 @@ from audio_service._model._events import (
 )
 from audio_service._model._models import MediaAction, MediaItem, PlaybackState
 from audio_service._service._requests import Close, Pause, Play, Request, SkipToNext, SkipToPrevious
+from audio_service._surfaces._capabilities import Capabilities
 from audio_service._surfaces._sending import Dispatch, RequestSender
 
 if TYPE_CHECKING:
@@ -63,6 +74,11 @@ _OWNER_RULE: Final = (
 _DISMISSED: Final = 2
 #: How long a call to the notification server may take before it counts as absent.
 _CALL_TIMEOUT: Final = 5.0
+#: Seconds between the attempts to meet a server that answers with an error (about 3 s).
+_MEET_RETRIES: Final = (0.1, 0.2, 0.4, 0.8, 1.6)
+#: Notification servers (GetServerInformation name) whose shell shows MPRIS players. By name,
+#: not vendor: GNOME's standalone notification-daemon (vendor "GNOME" too) has no media card.
+_SHELLS_WITH_PLAYERS: Final = frozenset({"gnome-shell", "plasma", "plasmashell"})
 
 # Action keys are icon names, as the spec asks when "action-icons" is set.
 PREVIOUS: Final = "media-skip-backward"
@@ -80,9 +96,23 @@ _REQUESTS: Final[dict[str, Callable[[], Request]]] = {
 class _Unavailable(Exception):
     """The notification server is absent or broken; the notification stays off."""
 
+    def __init__(self, message: str, *, answered: bool = False) -> None:
+        super().__init__(message)
+        #: The server answered, with an error (it may not be ready yet).
+        self.answered = answered
 
-def _buttons(state: PlaybackState) -> list[tuple[str, str]]:
-    actions = state.actions
+
+def shows_players_itself(name: str) -> bool:
+    """Whether the notification server's shell has its own MPRIS media card (GNOME, KDE).
+
+    There a media notification only duplicates the card (and GNOME draws no
+    buttons in its message list); servers without one (dunst, mako,
+    xfce4-notifyd, ...) show it as the player's only visible control.
+    """
+    return name.lower() in _SHELLS_WITH_PLAYERS
+
+
+def _buttons(state: PlaybackState, actions: frozenset[MediaAction]) -> list[tuple[str, str]]:
     buttons: list[tuple[str, str]] = []
     if MediaAction.SKIP_TO_PREVIOUS in actions:
         buttons.append((PREVIOUS, "Previous"))
@@ -102,9 +132,11 @@ class MediaNotification:
     Feed it with :meth:`attach` (a :class:`ServiceCore`) or :meth:`on_event`
     (any source of service events); button presses reach ``dispatch`` as
     :class:`SkipToPrevious`, :class:`Play`, :class:`Pause` or
-    :class:`SkipToNext`, and a notification dismissed by the user as
-    :class:`Close`. ``bus_address`` defaults to the session bus; ``art``
-    makes remote art local (without it only ``file://`` art is shown).
+    :class:`SkipToNext`, and, with ``dismiss_stops``, a notification
+    dismissed by the user as :class:`Close`. ``capabilities`` supplies the
+    buttons of a task that publishes no controls. ``bus_address`` defaults
+    to the session bus; ``art`` makes remote art local (without it only
+    ``file://`` art is shown).
     ``desktop_entry`` is the app's desktop file name without ``.desktop``.
     """
 
@@ -117,6 +149,9 @@ class MediaNotification:
         desktop_entry: str | None = None,
         art: ArtCache | None = None,
         bus_address: str | None = None,
+        capabilities: Capabilities | None = None,
+        dismiss_stops: bool = False,
+        on_shells: bool = False,
     ) -> None:
         if not callable(dispatch):
             raise TypeError(f"dispatch must be callable, not {dispatch!r}")
@@ -135,8 +170,14 @@ class MediaNotification:
         self._follower: ArtFollower | None = (
             art.follower(self._art_ready) if art is not None else None
         )
+        self._actions = capabilities if capabilities is not None else Capabilities(None)
+        self._dismiss_stops = dismiss_stops
+        self._on_shells = on_shells
         self._bus: MessageBus | None = None
         self._capabilities: frozenset[str] = frozenset()
+        #: The server's (name, vendor, version), and whether it shows MPRIS players itself.
+        self._server: tuple[str, str, str] = ("", "", "")
+        self._duplicate = False
         self._available = False
         self._warned = False
         self._state = PlaybackState()
@@ -163,6 +204,11 @@ class MediaNotification:
     def capabilities(self) -> frozenset[str]:
         """What the notification server said it supports."""
         return self._capabilities
+
+    @property
+    def server(self) -> tuple[str, str, str]:
+        """The notification server's (name, vendor, version), once met."""
+        return self._server
 
     @property
     def notification_id(self) -> int:
@@ -195,14 +241,35 @@ class MediaNotification:
         return await self._meet_server()
 
     async def _meet_server(self) -> bool:
-        try:
-            reply = await self._call(BUS_NAME, OBJECT_PATH, INTERFACE, "GetCapabilities", "", [])
-        except _Unavailable as error:
-            self._off(error)
-            return False
+        # A server may take the name before it exports its object (GNOME Shell restarting
+        # answers UnknownMethod for a moment): an error answer is retried a few times.
+        for delay in (*_MEET_RETRIES, None):
+            try:
+                reply = await self._call(
+                    BUS_NAME, OBJECT_PATH, INTERFACE, "GetCapabilities", "", []
+                )
+                info = await self._call(
+                    BUS_NAME, OBJECT_PATH, INTERFACE, "GetServerInformation", "", []
+                )
+                break
+            except _Unavailable as error:
+                if delay is None or not error.answered:
+                    self._off(error)
+                    return False
+                _log.debug("the notification server is not ready (%s); asking again", error)
+                await asyncio.sleep(delay)
         if self._warned:
             _log.info("a desktop notification server is here now; the media notification is on")
             self._warned = False
+        self._server = (str(info[0]), str(info[1]), str(info[2]))
+        self._duplicate = shows_players_itself(self._server[0])
+        if self._duplicate and not self._on_shells:
+            _log.info(
+                "the notification server %s %s shows MPRIS players itself: the media "
+                "notification would only duplicate its media card, so it is not shown",
+                self._server[0],
+                self._server[2],
+            )
         self._capabilities = frozenset(str(cap) for cap in reply[0])
         # A new server knows nothing of what the last one showed.
         self._id = 0
@@ -297,10 +364,16 @@ class MediaNotification:
         item = self._item
         if not self._running or item is None or self._dismissed:
             return None
+        if self._duplicate and not self._on_shells:
+            return None
         markup = "body-markup" in self._capabilities
         parts = [part for part in (item.artist, item.album) if part]
         body = " — ".join(html.escape(part, quote=False) if markup else part for part in parts)
-        buttons = _buttons(self._state) if "actions" in self._capabilities else []
+        if "actions" in self._capabilities:
+            actions = self._actions.actions(self._state, item)
+            buttons = _buttons(self._state, actions)
+        else:
+            buttons = []
         return (item.display_title or item.title, body, tuple(buttons), self._art_uri)
 
     async def _run(self) -> None:
@@ -392,7 +465,8 @@ class MediaNotification:
             raise _Unavailable(f"{member}: no reply")
         if reply.message_type is MessageType.ERROR:
             detail = reply.body[0] if reply.body else ""
-            raise _Unavailable(f"{member}: {reply.error_name} {detail}".rstrip())
+            text = f"{member}: {reply.error_name} {detail}".rstrip()
+            raise _Unavailable(text, answered=True)
         return list(reply.body)
 
     def _on_message(self, message: Message) -> None:
@@ -418,8 +492,10 @@ class MediaNotification:
                 self._id = 0
                 self._sent = None
                 if reason == _DISMISSED:
+                    # Hidden until the next item; playback goes on unless the app opted in.
                     self._dismissed = True
-                    self._send(Close())
+                    if self._dismiss_stops:
+                        self._send(Close())
 
     def _server_changed(self, present: bool) -> None:
         self._available = False

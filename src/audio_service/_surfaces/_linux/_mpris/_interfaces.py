@@ -11,7 +11,7 @@ state; PropertiesChanged is the server's job (dbus-fast never sends it itself).
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from dbus_fast import PropertyAccess, Variant
+from dbus_fast import DBusError, ErrorType, PropertyAccess, Variant
 from dbus_fast import introspection as intr
 from dbus_fast.annotations import (
     DBusBool,
@@ -29,6 +29,8 @@ from dbus_fast.service import (
     dbus_property,
     dbus_signal,
 )
+
+from audio_service._surfaces._linux._mpris._tracklist import requested_track_ids
 
 if TYPE_CHECKING:
     from audio_service._surfaces._linux._mpris._server import MprisServer
@@ -92,7 +94,7 @@ class RootInterface(ServiceInterface):
 
     @dbus_property(access=_READ)
     def CanRaise(self) -> DBusBool:
-        return self._server.can_raise
+        return self._server.raisable()
 
     @dbus_property(access=_READ)
     def HasTrackList(self) -> DBusBool:
@@ -168,39 +170,39 @@ class PlayerInterface(ServiceInterface):
 
     @dbus_method()
     async def Next(self) -> None:
-        await self._server.next()
+        await self._server.transport.next()
 
     @dbus_method()
     async def Previous(self) -> None:
-        await self._server.previous()
+        await self._server.transport.previous()
 
     @dbus_method()
     async def Pause(self) -> None:
-        await self._server.pause()
+        await self._server.transport.pause()
 
     @dbus_method()
     async def PlayPause(self) -> None:
-        await self._server.play_pause()
+        await self._server.transport.play_pause()
 
     @dbus_method()
     async def Stop(self) -> None:
-        await self._server.stop()
+        await self._server.transport.stop()
 
     @dbus_method()
     async def Play(self) -> None:
-        await self._server.play()
+        await self._server.transport.play()
 
     @dbus_method()
     async def Seek(self, Offset: DBusInt64) -> None:
-        await self._server.seek(Offset)
+        await self._server.transport.seek(Offset)
 
     @dbus_method()
     async def SetPosition(self, TrackId: DBusObjectPath, Position: DBusInt64) -> None:
-        await self._server.set_position(TrackId, Position)
+        await self._server.transport.set_position(TrackId, Position)
 
     @dbus_method()
     async def OpenUri(self, Uri: DBusStr) -> None:
-        await self._server.open_uri(Uri)
+        await self._server.transport.open_uri(Uri)
 
     @dbus_signal()
     def Seeked(self, position: int) -> DBusInt64:
@@ -208,79 +210,79 @@ class PlayerInterface(ServiceInterface):
 
     @dbus_property(access=_READ)
     def PlaybackStatus(self) -> DBusStr:
-        return self._server.playback_status()
+        return self._server.transport.playback_status()
 
     @dbus_property()
     def LoopStatus(self) -> DBusStr:
-        return self._server.loop_status()
+        return self._server.transport.loop_status()
 
     # A setter under another name: dbus-fast merges it into the property of its getter.
     @LoopStatus.setter
     async def _set_LoopStatus(self, value: DBusStr) -> None:
-        await self._server.set_loop_status(value)
+        await self._server.transport.set_loop_status(value)
 
     @dbus_property()
     def Rate(self) -> DBusDouble:
-        return self._server.rate()
+        return self._server.transport.rate()
 
     # A setter under another name: dbus-fast merges it into the property of its getter.
     @Rate.setter
     async def _set_Rate(self, value: DBusDouble) -> None:
-        await self._server.set_rate(value)
+        await self._server.transport.set_rate(value)
 
     @dbus_property()
     def Shuffle(self) -> DBusBool:
-        return self._server.shuffle()
+        return self._server.transport.shuffle()
 
     # A setter under another name: dbus-fast merges it into the property of its getter.
     @Shuffle.setter
     async def _set_Shuffle(self, value: DBusBool) -> None:
-        await self._server.set_shuffle(value)
+        await self._server.transport.set_shuffle(value)
 
     @dbus_property(access=_READ)
     def Metadata(self) -> DBusDict:
-        return self._server.metadata()
+        return self._server.artwork.metadata()
 
     @dbus_property()
     def Volume(self) -> DBusDouble:
-        return self._server.volume
+        return self._server.transport.volume
 
     # A setter under another name: dbus-fast merges it into the property of its getter.
     @Volume.setter
     async def _set_Volume(self, value: DBusDouble) -> None:
-        await self._server.set_volume(value)
+        await self._server.transport.set_volume(value)
 
     @dbus_property(access=_READ)
     def Position(self) -> DBusInt64:
-        return self._server.position()
+        return self._server.transport.position()
 
     @dbus_property(access=_READ)
     def MinimumRate(self) -> DBusDouble:
-        return self._server.rate_range()[0]
+        return self._server.transport.rate_range()[0]
 
     @dbus_property(access=_READ)
     def MaximumRate(self) -> DBusDouble:
-        return self._server.rate_range()[1]
+        return self._server.transport.rate_range()[1]
 
     @dbus_property(access=_READ)
     def CanGoNext(self) -> DBusBool:
-        return self._server.can_go_next()
+        return self._server.transport.can_go_next()
 
     @dbus_property(access=_READ)
     def CanGoPrevious(self) -> DBusBool:
-        return self._server.can_go_previous()
+        return self._server.transport.can_go_previous()
 
     @dbus_property(access=_READ)
     def CanPlay(self) -> DBusBool:
-        return self._server.can_play()
+        return self._server.transport.can_play()
 
     @dbus_property(access=_READ)
     def CanPause(self) -> DBusBool:
-        return self._server.can_play()
+        return self._server.transport.can_play()
 
     @dbus_property(access=_READ)
     def CanSeek(self) -> DBusBool:
-        return self._server.can_seek()
+        return self._server.transport.can_seek()
 
     @dbus_property(access=_READ)
     def CanControl(self) -> DBusBool:
@@ -313,21 +315,25 @@ class TrackListInterface(ServiceInterface):
 
     @dbus_method()
     def GetTracksMetadata(self, TrackIds: DBusPathList) -> DBusDictList:
-        return self._server.tracks_metadata(TrackIds)
+        try:
+            track_ids = requested_track_ids(TrackIds)
+        except ValueError as error:
+            raise DBusError(ErrorType.INVALID_ARGS, str(error)) from None
+        return self._server.track_list.tracks_metadata(track_ids)
 
     @dbus_method()
     async def AddTrack(
         self, Uri: DBusStr, AfterTrack: DBusObjectPath, SetAsCurrent: DBusBool
     ) -> None:
-        await self._server.add_track(Uri, AfterTrack, SetAsCurrent)
+        await self._server.track_list.add_track(Uri, AfterTrack, SetAsCurrent)
 
     @dbus_method()
     async def RemoveTrack(self, TrackId: DBusObjectPath) -> None:
-        await self._server.remove_track(TrackId)
+        await self._server.track_list.remove_track(TrackId)
 
     @dbus_method()
     async def GoTo(self, TrackId: DBusObjectPath) -> None:
-        await self._server.go_to(TrackId)
+        await self._server.track_list.go_to(TrackId)
 
     @dbus_signal()
     def TrackListReplaced(self, tracks: list[str], current: str) -> DBusTrackListReplaced:
@@ -349,11 +355,11 @@ class TrackListInterface(ServiceInterface):
 
     @dbus_property(access=_READ)
     def Tracks(self) -> DBusPathList:
-        return self._server.tracks()
+        return self._server.track_list.tracks()
 
     @dbus_property(access=_READ)
     def CanEditTracks(self) -> DBusBool:
-        return self._server.can_edit_tracks
+        return self._server.track_list.can_edit
 
 
 class PlaylistsInterface(ServiceInterface):
@@ -379,13 +385,13 @@ class PlaylistsInterface(ServiceInterface):
 
     @dbus_method()
     async def ActivatePlaylist(self, PlaylistId: DBusObjectPath) -> None:
-        await self._server.activate_playlist(PlaylistId)
+        await self._server.playlist_list.activate(PlaylistId)
 
     @dbus_method()
     async def GetPlaylists(
         self, Index: DBusUInt32, MaxCount: DBusUInt32, Order: DBusStr, ReverseOrder: DBusBool
     ) -> DBusPlaylistList:
-        return await self._server.get_playlists(Index, MaxCount, Order, ReverseOrder)
+        return await self._server.playlist_list.get(Index, MaxCount, Order, ReverseOrder)
 
     @dbus_signal()
     def PlaylistChanged(self, playlist: tuple[str, str, str]) -> DBusPlaylist:
@@ -393,7 +399,7 @@ class PlaylistsInterface(ServiceInterface):
 
     @dbus_property(access=_READ)
     def PlaylistCount(self) -> DBusUInt32:
-        return self._server.playlist_count()
+        return self._server.playlist_list.count()
 
     @dbus_property(access=_READ)
     def Orderings(self) -> DBusStrList:
@@ -401,4 +407,4 @@ class PlaylistsInterface(ServiceInterface):
 
     @dbus_property(access=_READ)
     def ActivePlaylist(self) -> DBusMaybePlaylist:
-        return self._server.active_playlist()
+        return self._server.playlist_list.active()

@@ -15,7 +15,47 @@ from dataclasses import dataclass, field
 
 from audio_service._model._models import MediaItem
 
-__all__ = ["TrackAdded", "TrackChanged", "TrackRemoved", "Window", "WindowChange", "window_of"]
+__all__ = [
+    "MAX_ERROR_TEXT",
+    "MAX_TRACK_IDS",
+    "TrackAdded",
+    "TrackChanged",
+    "TrackRemoved",
+    "Window",
+    "WindowChange",
+    "cut_text",
+    "requested_track_ids",
+    "window_of",
+]
+
+#: Track ids one ``GetTracksMetadata`` call may ask for (after duplicates are dropped). Each
+#: costs a lookup and a metadata dict; this many stay far below 50 ms of the event loop.
+MAX_TRACK_IDS = 1000
+#: Characters of an error message sent back to a caller; the rest (an echoed 10 MB
+#: argument, say) is cut, so a bad call never costs a reply as large as itself.
+MAX_ERROR_TEXT = 400
+
+
+def requested_track_ids(track_ids: list[str], limit: int = MAX_TRACK_IDS) -> list[str]:
+    """``track_ids`` without repeats, in order; ValueError when more than ``limit`` differ.
+
+    Checked before anything is looked up: a call with 400 000 ids is refused in
+    microseconds, instead of stalling the loop and failing on the reply's size.
+    """
+    # Many repeats of a few ids are fine; a list this long cannot be, and is not even scanned.
+    if len(track_ids) > 8 * limit:
+        raise ValueError(f"GetTracksMetadata takes at most {limit} track ids, not {len(track_ids)}")
+    unique = list(dict.fromkeys(track_ids))
+    if len(unique) > limit:
+        raise ValueError(f"GetTracksMetadata takes at most {limit} track ids, not {len(unique)}")
+    return unique
+
+
+def cut_text(text: str, limit: int = MAX_ERROR_TEXT) -> str:
+    """``text``, or its start and how long it was when longer than ``limit``."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters, cut)"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Private helpers of the synchronous client and the GUI adapters (``sync``, ``qt``, ``gtk``)."""

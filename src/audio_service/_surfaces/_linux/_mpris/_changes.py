@@ -1,0 +1,211 @@
+"""What MPRIS clients are told: changes computed from the core's events and sent once per turn.
+
+PropertiesChanged carries only the values that differ from what was last sent,
+then ``Seeked`` follows when the position moved in a way the rate cannot
+explain, then the track-list signals. ``Position`` is never in
+PropertiesChanged: clients extrapolate it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any, Final
+
+from dbus_fast import Message, Variant
+
+from audio_service._model._events import MediaItemChanged, QueueChanged, ServiceEvent, StateChanged
+from audio_service._model._models import AudioServiceShuffleMode, MediaAction
+from audio_service._surfaces._linux._mpris._interfaces import PlaylistsInterface
+from audio_service._surfaces._linux._mpris._mapping import loop_status, playback_status
+
+if TYPE_CHECKING:
+    from audio_service._surfaces._linux._mpris._server import MprisServer
+
+__all__ = ["JUMP_TOLERANCE", "OBJECT_PATH", "PLAYER_INTERFACE", "Changes"]
+
+_log = logging.getLogger("audio_service.mpris")
+
+OBJECT_PATH: Final = "/org/mpris/MediaPlayer2"
+PLAYER_INTERFACE: Final = "org.mpris.MediaPlayer2.Player"
+PROPERTIES_INTERFACE: Final = "org.freedesktop.DBus.Properties"
+#: A position this far (seconds) from the extrapolated one is a jump clients must hear of.
+JUMP_TOLERANCE: Final = 1.0
+
+
+class Changes:
+    """Collects what changed since the last flush and sends it in one go."""
+
+    def __init__(self, server: MprisServer) -> None:
+        self._server = server
+        core = server.core
+        self._core = core
+        #: Each property's signature, for PropertiesChanged.
+        self._signatures = {
+            interface.name: {
+                prop.name: prop.signature for prop in interface.introspect().properties
+            }
+            for interface in (server._player, server._playlists)
+        }
+        # What clients were last told; the flush compares against it.
+        self._sent_player: dict[str, Any] = {}
+        self._sent_playlists: dict[str, Any] = {}
+        self._flush_handle: asyncio.Handle | None = None
+        #: The track list's window needs another look at the next flush.
+        self.tracklist_dirty = False
+        self._seek_pending = False
+        #: How many ``Seeked`` signals were sent (a seek that sent none sends one).
+        self.seeked_count = 0
+        self._last_state = core.state
+        self._last_item_id = core.media_item.id if core.media_item is not None else None
+
+    # ---------------------------------------------------------------- the service
+
+    def on_event(self, event: ServiceEvent) -> None:
+        """Note what ``event`` changes for clients, and flush at the end of this turn."""
+        if isinstance(event, StateChanged):
+            old, new = self._last_state, event.state
+            self._last_state = new
+            item = self._core.media_item
+            duration = item.duration if item is not None else None
+            expected = old.position_at(new.update_time, duration)
+            actual = new.update_position  # new.position_at(new.update_time, duration), inline
+            if duration is not None and actual > duration:
+                actual = duration
+            if abs((actual - expected).total_seconds()) > JUMP_TOLERANCE:
+                self._seek_pending = True
+            if new.queue_index != old.queue_index:
+                self.tracklist_dirty = True
+        elif isinstance(event, MediaItemChanged):
+            self.tracklist_dirty = True
+            new_id = event.media_item.id if event.media_item is not None else None
+            if new_id != self._last_item_id and new_id is not None:
+                # A new track: clients resync their position (Seeked at the start position).
+                self._seek_pending = True
+            self._last_item_id = new_id
+        elif isinstance(event, QueueChanged):
+            self.tracklist_dirty = True
+        else:
+            return
+        self.schedule()
+
+    def service_stopped(self) -> None:
+        """The service ended: tell clients now (no track, stopped), with no Seeked."""
+        self.tracklist_dirty = True
+        self._seek_pending = False
+        self._last_state = self._core.state
+        self._last_item_id = None
+        self.flush()
+
+    def seeked(self) -> None:
+        """A seek happened: clients hear of it even if the position barely moved."""
+        self._seek_pending = True
+        self.schedule()
+
+    # ------------------------------------------------------------------ flushing
+
+    def schedule(self) -> None:
+        if self._flush_handle is None and not self._server.closed:
+            self._flush_handle = asyncio.get_running_loop().call_soon(self.flush)
+
+    def cancel(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+
+    def flush_pending(self) -> None:
+        """Send a scheduled flush now instead of at the end of this turn."""
+        handle = self._flush_handle
+        if handle is not None:
+            handle.cancel()
+            self.flush()
+
+    def remember_sent(self) -> None:
+        """Take the current state as what clients know (a fresh connection read it all)."""
+        self._sent_player = self.player_values()
+        self._sent_playlists = self._playlists_values()
+        self._server.track_list.remember()
+
+    def player_values(self) -> dict[str, Any]:
+        # Runs on every change of the service, so computed straight from the state; the
+        # getters of the same properties answer through the same helpers.
+        server = self._server
+        state = self._core.state
+        item = self._core.media_item
+        transport = server.transport
+        actions = transport.actions(state, item)
+        low, high = transport.rate_limits(actions)
+        playable = transport.playable(item, actions)
+        return {
+            "PlaybackStatus": playback_status(state),
+            "LoopStatus": loop_status(state.repeat_mode),
+            "Rate": min(max(state.speed, low), high),
+            "Shuffle": state.shuffle_mode is not AudioServiceShuffleMode.NONE,
+            # Items are immutable: the item and its published art stand for the metadata.
+            "Metadata": server.artwork.metadata_key(item),
+            "Volume": transport.volume,
+            "MinimumRate": low,
+            "MaximumRate": high,
+            "CanGoNext": MediaAction.SKIP_TO_NEXT in actions,
+            "CanGoPrevious": MediaAction.SKIP_TO_PREVIOUS in actions,
+            "CanPlay": playable,
+            "CanPause": playable,
+            "CanSeek": item is not None and MediaAction.SEEK in actions,
+        }
+
+    def _playlists_values(self) -> dict[str, Any]:
+        playlists = self._server._playlists
+        return {name: getattr(playlists, name) for name in PlaylistsInterface.CHANGING}
+
+    def flush(self) -> None:
+        self._flush_handle = None
+        bus = self._server.link.bus
+        if bus is None or not bus.connected:  # not yet, or lost: see BusLink.stay_connected
+            return
+        try:
+            self._send_changes()
+        except OSError as error:
+            # The daemon went away and dbus-fast has only just noticed; the link
+            # reconnects and the new connection starts from the current state.
+            _log.debug("MPRIS: could not send the changes: %s", error)
+
+    def _send_changes(self) -> None:
+        values = self.player_values()
+        changed = {
+            name: value for name, value in values.items() if self._sent_player.get(name) != value
+        }
+        self._sent_player = values
+        if changed:
+            if "Metadata" in changed:
+                changed["Metadata"] = self._server.artwork.metadata()
+            self._properties_changed(PLAYER_INTERFACE, changed)
+        if self._seek_pending:
+            self._seek_pending = False
+            self.seeked_count += 1
+            self._server._player.Seeked(self._server.transport.position())
+        if self.tracklist_dirty:
+            # Only the queue, the current item and its index move the window.
+            self.tracklist_dirty = False
+            self._server.track_list.flush()
+        playlists = self._playlists_values()
+        changed = {k: v for k, v in playlists.items() if self._sent_playlists.get(k) != v}
+        self._sent_playlists = playlists
+        if changed:
+            self._properties_changed(self._server._playlists.name, changed)
+
+    def _properties_changed(self, interface: str, changed: dict[str, Any]) -> None:
+        # What ServiceInterface.emit_properties_changed sends, without its search of every
+        # property and export on each call: this is on the path of every PlayPause.
+        bus = self._server.link.bus
+        assert bus is not None
+        signatures = self._signatures[interface]
+        body = {name: Variant(signatures[name], value) for name, value in changed.items()}
+        bus.send(
+            Message.new_signal(
+                OBJECT_PATH,
+                PROPERTIES_INTERFACE,
+                "PropertiesChanged",
+                "sa{sv}as",
+                [interface, body, []],
+            )
+        )

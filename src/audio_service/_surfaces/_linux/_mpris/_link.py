@@ -1,0 +1,103 @@
+"""The MPRIS server's bus connection: export, take the name, and come back after a lost bus."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from typing import TYPE_CHECKING, Final
+
+from dbus_fast import NameFlag, RequestNameReply
+from dbus_fast.aio import MessageBus
+
+from audio_service._surfaces._linux._mpris._changes import OBJECT_PATH
+from audio_service._surfaces._linux._mpris._ids import bus_name_for, instance_name
+from audio_session._bus import connect_bus
+
+if TYPE_CHECKING:
+    from audio_service._surfaces._linux._mpris._server import MprisServer
+
+__all__ = ["RECONNECT_FIRST", "RECONNECT_MAX", "BusLink"]
+
+_log = logging.getLogger("audio_service.mpris")
+
+#: Seconds before the first and, doubling, at most between reconnection attempts.
+RECONNECT_FIRST: Final = 0.25
+RECONNECT_MAX: Final = 30.0
+
+
+class BusLink:
+    """One bus connection at a time, with the player exported on it and its name owned."""
+
+    def __init__(self, server: MprisServer, bus_address: str | None) -> None:
+        self._server = server
+        self._address = bus_address
+        #: The connection, while there is one.
+        self.bus: MessageBus | None = None
+        #: The well-known name owned on it.
+        self.bus_name: str | None = None
+
+    async def connect(self) -> MessageBus:
+        server = self._server
+        bus = await connect_bus(self._address)
+        self.bus = bus
+        try:
+            for interface in server.interfaces():
+                bus.export(OBJECT_PATH, interface)
+            bus.add_message_handler(server.transport.on_call)
+            server.changes.remember_sent()
+            self.bus_name = await self._request_name(bus)
+        except BaseException:
+            await self.disconnect()
+            raise
+        return bus
+
+    async def stay_connected(self, bus: MessageBus) -> None:
+        """Reconnect when the bus connection ends under us (a restarted or crashed daemon).
+
+        Until then the player is simply absent from the bus: changes are not
+        sent anywhere, and the next connection starts from the current state.
+        """
+        while True:
+            # Shielded: cancelling this task must not cancel the bus's own disconnect future,
+            # which close() awaits after cancelling it.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(bus.wait_for_disconnect())  # type: ignore[no-untyped-call]
+            if self._server.closed or self.bus is not bus:
+                return
+            self.bus = self.bus_name = None
+            _log.warning("MPRIS: lost the session bus connection; reconnecting")
+            delay = RECONNECT_FIRST
+            while True:
+                await asyncio.sleep(delay)
+                try:
+                    bus = await self.connect()
+                except Exception as error:
+                    _log.debug("MPRIS: the session bus is not back yet: %s", error)
+                    delay = min(delay * 2, RECONNECT_MAX)
+                    continue
+                _log.warning("MPRIS: back on the session bus as %s", self.bus_name)
+                break
+
+    async def _request_name(self, bus: MessageBus) -> str:
+        name = bus_name_for(self._server.core.config.app_id)
+        reply = await bus.request_name(name, NameFlag.DO_NOT_QUEUE)
+        if reply in (RequestNameReply.PRIMARY_OWNER, RequestNameReply.ALREADY_OWNER):
+            return name
+        fallback = instance_name(name, os.getpid())
+        reply = await bus.request_name(fallback, NameFlag.DO_NOT_QUEUE)
+        if reply not in (RequestNameReply.PRIMARY_OWNER, RequestNameReply.ALREADY_OWNER):
+            raise RuntimeError(f"neither {name} nor {fallback} could be owned on the bus")
+        return fallback
+
+    async def disconnect(self) -> None:
+        bus, self.bus = self.bus, None
+        if bus is None:
+            return
+        if self.bus_name is not None and bus.connected:
+            with contextlib.suppress(Exception):
+                await bus.release_name(self.bus_name)
+        bus.disconnect()
+        with contextlib.suppress(Exception):
+            await bus.wait_for_disconnect()  # type: ignore[no-untyped-call]

@@ -1,0 +1,153 @@
+"""When an MPRIS method call is answered: once its callback returns, or after ``reply_after``.
+
+A task callback may take long (many players' ``play()`` returns only when
+playback stops), so a call is answered once its callback returns or after
+``reply_after`` seconds, whichever comes first; a callback that raises before
+that is answered with a D-Bus error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import partial
+from itertools import count
+from typing import TYPE_CHECKING, Any, Final
+
+from dbus_fast import DBusError, ErrorType
+
+from audio_service._errors import ServiceNotRunningError, TaskError
+from audio_service._service._requests import Request
+from audio_service._surfaces._linux._mpris._tracklist import cut_text
+
+if TYPE_CHECKING:
+    from audio_service._surfaces._linux._mpris._server import MprisServer
+
+__all__ = ["NOT_RUNNING", "TASK_FAILED", "Replies", "dbus_error", "invalid"]
+
+_log = logging.getLogger("audio_service.mpris")
+
+#: D-Bus error names for failures that have no standard name.
+TASK_FAILED: Final = "org.audioservicekit.Error.TaskFailed"
+NOT_RUNNING: Final = "org.audioservicekit.Error.ServiceNotRunning"
+
+
+def dbus_error(error: BaseException | None) -> DBusError | None:
+    """The D-Bus error a client is answered with for ``error``."""
+    if error is None or isinstance(error, DBusError):
+        return error
+    if isinstance(error, TaskError):
+        return DBusError(TASK_FAILED, cut_text(str(error)))
+    if isinstance(error, ServiceNotRunningError):
+        return DBusError(NOT_RUNNING, cut_text(str(error)))
+    return DBusError(ErrorType.FAILED, cut_text(f"{type(error).__name__}: {error}"))
+
+
+def invalid(message: str) -> DBusError:
+    return DBusError(ErrorType.INVALID_ARGS, cut_text(message))
+
+
+class Replies:
+    """Submits requests to the core and calls back when each one's answer is due."""
+
+    def __init__(self, server: MprisServer, reply_after: float) -> None:
+        self._server = server
+        self.reply_after = reply_after
+        self._inflight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        # Requests not answered yet, oldest first, with when to answer them anyway. One timer
+        # for all of them (armed for the oldest) instead of one per request: a timer per
+        # request costs a heap entry that a quick callback cancels right away.
+        self.unanswered: OrderedDict[int, tuple[float, Callable[[], None]]] = OrderedDict()
+        self._request_ids = count()
+        self._late_timer: asyncio.TimerHandle | None = None
+
+    async def wait_idle(self, timeout: float) -> None:
+        """Return once no request is waiting for its answer, or after ``timeout`` seconds."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
+
+    def submit(self, request: Request, on_answer: Callable[[Any, DBusError | None], None]) -> None:
+        """Start ``request``; ``on_answer(value, error)`` is called once, when to reply.
+
+        That is when the task's callback has ended, after the flush that tells
+        clients what it published (so a client sees the new state no later than
+        the reply), or after ``reply_after`` seconds with ``(None, None)``.
+        ``core.submit`` calls back at the end of the callback's last step, so no
+        task of our own stands in between.
+        """
+        answered = False
+        request_id = next(self._request_ids)
+        changes = self._server.changes
+
+        def answer(value: Any, error: BaseException | None) -> None:
+            nonlocal answered
+            if answered:
+                if error is not None:
+                    _log.warning("an MPRIS request failed after it was answered: %s", error)
+                return
+            answered = True
+            self.unanswered.pop(request_id, None)
+            try:
+                on_answer(value, dbus_error(error))
+            finally:
+                self._inflight -= 1
+                if self._inflight == 0:
+                    self._idle.set()
+
+        def settle(value: Any, error: BaseException | None) -> None:
+            # The callback's last step: what it published goes out now, then the reply, both in
+            # this loop iteration (waiting for the scheduled flush would cost one more).
+            changes.flush_pending()
+            answer(value, error)
+
+        try:
+            self._server.core.submit(request, settle)
+        except ServiceNotRunningError as error:
+            raise DBusError(NOT_RUNNING, str(error)) from error
+        self._inflight += 1
+        self._idle.clear()
+        if not answered:
+            # Still running after reply_after (a play() that lasts as long as playback): answer.
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.reply_after
+            self.unanswered[request_id] = (deadline, partial(answer, None, None))
+            if self._late_timer is None:
+                self._late_timer = loop.call_at(deadline, self.answer_late)
+
+    def answer_late(self, everything: bool = False) -> None:
+        """Answer the requests whose callbacks outlast ``reply_after`` (at close: all)."""
+        timer, self._late_timer = self._late_timer, None
+        if timer is not None:
+            timer.cancel()  # a no-op when it is the timer calling
+        if not self.unanswered:
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        while self.unanswered:
+            request_id, (deadline, late) = next(iter(self.unanswered.items()))
+            if deadline > now and not everything:
+                self._late_timer = loop.call_at(deadline, self.answer_late)
+                return
+            del self.unanswered[request_id]
+            late()
+
+    async def request(self, request: Request) -> Any:
+        """Make ``request`` and return its result once its answer is due."""
+        loop = asyncio.get_running_loop()
+        outcome: asyncio.Future[Any] = loop.create_future()
+
+        def on_answer(value: Any, error: DBusError | None) -> None:
+            if outcome.done():  # the caller went away
+                return
+            if error is not None:
+                outcome.set_exception(error)
+            else:
+                outcome.set_result(value)
+
+        self.submit(request, on_answer)
+        return await outcome
