@@ -48,6 +48,7 @@ from audio_service._model._models import MediaAction, MediaItem, PlaybackState
 from audio_service._service._requests import Close, Pause, Play, Request, SkipToNext, SkipToPrevious
 from audio_service._surfaces._capabilities import Capabilities
 from audio_service._surfaces._sending import Dispatch, RequestSender
+from audio_session._bus import close_bus, connect_bus
 
 if TYPE_CHECKING:
     from dbus_fast import Message
@@ -222,8 +223,6 @@ class MediaNotification:
         self._worker = asyncio.get_running_loop().create_task(
             self._run(), name="audio_service notification"
         )
-        from audio_session._bus import connect_bus
-
         try:
             self._bus = await connect_bus(self._bus_address)
             self._bus.add_message_handler(self._on_message)
@@ -232,10 +231,7 @@ class MediaNotification:
         except Exception as error:
             # No session bus (or one that refuses us): no notification.
             self._off(error)
-            if self._bus is not None:
-                self._bus.remove_message_handler(self._on_message)
-                self._bus.disconnect()
-                self._bus = None
+            await self._leave_bus()
             return False
         # No server now, or a broken one: off until one takes the name (NameOwnerChanged).
         return await self._meet_server()
@@ -327,10 +323,13 @@ class MediaNotification:
             with contextlib.suppress(_Unavailable):
                 await self._close_notification()
         self._available = False
-        if self._bus is not None:
-            self._bus.remove_message_handler(self._on_message)
-            self._bus.disconnect()
-            self._bus = None
+        await self._leave_bus()
+
+    async def _leave_bus(self) -> None:
+        bus, self._bus = self._bus, None
+        if bus is not None:
+            bus.remove_message_handler(self._on_message)
+            await close_bus(bus)
 
     # ------------------------------------------------------------------ internals
 
