@@ -49,6 +49,7 @@ from audio_service._service._requests import Close, Pause, Play, Request, SkipTo
 from audio_service._surfaces._capabilities import Capabilities
 from audio_service._surfaces._sending import Dispatch, RequestSender
 from audio_session._bus import close_bus, connect_bus
+from audio_session._tasks import BackgroundTasks
 
 if TYPE_CHECKING:
     from dbus_fast import Message
@@ -193,7 +194,7 @@ class MediaNotification:
         self._idle = asyncio.Event()
         self._idle.set()
         self._worker: asyncio.Task[None] | None = None
-        self._meeting: set[asyncio.Task[bool]] = set()
+        self._meeting = BackgroundTasks(_log, "meeting the notification server")
         self._detach: Callable[[], None] | None = None
 
     @property
@@ -313,8 +314,7 @@ class MediaNotification:
         if self._follower is not None:
             self._follower.close()
         worker, self._worker = self._worker, None
-        for task in tuple(self._meeting):
-            task.cancel()
+        self._meeting.cancel()
         if worker is not None:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -501,9 +501,7 @@ class MediaNotification:
         self._id = 0
         self._sent = None
         if present and self._worker is not None and self._bus is not None:
-            task = asyncio.get_running_loop().create_task(self._meet_server())
-            self._meeting.add(task)
-            task.add_done_callback(self._meeting.discard)
+            self._meeting.spawn(self._meet_server())
 
     def _send(self, request: Request) -> None:
         self._sender.send(request)

@@ -54,6 +54,7 @@ from audio_service._surfaces._linux._mpris._playlists import ORDERINGS, Playlist
 from audio_service._surfaces._linux._mpris._replies import NOT_RUNNING, Replies
 from audio_service._surfaces._linux._mpris._tracks import TrackList
 from audio_service._surfaces._linux._mpris._transport import Transport
+from audio_session._tasks import BackgroundTasks
 
 if TYPE_CHECKING:
     from audio_service._surfaces._art import ArtCache
@@ -145,7 +146,7 @@ class MprisServer:
         self.closed = False
         self._unobserve: Callable[[], None] | None = None
         self._close_task: asyncio.Task[None] | None = None
-        self._background: set[asyncio.Task[Any]] = set()
+        self._background = BackgroundTasks(_log, "an MPRIS background task")
 
         self._root = root_interface(self)
         self._player = PlayerInterface(self)
@@ -222,8 +223,7 @@ class MprisServer:
             self._unobserve = None
         self.changes.cancel()
         self.replies.answer_late(everything=True)
-        for task in tuple(self._background):
-            task.cancel()
+        self._background.cancel()
         self.artwork.close()
         await self.link.disconnect()
 
@@ -234,12 +234,9 @@ class MprisServer:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
         """Run ``coro`` in the background until it ends or the server closes."""
-        task = asyncio.get_running_loop().create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        return task
+        return self._background.spawn(coro)
 
     def _on_event(self, event: ServiceEvent) -> None:
         if isinstance(event, ServiceStarted):
