@@ -33,6 +33,7 @@ from audio_service._connect._ipc._framing import (
     check_max_frame_size,
     encode_frame,
 )
+from audio_service._connect._ipc._handshake import HelloRefusal, read_hello
 from audio_service._connect._ipc._paths import (
     Liveness,
     check_private_dir,
@@ -46,7 +47,6 @@ from audio_service._connect._ipc._paths import (
 from audio_service._connect._ipc._peer import PeerInfo, check_peer_uid, peer_credentials
 from audio_service._connect._ipc._protocol import (
     DECODE_ERRORS,
-    MAX_CLIENT_NAME_LENGTH,
     MIN_FRAME_LIMIT,
     PROTOCOL_VERSION,
     Error,
@@ -763,41 +763,11 @@ class _ServerProtocol(asyncio.Protocol):
 
     def _handshake(self, body: Any) -> None:
         server = self.server
-        try:
-            loose = decode_any(body)
-        except DECODE_ERRORS:
-            loose = None
-        if not (isinstance(loose, list) and len(loose) >= 2 and loose[0] == "hello"):
-            self._refuse(ErrorCode.PROTOCOL, "the first message must be a 'hello'")
-            return
-        version = loose[1]
-        if type(version) is not int or version != PROTOCOL_VERSION:
-            message = (
-                f"this server speaks protocol version {PROTOCOL_VERSION}, "
-                f"the client speaks version {version!r}"
-            )
-            _log.warning("refused the client of pid %d: %s", self._pid, message)
-            self._refuse(ErrorCode.VERSION_MISMATCH, message)
-            return
-        try:
-            hello = server._hello_decoder.decode(body)
-        except DECODE_ERRORS as error:
-            self._refuse(ErrorCode.PROTOCOL, f"malformed hello: {error}")
-            return
-        if hello.app_id and hello.app_id != server.app_id:
-            self._refuse(
-                ErrorCode.WRONG_APP,
-                f"this socket serves {server.app_id!r}, not {hello.app_id!r}",
-            )
-            return
-        if len(hello.client_name) > MAX_CLIENT_NAME_LENGTH:
-            self._refuse(
-                ErrorCode.PROTOCOL,
-                f"client_name must be at most {MAX_CLIENT_NAME_LENGTH} characters",
-            )
-            return
-        if hello.max_frame_size < MIN_FRAME_LIMIT:
-            self._refuse(ErrorCode.PROTOCOL, f"max_frame_size must be at least {MIN_FRAME_LIMIT}")
+        hello = read_hello(body, server._hello_decoder, server.app_id)
+        if isinstance(hello, HelloRefusal):
+            if hello.code is ErrorCode.VERSION_MISMATCH:
+                _log.warning("refused the client of pid %d: %s", self._pid, hello.message)
+            self._refuse(hello.code, hello.message)
             return
         if self._timer is not None:
             self._timer.cancel()
