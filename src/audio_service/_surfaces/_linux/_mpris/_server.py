@@ -54,6 +54,7 @@ from audio_service._surfaces._linux._mpris._playlists import ORDERINGS, Playlist
 from audio_service._surfaces._linux._mpris._replies import NOT_RUNNING, Replies
 from audio_service._surfaces._linux._mpris._tracks import TrackList
 from audio_service._surfaces._linux._mpris._transport import Transport
+from audio_session._checks import is_int
 from audio_session._tasks import BackgroundTasks
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ class MprisServer:
         low, high = rate_range
         if not (math.isfinite(low) and math.isfinite(high) and 0 < low <= 1.0 <= high):
             raise ValueError(f"rate_range must satisfy 0 < minimum <= 1.0 <= maximum: {rate_range}")
-        if isinstance(track_window, bool) or not isinstance(track_window, int) or track_window < 1:
+        if not is_int(track_window) or track_window < 1:
             raise ValueError(f"track_window must be a positive int, not {track_window!r}")
         if not (math.isfinite(reply_after) and reply_after > 0):
             raise ValueError(f"reply_after must be a positive number of seconds: {reply_after!r}")
