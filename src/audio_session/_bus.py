@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -141,12 +141,16 @@ class Backoff:
         if self.maximum < self.initial:
             raise ValueError(f"maximum ({self.maximum}) must not be below initial ({self.initial})")
 
-    def delays(self) -> AsyncIterator[None]:
-        """Sleeps: each ``anext()`` waits the next delay (the first is ``initial``)."""
+    def delays(self) -> AsyncGenerator[None, None]:
+        """Sleeps: each ``anext()`` waits the next delay (the first is ``initial``).
+
+        A generator, so that a caller leaving early can close it at once
+        (``contextlib.aclosing``) rather than from a finalizer.
+        """
         return _sleeps(self)
 
 
-async def _sleeps(backoff: Backoff) -> AsyncIterator[None]:
+async def _sleeps(backoff: Backoff) -> AsyncGenerator[None, None]:
     delay = backoff.initial
     while True:
         await asyncio.sleep(delay)

@@ -57,10 +57,104 @@ class _BackendEvents:
         self._session._dispatch(self._session._on_becoming_noisy, None)
 
     def devices_changed(self, event: AudioDevicesChangedEvent) -> None:
-        self._session._dispatch(self._session._on_devices_changed, event)
+        self._session._dispatch(self._session._devices.on_changed, event)
 
     def activation_lost(self) -> None:
         self._session._dispatch(self._session._on_activation_lost, None)
+
+
+class _SessionDevices:
+    """The session's devices: their change events, and the current set, fetched when
+    the first listener attaches and again after each change (one fetch at a time).
+
+    Apart from :class:`AudioSession` because it is a job of its own, with its own
+    task; it follows the session's state and fetches through its lock.
+    """
+
+    def __init__(self, session: AudioSession) -> None:
+        self._session = session
+        self._refresh_task: asyncio.Task[None] | None = None
+        self._refresh_again = False
+        self.changed_controller: StreamController[AudioDevicesChangedEvent] = StreamController(
+            "AudioSession.devices_changed_event_stream"
+        )
+        self.controller: StreamController[frozenset[AudioDevice]] = StreamController(
+            "AudioSession.devices_stream", replay=True, on_listen=self._on_listen
+        )
+
+    def _open(self) -> bool:
+        return self._session._state is _SessionState.OPEN
+
+    def cancel_refresh(self) -> None:
+        if self._refresh_task is not None:
+            self._refresh_task.cancel()
+
+    def close_streams(self) -> None:
+        self.changed_controller.close()
+        self.controller.close()
+
+    def on_changed(self, event: object) -> None:
+        if not isinstance(event, AudioDevicesChangedEvent):
+            _log.error(
+                "backend %r reported a bad device change: %r", self._session.backend.name, event
+            )
+            return
+        if not self._open():
+            return
+        self.changed_controller.add(event)
+        devices = self.controller.stream
+        if devices.has_value:
+            # Keeps the replayed value right for listeners that attach later.
+            updated = (devices.value - event.devices_removed) | event.devices_added
+            self._publish(frozenset(updated))
+        if self.controller.has_listener:
+            self._schedule_refresh()
+
+    def _publish(self, devices: frozenset[AudioDevice]) -> None:
+        stream = self.controller.stream
+        if stream.has_value and _device_details(stream.value) == _device_details(devices):
+            return
+        self.controller.add(devices)
+
+    def _on_listen(self) -> None:
+        if not self._open():
+            return
+        loop = self._session._loop
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(self._schedule_refresh)
+            return
+        self._schedule_refresh()
+
+    def _schedule_refresh(self) -> None:
+        loop = self._session._loop
+        if not self._open() or loop is None:
+            return
+        task = self._refresh_task
+        if task is not None and not task.done():
+            self._refresh_again = True
+            return
+        self._refresh_task = loop.create_task(self._refresh(), name="AudioSession devices refresh")
+
+    async def _refresh(self) -> None:
+        while True:
+            self._refresh_again = False
+            try:
+                devices = await self._session.get_devices()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                if self._open():
+                    _log.exception("refreshing the audio devices failed")
+                devices = None
+            if not self._open():
+                return
+            if devices is not None:
+                self._publish(devices)
+            if not self._refresh_again:
+                return
 
 
 class AudioSession:
@@ -97,8 +191,6 @@ class AudioSession:
         self._warned: set[str] = set()
         # Events reported while activate() runs belong to the activation being granted.
         self._held_events: list[tuple[Callable[[Any], None], Any]] | None = None
-        self._refresh_task: asyncio.Task[None] | None = None
-        self._refresh_again = False
         self._configuration_controller: StreamController[AudioSessionConfiguration] = (
             StreamController("AudioSession.configuration_stream", replay=True)
         )
@@ -108,12 +200,7 @@ class AudioSession:
         self._noisy_controller: StreamController[None] = StreamController(
             "AudioSession.becoming_noisy_event_stream"
         )
-        self._devices_changed_controller: StreamController[AudioDevicesChangedEvent] = (
-            StreamController("AudioSession.devices_changed_event_stream")
-        )
-        self._devices_controller: StreamController[frozenset[AudioDevice]] = StreamController(
-            "AudioSession.devices_stream", replay=True, on_listen=self._on_devices_listen
-        )
+        self._devices = _SessionDevices(self)
 
     def __repr__(self) -> str:
         return (
@@ -265,8 +352,7 @@ class AudioSession:
         self._state = _SessionState.CLOSED
         if type(self)._instance is self:
             type(self)._instance = None
-        if self._refresh_task is not None:
-            self._refresh_task.cancel()
+        self._devices.cancel_refresh()
         if opened:
             async with self._lock:
                 request = self._active_request
@@ -287,10 +373,9 @@ class AudioSession:
             self._configuration_controller,
             self._interruption_controller,
             self._noisy_controller,
-            self._devices_changed_controller,
-            self._devices_controller,
         ):
             controller.close()
+        self._devices.close_streams()
 
     def _check_open(self) -> None:
         if self._state is _SessionState.NEW:
@@ -377,13 +462,13 @@ class AudioSession:
     @property
     def devices_changed_event_stream(self) -> Stream[AudioDevicesChangedEvent]:
         """Devices added and removed."""
-        return self._devices_changed_controller.stream
+        return self._devices.changed_controller.stream
 
     @property
     def devices_stream(self) -> Stream[frozenset[AudioDevice]]:
         """The current devices: fetched when the first listener attaches, then after
         each change. A new listener first gets the latest known set."""
-        return self._devices_controller.stream
+        return self._devices.controller.stream
 
     # Operations --------------------------------------------------------------
 
@@ -549,64 +634,3 @@ class AudioSession:
             self._held_events.append((self._on_activation_lost, None))
             return
         self._active_request = None
-
-    def _on_devices_changed(self, event: object) -> None:
-        if not isinstance(event, AudioDevicesChangedEvent):
-            _log.error("backend %r reported a bad device change: %r", self._backend.name, event)
-            return
-        if self._state is not _SessionState.OPEN:
-            return
-        self._devices_changed_controller.add(event)
-        devices = self._devices_controller.stream
-        if devices.has_value:
-            # Keeps the replayed value right for listeners that attach later.
-            updated = (devices.value - event.devices_removed) | event.devices_added
-            self._publish_devices(frozenset(updated))
-        if self._devices_controller.has_listener:
-            self._schedule_refresh()
-
-    def _publish_devices(self, devices: frozenset[AudioDevice]) -> None:
-        stream = self._devices_controller.stream
-        if stream.has_value and _device_details(stream.value) == _device_details(devices):
-            return
-        self._devices_controller.add(devices)
-
-    def _on_devices_listen(self) -> None:
-        if self._state is not _SessionState.OPEN:
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            if self._loop is not None and not self._loop.is_closed():
-                self._loop.call_soon_threadsafe(self._schedule_refresh)
-            return
-        self._schedule_refresh()
-
-    def _schedule_refresh(self) -> None:
-        if self._state is not _SessionState.OPEN or self._loop is None:
-            return
-        task = self._refresh_task
-        if task is not None and not task.done():
-            self._refresh_again = True
-            return
-        self._refresh_task = self._loop.create_task(
-            self._refresh_devices(), name="AudioSession devices refresh"
-        )
-
-    async def _refresh_devices(self) -> None:
-        while True:
-            self._refresh_again = False
-            try:
-                devices = await self.get_devices()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                if self._state is _SessionState.OPEN:
-                    _log.exception("refreshing the audio devices failed")
-                devices = None
-            if self._state is not _SessionState.OPEN:
-                return
-            if devices is not None:
-                self._publish_devices(devices)
-            if not self._refresh_again:
-                return

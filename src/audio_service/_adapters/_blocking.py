@@ -27,6 +27,7 @@ from audio_service._model._models import (
     ServiceConfig,
 )
 from audio_service._model._queue import MediaQueue
+from audio_session._checks import is_number
 from audio_session._stream import Stream
 
 __all__ = ["SyncAudioServiceClient"]
@@ -72,7 +73,7 @@ class SyncAudioServiceClient:
 
     @staticmethod
     def _check_timeout(timeout: float) -> float:
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        if not is_number(timeout) or not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, not {timeout!r}")
         return float(timeout)
 

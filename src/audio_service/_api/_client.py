@@ -77,6 +77,7 @@ from audio_service._service._requests import (
     UpdateMediaItem,
     UpdateQueue,
 )
+from audio_session._checks import is_int
 from audio_session._stream import Stream, StreamController, Subscription
 from audio_session._tasks import BackgroundTasks
 
@@ -264,7 +265,7 @@ class AudioServiceClient:
                 raise ValueError(f"{name} must be positive, not {value}")
         if min_period > max_period:
             raise ValueError(f"min_period {min_period} is longer than max_period {max_period}")
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        if not is_int(steps) or steps < 1:
             raise ValueError(f"steps must be a positive int, not {steps!r}")
         controller = _PositionController(self, steps, min_period, max_period)
         self._position_streams.add(controller)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from dbus_fast import Message, MessageType
@@ -31,6 +31,7 @@ from audio_session._focus._interface import (
     OBJECT_PATH,
 )
 from audio_session._focus._stack import FocusChange, FocusEntry, FocusRequest, FocusStack
+from audio_session._tasks import BackgroundTasks
 
 __all__ = ["RECOVERY_WINDOW", "FocusArbiter"]
 
@@ -106,7 +107,7 @@ class FocusArbiter:
         # Restore calls answered when the recovery ends, with the request's new number.
         self._held_restores: list[tuple[Message, tuple[str, str]]] = []
         self._peers: set[str] = set()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = BackgroundTasks(_log, "an audio focus arbiter task")
         self._ready = asyncio.Event()
         if not recovering:
             self._ready.set()
@@ -137,8 +138,7 @@ class FocusArbiter:
             self._attached = False
             for peer in self._peers:
                 self._send_quietly(self._bus_call("RemoveMatch", "s", [_owner_rule(peer)]))
-        for task in self._tasks:
-            task.cancel()
+        self._tasks.cancel()
 
     def finish_recovery_later(self, delay: float = RECOVERY_WINDOW) -> None:
         """End the takeover grace period after ``delay`` seconds."""
@@ -387,10 +387,8 @@ class FocusArbiter:
         except Exception:
             _log.exception("audio focus: could not tell a participant of a change")
 
-    def _spawn(self, coroutine: Any) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        self._tasks.spawn(coroutine)
 
 
 def _check_request_id(request_id: str) -> None:

@@ -30,8 +30,10 @@ from audio_service._connect._ipc._framing import (
     DEFAULT_MAX_FRAME_SIZE,
     FrameReader,
     body_size,
+    check_max_frame_size,
     encode_frame,
 )
+from audio_service._connect._ipc._handshake import HelloRefusal, read_hello
 from audio_service._connect._ipc._paths import (
     Liveness,
     check_private_dir,
@@ -45,7 +47,6 @@ from audio_service._connect._ipc._paths import (
 from audio_service._connect._ipc._peer import PeerInfo, check_peer_uid, peer_credentials
 from audio_service._connect._ipc._protocol import (
     DECODE_ERRORS,
-    MAX_CLIENT_NAME_LENGTH,
     MIN_FRAME_LIMIT,
     PROTOCOL_VERSION,
     Error,
@@ -60,6 +61,7 @@ from audio_service._connect._ipc._protocol import (
     encoder,
     server_decoder,
 )
+from audio_session._checks import check_int, is_number
 
 __all__ = ["Connection", "Deferred", "Handler", "Server"]
 
@@ -280,12 +282,10 @@ class Server:
         self._on_disconnect = on_disconnect
         self._path = Path(path) if path is not None else None
         self._custom_path = path is not None
-        self.max_frame_size = _positive_int(max_frame_size, "max_frame_size", MIN_FRAME_LIMIT)
-        if self.max_frame_size > 2**32 - 1:
-            raise ValueError(f"max_frame_size must be at most {2**32 - 1}, not {max_frame_size}")
-        self.max_send_buffer = _positive_int(max_send_buffer, "max_send_buffer", 1)
-        self.max_total_backlog = _positive_int(max_total_backlog, "max_total_backlog", 1)
-        if isinstance(stall_timeout, bool) or not isinstance(stall_timeout, int | float):
+        self.max_frame_size = check_max_frame_size(max_frame_size, minimum=MIN_FRAME_LIMIT)
+        self.max_send_buffer = check_int(max_send_buffer, "max_send_buffer", minimum=1)
+        self.max_total_backlog = check_int(max_total_backlog, "max_total_backlog", minimum=1)
+        if not is_number(stall_timeout):
             raise TypeError(f"stall_timeout must be a number, not {type(stall_timeout).__name__}")
         if not stall_timeout >= 0:
             raise ValueError(f"stall_timeout must not be negative, not {stall_timeout}")
@@ -296,8 +296,8 @@ class Server:
         # The latest frame of each key: what a coalesced client gets when it reads again.
         self._latest: dict[str, bytearray] = {}
         self._totals = Totals()
-        self.max_in_flight = _positive_int(max_in_flight, "max_in_flight", 1)
-        if isinstance(handshake_timeout, bool) or not isinstance(handshake_timeout, int | float):
+        self.max_in_flight = check_int(max_in_flight, "max_in_flight", minimum=1)
+        if not is_number(handshake_timeout):
             raise TypeError(
                 f"handshake_timeout must be a number, not {type(handshake_timeout).__name__}"
             )
@@ -599,14 +599,6 @@ class Server:
             self._all_gone.set()
 
 
-def _positive_int(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, not {value}")
-    return value
-
-
 class _ServerProtocol(asyncio.Protocol):
     """One client connection: handshake, request dispatch, ordered sends."""
 
@@ -771,41 +763,11 @@ class _ServerProtocol(asyncio.Protocol):
 
     def _handshake(self, body: Any) -> None:
         server = self.server
-        try:
-            loose = decode_any(body)
-        except DECODE_ERRORS:
-            loose = None
-        if not (isinstance(loose, list) and len(loose) >= 2 and loose[0] == "hello"):
-            self._refuse(ErrorCode.PROTOCOL, "the first message must be a 'hello'")
-            return
-        version = loose[1]
-        if type(version) is not int or version != PROTOCOL_VERSION:
-            message = (
-                f"this server speaks protocol version {PROTOCOL_VERSION}, "
-                f"the client speaks version {version!r}"
-            )
-            _log.warning("refused the client of pid %d: %s", self._pid, message)
-            self._refuse(ErrorCode.VERSION_MISMATCH, message)
-            return
-        try:
-            hello = server._hello_decoder.decode(body)
-        except DECODE_ERRORS as error:
-            self._refuse(ErrorCode.PROTOCOL, f"malformed hello: {error}")
-            return
-        if hello.app_id and hello.app_id != server.app_id:
-            self._refuse(
-                ErrorCode.WRONG_APP,
-                f"this socket serves {server.app_id!r}, not {hello.app_id!r}",
-            )
-            return
-        if len(hello.client_name) > MAX_CLIENT_NAME_LENGTH:
-            self._refuse(
-                ErrorCode.PROTOCOL,
-                f"client_name must be at most {MAX_CLIENT_NAME_LENGTH} characters",
-            )
-            return
-        if hello.max_frame_size < MIN_FRAME_LIMIT:
-            self._refuse(ErrorCode.PROTOCOL, f"max_frame_size must be at least {MIN_FRAME_LIMIT}")
+        hello = read_hello(body, server._hello_decoder, server.app_id)
+        if isinstance(hello, HelloRefusal):
+            if hello.code is ErrorCode.VERSION_MISMATCH:
+                _log.warning("refused the client of pid %d: %s", self._pid, hello.message)
+            self._refuse(hello.code, hello.message)
             return
         if self._timer is not None:
             self._timer.cancel()

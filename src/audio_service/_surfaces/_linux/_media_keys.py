@@ -59,6 +59,7 @@ from audio_service._service._requests import (
     Stop,
 )
 from audio_service._surfaces._sending import Dispatch, RequestSender
+from audio_session._checks import is_number
 
 if TYPE_CHECKING:
     from audio_service._surfaces._clicks import ClickAggregator
@@ -304,7 +305,7 @@ class MediaKeys:
             callable(getattr(clicks, name, None)) for name in ("press", "release")
         ):
             raise TypeError(f"clicks must be a ClickAggregator or None, not {clicks!r}")
-        if isinstance(rescan_interval, bool) or not isinstance(rescan_interval, int | float):
+        if not is_number(rescan_interval):
             raise TypeError(f"rescan_interval must be a number of seconds, not {rescan_interval!r}")
         if not math.isfinite(rescan_interval) or rescan_interval <= 0:
             raise ValueError(f"rescan_interval must be > 0 seconds, not {rescan_interval!r}")

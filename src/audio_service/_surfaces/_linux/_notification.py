@@ -48,6 +48,8 @@ from audio_service._model._models import MediaAction, MediaItem, PlaybackState
 from audio_service._service._requests import Close, Pause, Play, Request, SkipToNext, SkipToPrevious
 from audio_service._surfaces._capabilities import Capabilities
 from audio_service._surfaces._sending import Dispatch, RequestSender
+from audio_session._bus import close_bus, connect_bus
+from audio_session._tasks import BackgroundTasks
 
 if TYPE_CHECKING:
     from dbus_fast import Message
@@ -192,7 +194,7 @@ class MediaNotification:
         self._idle = asyncio.Event()
         self._idle.set()
         self._worker: asyncio.Task[None] | None = None
-        self._meeting: set[asyncio.Task[bool]] = set()
+        self._meeting = BackgroundTasks(_log, "meeting the notification server")
         self._detach: Callable[[], None] | None = None
 
     @property
@@ -222,8 +224,6 @@ class MediaNotification:
         self._worker = asyncio.get_running_loop().create_task(
             self._run(), name="audio_service notification"
         )
-        from audio_session._bus import connect_bus
-
         try:
             self._bus = await connect_bus(self._bus_address)
             self._bus.add_message_handler(self._on_message)
@@ -232,10 +232,7 @@ class MediaNotification:
         except Exception as error:
             # No session bus (or one that refuses us): no notification.
             self._off(error)
-            if self._bus is not None:
-                self._bus.remove_message_handler(self._on_message)
-                self._bus.disconnect()
-                self._bus = None
+            await self._leave_bus()
             return False
         # No server now, or a broken one: off until one takes the name (NameOwnerChanged).
         return await self._meet_server()
@@ -317,8 +314,7 @@ class MediaNotification:
         if self._follower is not None:
             self._follower.close()
         worker, self._worker = self._worker, None
-        for task in tuple(self._meeting):
-            task.cancel()
+        self._meeting.cancel()
         if worker is not None:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -327,10 +323,13 @@ class MediaNotification:
             with contextlib.suppress(_Unavailable):
                 await self._close_notification()
         self._available = False
-        if self._bus is not None:
-            self._bus.remove_message_handler(self._on_message)
-            self._bus.disconnect()
-            self._bus = None
+        await self._leave_bus()
+
+    async def _leave_bus(self) -> None:
+        bus, self._bus = self._bus, None
+        if bus is not None:
+            bus.remove_message_handler(self._on_message)
+            await close_bus(bus)
 
     # ------------------------------------------------------------------ internals
 
@@ -502,9 +501,7 @@ class MediaNotification:
         self._id = 0
         self._sent = None
         if present and self._worker is not None and self._bus is not None:
-            task = asyncio.get_running_loop().create_task(self._meet_server())
-            self._meeting.add(task)
-            task.add_done_callback(self._meeting.discard)
+            self._meeting.spawn(self._meet_server())
 
     def _send(self, request: Request) -> None:
         self._sender.send(request)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -13,7 +12,7 @@ from dbus_fast.aio import MessageBus
 
 from audio_service._surfaces._linux._mpris._changes import OBJECT_PATH
 from audio_service._surfaces._linux._mpris._ids import bus_name_for, instance_name
-from audio_session._bus import connect_bus
+from audio_session._bus import Backoff, close_bus, connect_bus, wait_disconnected
 
 if TYPE_CHECKING:
     from audio_service._surfaces._linux._mpris._server import MprisServer
@@ -25,6 +24,7 @@ _log = logging.getLogger("audio_service.mpris")
 #: Seconds before the first and, doubling, at most between reconnection attempts.
 RECONNECT_FIRST: Final = 0.25
 RECONNECT_MAX: Final = 30.0
+_RECONNECT: Final = Backoff(RECONNECT_FIRST, RECONNECT_MAX)
 
 
 class BusLink:
@@ -60,25 +60,23 @@ class BusLink:
         sent anywhere, and the next connection starts from the current state.
         """
         while True:
-            # Shielded: cancelling this task must not cancel the bus's own disconnect future,
-            # which close() awaits after cancelling it.
-            with contextlib.suppress(Exception):
-                await asyncio.shield(bus.wait_for_disconnect())  # type: ignore[no-untyped-call]
+            # Shielded inside: cancelling this task leaves the bus's own disconnect future
+            # for disconnect(), which close() awaits after cancelling it.
+            await wait_disconnected(bus)
             if self._server.closed or self.bus is not bus:
                 return
             self.bus = self.bus_name = None
             _log.warning("MPRIS: lost the session bus connection; reconnecting")
-            delay = RECONNECT_FIRST
-            while True:
-                await asyncio.sleep(delay)
-                try:
-                    bus = await self.connect()
-                except Exception as error:
-                    _log.debug("MPRIS: the session bus is not back yet: %s", error)
-                    delay = min(delay * 2, RECONNECT_MAX)
-                    continue
-                _log.warning("MPRIS: back on the session bus as %s", self.bus_name)
-                break
+            # aclosing: the delays generator ends here, not later from a finalizer.
+            async with contextlib.aclosing(_RECONNECT.delays()) as delays:
+                async for _ in delays:
+                    try:
+                        bus = await self.connect()
+                    except Exception as error:
+                        _log.debug("MPRIS: the session bus is not back yet: %s", error)
+                        continue
+                    _log.warning("MPRIS: back on the session bus as %s", self.bus_name)
+                    break
 
     async def _request_name(self, bus: MessageBus) -> str:
         name = bus_name_for(self._server.core.config.app_id)
@@ -93,11 +91,5 @@ class BusLink:
 
     async def disconnect(self) -> None:
         bus, self.bus = self.bus, None
-        if bus is None:
-            return
-        if self.bus_name is not None and bus.connected:
-            with contextlib.suppress(Exception):
-                await bus.release_name(self.bus_name)
-        bus.disconnect()
-        with contextlib.suppress(Exception):
-            await bus.wait_for_disconnect()  # type: ignore[no-untyped-call]
+        if bus is not None:
+            await close_bus(bus, release=self.bus_name)

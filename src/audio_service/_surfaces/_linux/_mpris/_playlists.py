@@ -37,7 +37,7 @@ class Playlists:
         self._server = server
         self._cache: list[MediaItem] = []
         self._active: MediaItem | None = None
-        self._loading: asyncio.Task[None] | None = None
+        self._loading: asyncio.Future[None] | None = None
 
     def reload(self) -> None:
         if self._loading is not None and not self._loading.done():

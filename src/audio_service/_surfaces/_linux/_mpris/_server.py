@@ -54,6 +54,8 @@ from audio_service._surfaces._linux._mpris._playlists import ORDERINGS, Playlist
 from audio_service._surfaces._linux._mpris._replies import NOT_RUNNING, Replies
 from audio_service._surfaces._linux._mpris._tracks import TrackList
 from audio_service._surfaces._linux._mpris._transport import Transport
+from audio_session._checks import is_int
+from audio_session._tasks import BackgroundTasks
 
 if TYPE_CHECKING:
     from audio_service._surfaces._art import ArtCache
@@ -130,7 +132,7 @@ class MprisServer:
         low, high = rate_range
         if not (math.isfinite(low) and math.isfinite(high) and 0 < low <= 1.0 <= high):
             raise ValueError(f"rate_range must satisfy 0 < minimum <= 1.0 <= maximum: {rate_range}")
-        if isinstance(track_window, bool) or not isinstance(track_window, int) or track_window < 1:
+        if not is_int(track_window) or track_window < 1:
             raise ValueError(f"track_window must be a positive int, not {track_window!r}")
         if not (math.isfinite(reply_after) and reply_after > 0):
             raise ValueError(f"reply_after must be a positive number of seconds: {reply_after!r}")
@@ -145,7 +147,7 @@ class MprisServer:
         self.closed = False
         self._unobserve: Callable[[], None] | None = None
         self._close_task: asyncio.Task[None] | None = None
-        self._background: set[asyncio.Task[Any]] = set()
+        self._background = BackgroundTasks(_log, "an MPRIS background task")
 
         self._root = root_interface(self)
         self._player = PlayerInterface(self)
@@ -222,8 +224,7 @@ class MprisServer:
             self._unobserve = None
         self.changes.cancel()
         self.replies.answer_late(everything=True)
-        for task in tuple(self._background):
-            task.cancel()
+        self._background.cancel()
         self.artwork.close()
         await self.link.disconnect()
 
@@ -234,12 +235,9 @@ class MprisServer:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
         """Run ``coro`` in the background until it ends or the server closes."""
-        task = asyncio.get_running_loop().create_task(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        return task
+        return self._background.spawn(coro)
 
     def _on_event(self, event: ServiceEvent) -> None:
         if isinstance(event, ServiceStarted):

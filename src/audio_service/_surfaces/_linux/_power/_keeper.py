@@ -44,6 +44,7 @@ from audio_service._surfaces._linux._power._routes import (
 )
 from audio_service._surfaces._linux._power._sleep import SleepGuard
 from audio_service._surfaces._status import PowerStatus
+from audio_session._bus import close_bus
 
 if TYPE_CHECKING:
     from dbus_fast.aio import MessageBus
@@ -323,4 +324,4 @@ class KeepAwake:
             await self._sleep.close()
         for bus in (self._session, self._system):
             if bus is not None:
-                bus.disconnect()
+                await close_bus(bus)
