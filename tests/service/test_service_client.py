@@ -508,7 +508,7 @@ async def test_no_timer_runs_while_paused_or_unobserved(
     positions.cancel()
     for _ in range(10):
         await asyncio.sleep(0)
-    assert client._position_controllers == set()  # the ticker ended with its last listener
+    assert client._mirror.position_controllers == set()  # the ticker ended with its last listener
     ticks = len(timeouts)
     await asyncio.sleep(0.05)
     assert len(timeouts) == ticks

@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import logging
 import sys
-import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, overload
 
+from audio_service._api._mirror import ServiceMirror
+from audio_service._api._requests import ServiceRequests
 from audio_service._connect._connection import ServiceConnection, ServiceLauncher
 from audio_service._connect._inprocess import InProcessLauncher
 from audio_service._connect._launcher import default_app_id, reference_entrypoint
@@ -18,67 +19,29 @@ from audio_service._errors import AudioServiceError, NotConnectedError, ServiceN
 from audio_service._model._events import (
     ChildrenChanged,
     ConnectionLost,
-    CustomEvent,
-    MediaItemChanged,
-    QueueChanged,
     ServiceEvent,
     ServiceSnapshot,
     ServiceStarted,
     ServiceStopped,
-    StateChanged,
 )
 from audio_service._model._models import (
     MEDIA_ROOT_ID,
-    AudioServiceRepeatMode,
-    AudioServiceShuffleMode,
-    MediaButton,
     MediaItem,
     PlaybackState,
-    Rating,
     ServiceConfig,
 )
 from audio_service._model._portable import portable
-from audio_service._model._position import Clock, monotonic, position_period
-from audio_service._model._queue import MediaQueue, apply
+from audio_service._model._position import Clock, monotonic
+from audio_service._model._queue import MediaQueue
 from audio_service._service._requests import (
-    AddQueueItem,
-    AddQueueItemAt,
-    AddQueueItems,
-    Click,
-    Close,
     CustomAction,
-    FastForward,
     LoadChildren,
-    Pause,
-    Play,
-    PlayFromMediaId,
-    PlayFromSearch,
-    PlayFromUri,
-    PlayMediaItem,
-    Prepare,
-    PrepareFromMediaId,
-    RemoveQueueItem,
     Request,
-    Rewind,
-    SeekBackward,
-    SeekForward,
     SeekTo,
-    SetRating,
-    SetRepeatMode,
-    SetShuffleMode,
-    SetSpeed,
-    SetVolume,
-    SkipToNext,
-    SkipToPrevious,
-    SkipToQueueItem,
     Stop,
-    TaskRemoved,
     UnitRequest,
-    UpdateMediaItem,
-    UpdateQueue,
 )
-from audio_session._checks import is_int
-from audio_session._stream import Stream, StreamController, Subscription
+from audio_session._stream import Stream, StreamController
 from audio_session._tasks import BackgroundTasks
 
 __all__ = ["AudioService", "AudioServiceClient"]
@@ -86,10 +49,9 @@ __all__ = ["AudioService", "AudioServiceClient"]
 _log = logging.getLogger("audio_service")
 
 _TEN_SECONDS = timedelta(seconds=10)
-_ZERO = timedelta(0)
 
 
-class AudioServiceClient:
+class AudioServiceClient(ServiceRequests):
     """The app's side of a background audio service; :data:`AudioService` is the usual one.
 
     One client follows one service at a time. An app with one service uses the
@@ -106,7 +68,6 @@ class AudioServiceClient:
     MEDIA_ROOT_ID = MEDIA_ROOT_ID
 
     def __init__(self, *, clock: Clock = monotonic) -> None:
-        self._clock = clock
         #: Starts and finds services in their own process (installed by host mode).
         self.host_launcher: ServiceLauncher | None = None
         #: Starts and finds services in this process.
@@ -116,29 +77,10 @@ class AudioServiceClient:
         self._connected = False
         self._connection: ServiceConnection | None = None
         self._config: ServiceConfig | None = None
-        self._state = PlaybackState(update_time=clock())
-        self._media_item: MediaItem | None = None
-        self._queue = MediaQueue()
-        self._state_ctl = StreamController[PlaybackState](
-            "playback_state", replay=True, initial=self._state
-        )
-        self._media_item_ctl = StreamController[MediaItem | None](
-            "current_media_item", replay=True, initial=None
-        )
-        self._queue_ctl = StreamController[MediaQueue]("queue", replay=True, initial=self._queue)
-        self._running_ctl = StreamController[bool]("running", replay=True, initial=False)
+        self._mirror = ServiceMirror(clock)
         self._connected_ctl = StreamController[bool]("connected", replay=True, initial=False)
-        self._custom_event_ctl = StreamController[Any]("custom_event")
-        self._children_ctl = StreamController[tuple[MediaItem, ...]](
-            "browse_media_children", replay=True, initial=()
-        )
         self._browse_parent: str | None = None
         self._browse_task: asyncio.Task[None] | None = None
-        self._seek_target: timedelta | None = None
-        self._seek_token = 0
-        self._position_controllers: set[_PositionController] = set()
-        self._position_streams: weakref.WeakSet[_PositionController] = weakref.WeakSet()
-        self._position_stream: Stream[timedelta] | None = None
         self._background_tasks = BackgroundTasks(_log, "a client task")
 
     # ------------------------------------------------------------------ values
@@ -160,12 +102,12 @@ class AudioServiceClient:
     @property
     def running(self) -> bool:
         """True while the background task runs (as far as this client knows)."""
-        return self._running_ctl.latest
+        return self._mirror.running_ctl.latest
 
     @property
     def running_stream(self) -> Stream[bool]:
         """Whether the background task runs (replays the latest value)."""
-        return self._running_ctl.stream
+        return self._mirror.running_ctl.stream
 
     @property
     def config(self) -> ServiceConfig | None:
@@ -175,47 +117,47 @@ class AudioServiceClient:
     @property
     def playback_state(self) -> PlaybackState:
         """The latest playback state (idle when nothing runs)."""
-        return self._state
+        return self._mirror.state
 
     @property
     def playback_state_stream(self) -> Stream[PlaybackState]:
         """Every playback state the task sets (replays the latest)."""
-        return self._state_ctl.stream
+        return self._mirror.state_ctl.stream
 
     @property
     def current_media_item(self) -> MediaItem | None:
         """The item the task says is current."""
-        return self._media_item
+        return self._mirror.media_item
 
     @property
     def current_media_item_stream(self) -> Stream[MediaItem | None]:
         """The current media item after each change (replays the latest)."""
-        return self._media_item_ctl.stream
+        return self._mirror.media_item_ctl.stream
 
     @property
     def queue(self) -> MediaQueue:
         """The task's queue."""
-        return self._queue
+        return self._mirror.queue
 
     @property
     def queue_stream(self) -> Stream[MediaQueue]:
         """The queue after each change (replays the latest)."""
-        return self._queue_ctl.stream
+        return self._mirror.queue_ctl.stream
 
     @property
     def custom_event_stream(self) -> Stream[Any]:
         """The events the task sends with ``AudioServiceBackground.send_custom_event``."""
-        return self._custom_event_ctl.stream
+        return self._mirror.custom_event_ctl.stream
 
     @property
     def browse_media_children(self) -> tuple[MediaItem, ...]:
         """The children of the parent chosen with :meth:`set_browse_media_parent`."""
-        return self._children_ctl.latest
+        return self._mirror.children_ctl.latest
 
     @property
     def browse_media_children_stream(self) -> Stream[tuple[MediaItem, ...]]:
         """The children of the browsed parent, reloaded when the task says they changed."""
-        return self._children_ctl.stream
+        return self._mirror.children_ctl.stream
 
     @property
     def position(self) -> timedelta:
@@ -223,21 +165,12 @@ class AudioServiceClient:
 
         Clamped to the current item's duration when it is known.
         """
-        if self._seek_target is not None:
-            return self._seek_target
-        duration = self._media_item.duration if self._media_item is not None else None
-        return self._state.position_at(self._clock(), duration)
+        return self._mirror.position
 
     @property
     def position_stream(self) -> Stream[timedelta]:
         """The position, updated smoothly while playing (every 16..200 ms) and on each change."""
-        if self._position_stream is None:
-            self._position_stream = self.create_position_stream(
-                steps=800,
-                min_period=timedelta(milliseconds=16),
-                max_period=timedelta(milliseconds=200),
-            )
-        return self._position_stream
+        return self._mirror.position_stream
 
     def create_position_stream(
         self,
@@ -256,20 +189,9 @@ class AudioServiceClient:
         runs while no one listens, and no timer runs while the position stands
         still (paused, buffering, at the end).
         """
-        if period is not None:
-            min_period = max_period = period
-        for name, value in (("min_period", min_period), ("max_period", max_period)):
-            if not isinstance(value, timedelta):
-                raise TypeError(f"{name} must be a datetime.timedelta, not {value!r}")
-            if value <= _ZERO:
-                raise ValueError(f"{name} must be positive, not {value}")
-        if min_period > max_period:
-            raise ValueError(f"min_period {min_period} is longer than max_period {max_period}")
-        if not is_int(steps) or steps < 1:
-            raise ValueError(f"steps must be a positive int, not {steps!r}")
-        controller = _PositionController(self, steps, min_period, max_period)
-        self._position_streams.add(controller)
-        return controller.stream
+        return self._mirror.create_position_stream(
+            period, steps=steps, min_period=min_period, max_period=max_period
+        )
 
     # -------------------------------------------------------------- lifecycle
 
@@ -337,23 +259,9 @@ class AudioServiceClient:
         connection = self._connection
         self._drop_connection()
         self._set_connected(False)
-        self._seek_target = None
-        for controller in self._controllers():
-            controller.end_subscriptions()
-        self._position_changed()  # their tickers see no listener left and end
+        self._mirror.end_subscriptions()
         if connection is not None:
             await connection.close()
-
-    def _controllers(self) -> tuple[StreamController[Any], ...]:
-        return (
-            self._state_ctl,
-            self._media_item_ctl,
-            self._queue_ctl,
-            self._running_ctl,
-            self._custom_event_ctl,
-            self._children_ctl,
-            *self._position_streams,
-        )
 
     def _set_connected(self, connected: bool) -> None:
         self._connected = connected
@@ -482,11 +390,12 @@ class AudioServiceClient:
 
     async def _attach(self, connection: ServiceConnection) -> None:
         self._connection = connection
+        mirror = self._mirror
 
         def on_event(event: ServiceEvent) -> None:
             # A closed connection may still report (its "connection lost" comes late):
             # only the current connection's events may touch this client.
-            if self._connection is connection:
+            if self._connection is connection and not mirror.apply(event):
                 self._on_event(event)
 
         try:
@@ -506,30 +415,13 @@ class AudioServiceClient:
     # ----------------------------------------------------------------- events
 
     def _on_event(self, event: ServiceEvent) -> None:
-        if isinstance(event, StateChanged):
-            self._publish_state(event.state)
-        elif isinstance(event, QueueChanged):
-            self._queue = apply(event.ops, self._queue)
-            if len(self._queue) != event.length:
-                _log.error(
-                    "queue mirror out of step: %d items here, %d in the service",
-                    len(self._queue),
-                    event.length,
-                )
-            self._queue_ctl.add(self._queue)
-        elif isinstance(event, MediaItemChanged):
-            self._publish_media_item(event.media_item)
-        elif isinstance(event, CustomEvent):
-            self._custom_event_ctl.add(event.event)
-        elif isinstance(event, ChildrenChanged):
+        # The events the mirror leaves: they concern browsing or the connection.
+        if isinstance(event, ChildrenChanged):
             if event.parent_media_id == self._browse_parent:
                 self._reload_children()
         elif isinstance(event, ServiceSnapshot):
             self._config = event.config
-            self._publish_state(event.state)
-            self._publish_media_item(event.media_item)
-            self._queue = MediaQueue(event.queue)
-            self._queue_ctl.add(self._queue)
+            self._mirror.load_snapshot(event)
             self._set_running(event.running)
         elif isinstance(event, ServiceStarted):
             self._set_running(True)
@@ -540,36 +432,13 @@ class AudioServiceClient:
                 self._set_connected(False)
             elif connection is not None:
                 self._spawn(connection.close())
-            self._reset()
+            self._mirror.reset()
+            self._set_running(False)
 
     def _set_running(self, running: bool) -> None:
-        if running != self._running_ctl.latest:
-            self._running_ctl.add(running)
+        self._mirror.set_running(running)
         if running and self._browse_parent is not None:
             self._reload_children()
-
-    def _reset(self) -> None:
-        self._seek_target = None
-        self._publish_state(PlaybackState(update_time=self._clock()))
-        self._publish_media_item(None)
-        self._queue = MediaQueue()
-        self._queue_ctl.add(self._queue)
-        self._children_ctl.add(())
-        self._set_running(False)
-
-    def _publish_state(self, state: PlaybackState) -> None:
-        self._state = state
-        self._state_ctl.add(state)
-        self._position_changed()
-
-    def _publish_media_item(self, media_item: MediaItem | None) -> None:
-        self._media_item = media_item
-        self._media_item_ctl.add(media_item)
-        self._position_changed()
-
-    def _position_changed(self) -> None:
-        for controller in tuple(self._position_controllers):
-            controller.changed()
 
     def _spawn(self, coroutine: Any) -> None:
         self._background_tasks.spawn(coroutine)
@@ -589,7 +458,7 @@ class AudioServiceClient:
             self._browse_task.cancel()
             self._browse_task = None
         if parent_media_id is None:
-            self._children_ctl.add(())
+            self._mirror.children_ctl.add(())
             return
         if self._connection is not None:
             await self._load_children_of(parent_media_id)
@@ -615,7 +484,7 @@ class AudioServiceClient:
     async def _load_children_of(self, parent: str) -> None:
         children = await self.load_children(parent)
         if self._browse_parent == parent:
-            self._children_ctl.add(tuple(children))
+            self._mirror.children_ctl.add(tuple(children))
 
     # --------------------------------------------------------------- requests
 
@@ -646,226 +515,14 @@ class AudioServiceClient:
         with contextlib.suppress(ServiceNotRunningError):
             await self._request(Stop())
 
-    async def play(self) -> None:
-        """Start or resume playback (``on_play``)."""
-        await self._request(Play())
-
-    async def pause(self) -> None:
-        """Pause playback (``on_pause``)."""
-        await self._request(Pause())
-
-    async def prepare(self) -> None:
-        """Prepare playback without starting it (``on_prepare``)."""
-        await self._request(Prepare())
-
-    async def prepare_from_media_id(self, media_id: str) -> None:
-        """Prepare the item with ``media_id`` (``on_prepare_from_media_id``)."""
-        await self._request(PrepareFromMediaId(media_id=media_id))
-
-    async def play_from_media_id(self, media_id: str) -> None:
-        """Play the item with ``media_id`` (``on_play_from_media_id``)."""
-        await self._request(PlayFromMediaId(media_id=media_id))
-
-    async def play_media_item(self, media_item: MediaItem) -> None:
-        """Play ``media_item`` (``on_play_media_item``)."""
-        await self._request(PlayMediaItem(media_item=media_item))
-
-    async def play_from_uri(self, uri: str, extras: dict[str, Any] | None = None) -> None:
-        """Play the media at ``uri`` (``on_play_from_uri``)."""
-        await self._request(PlayFromUri(uri=uri, extras=extras))
-
-    async def play_from_search(self, query: str, extras: dict[str, Any] | None = None) -> None:
-        """Play what best matches ``query`` (``on_play_from_search``)."""
-        await self._request(PlayFromSearch(query=query, extras=extras))
-
     async def seek_to(self, position: timedelta) -> None:
         """Seek to ``position`` (``on_seek_to``); the position streams show it at once."""
         request = SeekTo(position=position)
-        self._seek_token += 1
-        token = self._seek_token
-        self._seek_target = position
-        self._position_changed()
+        token = self._mirror.begin_seek(position)
         try:
             await self._request(request)
         finally:
-            if self._seek_token == token:
-                self._seek_target = None
-                self._position_changed()
-
-    async def skip_to_next(self) -> None:
-        """Skip to the next item (``on_skip_to_next``)."""
-        await self._request(SkipToNext())
-
-    async def skip_to_previous(self) -> None:
-        """Skip to the previous item (``on_skip_to_previous``)."""
-        await self._request(SkipToPrevious())
-
-    async def skip_to_queue_item(self, media_id: str) -> None:
-        """Skip to the queue item with ``media_id`` (``on_skip_to_queue_item``)."""
-        await self._request(SkipToQueueItem(media_id=media_id))
-
-    async def fast_forward(self) -> None:
-        """Jump forward by the fast-forward interval (``on_fast_forward``)."""
-        await self._request(FastForward())
-
-    async def rewind(self) -> None:
-        """Jump back by the rewind interval (``on_rewind``)."""
-        await self._request(Rewind())
-
-    async def seek_forward(self, begin: bool) -> None:
-        """Start or stop continuous seeking forward (``on_seek_forward``)."""
-        await self._request(SeekForward(begin=begin))
-
-    async def seek_backward(self, begin: bool) -> None:
-        """Start or stop continuous seeking backward (``on_seek_backward``)."""
-        await self._request(SeekBackward(begin=begin))
-
-    async def add_queue_item(self, media_item: MediaItem) -> None:
-        """Append ``media_item`` to the queue (``on_add_queue_item``)."""
-        await self._request(AddQueueItem(media_item=media_item))
-
-    async def add_queue_item_at(self, media_item: MediaItem, index: int) -> None:
-        """Insert ``media_item`` at ``index`` (``on_add_queue_item_at``)."""
-        await self._request(AddQueueItemAt(media_item=media_item, index=index))
-
-    async def add_queue_items(self, media_items: Iterable[MediaItem]) -> None:
-        """Append ``media_items`` in one request (``on_add_queue_items``)."""
-        await self._request(AddQueueItems(media_items=tuple(media_items)))
-
-    async def remove_queue_item(self, media_item: MediaItem) -> None:
-        """Remove ``media_item`` from the queue (``on_remove_queue_item``)."""
-        await self._request(RemoveQueueItem(media_item=media_item))
-
-    async def update_queue(self, queue: Iterable[MediaItem]) -> None:
-        """Replace the queue (``on_update_queue``)."""
-        await self._request(UpdateQueue(queue=tuple(queue)))
-
-    async def update_media_item(self, media_item: MediaItem) -> None:
-        """Replace the metadata of an item (``on_update_media_item``)."""
-        await self._request(UpdateMediaItem(media_item=media_item))
-
-    async def click(self, button: MediaButton = MediaButton.MEDIA) -> None:
-        """A headset button click (``on_click``)."""
-        await self._request(Click(button=button))
-
-    async def set_repeat_mode(self, repeat_mode: AudioServiceRepeatMode) -> None:
-        """Change the repeat mode (``on_set_repeat_mode``)."""
-        await self._request(SetRepeatMode(repeat_mode=repeat_mode))
-
-    async def set_shuffle_mode(self, shuffle_mode: AudioServiceShuffleMode) -> None:
-        """Change the shuffle mode (``on_set_shuffle_mode``)."""
-        await self._request(SetShuffleMode(shuffle_mode=shuffle_mode))
-
-    async def set_rating(self, rating: Rating, extras: dict[str, Any] | None = None) -> None:
-        """Rate the current item (``on_set_rating``)."""
-        await self._request(SetRating(rating=rating, extras=extras))
-
-    async def set_speed(self, speed: float) -> None:
-        """Change the playback speed (``on_set_speed``)."""
-        await self._request(SetSpeed(speed=speed))
-
-    async def set_volume(self, volume: float) -> None:
-        """Change the volume, 0.0..1.0 (``on_set_volume``)."""
-        await self._request(SetVolume(volume=volume))
-
-    async def custom_action(self, name: str, arguments: Any = None) -> Any:
-        """Run the app-defined action ``name`` (``on_custom_action``); its return value."""
-        return await self._request(CustomAction(name=name, arguments=arguments))
-
-    async def load_children(self, parent_media_id: str = MEDIA_ROOT_ID) -> list[MediaItem]:
-        """The children of ``parent_media_id`` in the browsable tree (``on_load_children``)."""
-        return await self._request(LoadChildren(parent_media_id=parent_media_id))
-
-    async def task_removed(self) -> None:
-        """Tell the task the app's window was dismissed (``on_task_removed``)."""
-        await self._request(TaskRemoved())
-
-    async def close(self) -> None:
-        """Tell the task its media notification was dismissed (``on_close``)."""
-        await self._request(Close())
-
-    # ------------------------------------------------------------- position
-
-    def _position_advancing(self) -> bool:
-        if self._seek_target is not None or not self._state.advancing:
-            return False
-        duration = self._duration()
-        return duration is None or self.position < duration
-
-    def _duration(self) -> timedelta | None:
-        return self._media_item.duration if self._media_item is not None else None
-
-
-class _PositionController(StreamController[timedelta]):
-    """A replaying position stream whose ticker runs only while someone listens.
-
-    The ticker sleeps on an event: a state, item or seek change wakes it; while
-    the position advances it also wakes every period. When the last listener
-    leaves it ends.
-    """
-
-    def __init__(
-        self,
-        client: AudioServiceClient,
-        steps: int,
-        min_period: timedelta,
-        max_period: timedelta,
-    ) -> None:
-        super().__init__("position", replay=True)
-        self._client = client
-        self._steps = steps
-        self._min_period = min_period
-        self._max_period = max_period
-        self._wake: asyncio.Event | None = None
-        self._driver: asyncio.Task[None] | None = None
-
-    def _attach(self, steps: list[Any], maxsize: int | None) -> Subscription[Any]:
-        # A new listener must get the position of now, not the one of the last listening.
-        self._refresh()
-        subscription = super()._attach(steps, maxsize)
-        if self._driver is None or self._driver.done():
-            self._driver = asyncio.get_running_loop().create_task(
-                self._drive(), name="audio_service position ticker"
-            )
-        return subscription
-
-    def _detach(self, subscription: Subscription[Any]) -> None:
-        super()._detach(subscription)
-        if not self.has_listener and self._wake is not None:
-            self._wake.set()
-
-    def changed(self) -> None:
-        if self._wake is not None:
-            self._wake.set()
-
-    def _refresh(self) -> None:
-        position = self._client.position
-        if not self.stream.has_value or self.stream.value != position:
-            self.add(position)
-
-    async def _drive(self) -> None:
-        wake = asyncio.Event()
-        self._wake = wake
-        self._client._position_controllers.add(self)
-        try:
-            while self.has_listener:
-                self._refresh()
-                wake.clear()
-                if self._client._position_advancing():
-                    period = position_period(
-                        self._client._duration(),
-                        steps=self._steps,
-                        min_period=self._min_period,
-                        max_period=self._max_period,
-                    )
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(period):
-                            await wake.wait()
-                else:
-                    await wake.wait()
-        finally:
-            self._client._position_controllers.discard(self)
-            self._wake = None
+            self._mirror.end_seek(token)
 
 
 #: The app's side of the service (counterpart of ``AudioServiceBackground``).
