@@ -27,6 +27,9 @@ SIGNALS = (
     "position-changed",
 )
 
+# GTK runs in a pytest process of its own (see the Makefile's unit target).
+pytestmark = pytest.mark.gtk
+
 
 @pytest.fixture(scope="module")
 def gtk() -> Any:

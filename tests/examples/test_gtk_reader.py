@@ -14,6 +14,9 @@ from audio_session.testing import AudioRig
 from gui_support import glib_heartbeat, wait_for, x_display
 from gui_support import glib_turn as turn
 
+# GTK runs in a pytest process of its own (see the Makefile's unit target).
+pytestmark = pytest.mark.gtk
+
 
 @pytest.fixture(scope="module")
 def gtk() -> Any:
