@@ -7,40 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import host_task
 import pytest
 
 from audio_service import AudioServiceClient, AudioServiceError, PlaybackState
 from audio_service._connect._remote import HostLauncher
-from audio_session.testing import stop_processes_under
 
 # Exit delays of the task's on_stop: most stops are quick, some take up to a second.
 EXIT_DELAYS = [0.0, 0.0, 0.001, 0.0, 0.01, 0.0, 0.05, 0.0, 0.1, 0.0] * 2
 EXIT_DELAYS[7] = 0.5
 EXIT_DELAYS[15] = 1.0
-
-
-@pytest.fixture
-def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    run = tmp_path / "run"
-    run.mkdir(mode=0o700)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(run))
-    return run
-
-
-@pytest.fixture
-async def client(runtime: Path) -> AsyncIterator[AudioServiceClient]:
-    client = AudioServiceClient()
-    client.host_launcher = HostLauncher(start_timeout=20)
-    yield client
-    if client.connected and client.running:
-        await client.stop()
-    await client.disconnect()
-    # Services a test left running on purpose (another app's, one it disconnected from).
-    await asyncio.to_thread(stop_processes_under, runtime)
 
 
 @pytest.mark.parametrize("in_process", [False, True], ids=["host", "in-process"])

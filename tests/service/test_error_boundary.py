@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import host_task
@@ -20,30 +18,9 @@ from audio_service import (
     TaskError,
     TaskErrorInfo,
 )
-from audio_service._connect._remote import HostLauncher, log_path
-from audio_session.testing import stop_processes_under
+from audio_service._connect._remote import log_path
 
 APP_ID = "o.errors"
-
-
-@pytest.fixture
-def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    run = tmp_path / "run"
-    run.mkdir(mode=0o700)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(run))
-    return run
-
-
-@pytest.fixture
-async def client(runtime: Path) -> AsyncIterator[AudioServiceClient]:
-    client = AudioServiceClient()
-    client.host_launcher = HostLauncher(start_timeout=20)
-    yield client
-    if client.connected and client.running:
-        await client.stop()
-    await client.disconnect()
-    # Services a test left running on purpose (another app's, one it disconnected from).
-    await asyncio.to_thread(stop_processes_under, runtime)
 
 
 @pytest.mark.parametrize("in_process", [False, True], ids=["host", "in-process"])
