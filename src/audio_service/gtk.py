@@ -34,6 +34,7 @@ except ImportError as error:  # pragma: no cover - depends on the installation
 from audio_service._adapters._blocking import SyncAudioServiceClient
 from audio_service._adapters._feeds import Feeds
 from audio_service._adapters._runners import Request, ThreadRunner
+from audio_service._adapters._values import LatestValues
 from audio_service._api._client import AudioServiceClient as AsyncClient
 from audio_service._model._models import MediaItem, PlaybackState
 from audio_service._model._queue import MediaQueue
@@ -99,7 +100,7 @@ class _GtkSignals:
         self._owner.emit("request-failed", request, error)
 
 
-class GtkAudioService(GObject.Object):  # type: ignore[misc]  # GObject has no type stubs
+class GtkAudioService(GObject.Object, LatestValues):  # type: ignore[misc]  # GObject has no type stubs
     """:data:`audio_service.AudioService` for GTK; see the module doc.
 
     Signals (each also passes the object first, as GObject signals do):
@@ -143,26 +144,6 @@ class GtkAudioService(GObject.Object):  # type: ignore[misc]  # GObject has no t
     def asyncio_client(self) -> AsyncClient:
         """The asyncio client behind this object (read its values; never await them here)."""
         return self.sync_client.asyncio_client
-
-    @property
-    def playback_state(self) -> PlaybackState:
-        """The latest playback state."""
-        return self.asyncio_client.playback_state
-
-    @property
-    def current_media_item(self) -> MediaItem | None:
-        """The current media item."""
-        return self.asyncio_client.current_media_item
-
-    @property
-    def queue(self) -> MediaQueue:
-        """The latest queue."""
-        return self.asyncio_client.queue
-
-    @property
-    def position(self) -> timedelta:
-        """The position now (extrapolated)."""
-        return self.asyncio_client.position
 
     # ------------------------------------------------------------ requests
 

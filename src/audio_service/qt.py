@@ -37,6 +37,7 @@ except ImportError as error:  # pragma: no cover - depends on the installation
 from audio_service._adapters._blocking import SyncAudioServiceClient
 from audio_service._adapters._feeds import Feeds
 from audio_service._adapters._runners import LoopRunner, Request, Runner, ThreadRunner
+from audio_service._adapters._values import LatestValues
 from audio_service._api._client import AudioServiceClient as AsyncClient
 from audio_service._model._models import MediaItem, PlaybackState
 from audio_service._model._queue import MediaQueue
@@ -110,7 +111,7 @@ class _QtSignals:
         self._owner.request_failed.emit(request, error)
 
 
-class QtAudioService(QObject):
+class QtAudioService(QObject, LatestValues):
     """:data:`audio_service.AudioService` for Qt widgets; see the module doc.
 
     ``timeout`` bounds each request of the default (threaded) client, in seconds.
@@ -166,26 +167,6 @@ class QtAudioService(QObject):
     def connected(self) -> bool:
         """As last announced by ``connection_changed``."""
         return self._feeds.connected
-
-    @property
-    def playback_state(self) -> PlaybackState:
-        """The latest playback state."""
-        return self.asyncio_client.playback_state
-
-    @property
-    def current_media_item(self) -> MediaItem | None:
-        """The current media item."""
-        return self.asyncio_client.current_media_item
-
-    @property
-    def queue(self) -> MediaQueue:
-        """The latest queue."""
-        return self.asyncio_client.queue
-
-    @property
-    def position(self) -> timedelta:
-        """The position now (extrapolated)."""
-        return self.asyncio_client.position
 
     # ------------------------------------------------------------ requests
 
