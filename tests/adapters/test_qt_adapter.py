@@ -23,6 +23,9 @@ from audio_service.sync import SyncAudioServiceClient
 from gui_support import qt_application, wait_for
 from gui_support import qt_turn as turn
 
+# Qt runs in a pytest process of its own (see the Makefile's unit target).
+pytestmark = pytest.mark.qt
+
 APP_ID = "org.example.QtAdapterTest"
 SIGNALS = (
     "playback_state_changed",

@@ -20,6 +20,9 @@ from audio_session.testing import AudioRig
 from gui_support import qt_application, wait_for
 from gui_support import qt_turn as turn
 
+# Qt runs in a pytest process of its own (see the Makefile's unit target).
+pytestmark = pytest.mark.qt
+
 
 @pytest.fixture(scope="module")
 def app() -> QApplication:
