@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from dbus_fast import Message, MessageType, NameFlag, RequestNameReply
 from dbus_fast.aio import MessageBus
+from focus_calls import call
 
 from audio_session import (
     AndroidAudioFocus,
@@ -23,7 +24,7 @@ from audio_session import (
     AudioSessionConfiguration,
 )
 from audio_session._backend import ActivationRequest
-from audio_session._focus import BUS_NAME, INTERFACE, OBJECT_PATH, FocusArbiter, FocusClient
+from audio_session._focus import BUS_NAME, INTERFACE, FocusArbiter, FocusClient
 from audio_session._focus._interface import (
     ERROR_INVALID_ARGS,
     ERROR_LIMITS_EXCEEDED,
@@ -60,19 +61,6 @@ async def connect(dbus_session: PrivateSessionBus) -> AsyncIterator[Any]:
     yield make
     for bus in buses:
         bus.disconnect()
-
-
-async def call(bus: MessageBus, member: str, signature: str = "", *body: Any) -> Message:
-    return await bus.call(
-        Message(
-            destination=BUS_NAME,
-            path=OBJECT_PATH,
-            interface=INTERFACE,
-            member=member,
-            signature=signature,
-            body=list(body),
-        )
-    )
 
 
 async def test_a_restore_with_the_largest_sequence_outside_a_takeover_breaks_nobody(

@@ -6,11 +6,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from dbus_fast import Message, MessageType
 from dbus_fast.aio import MessageBus
+from focus_calls import call
 
 from audio_session import (
     AndroidAudioFocus,
@@ -48,19 +48,6 @@ async def raw(dbus_session: PrivateSessionBus) -> AsyncIterator[MessageBus]:
     bus = await MessageBus(bus_address=dbus_session.address).connect()
     yield bus
     bus.disconnect()
-
-
-async def call(bus: MessageBus, member: str, signature: str = "", *body: Any) -> Message:
-    return await bus.call(
-        Message(
-            destination=BUS_NAME,
-            path=OBJECT_PATH,
-            interface=INTERFACE,
-            member=member,
-            signature=signature,
-            body=list(body),
-        )
-    )
 
 
 def error_of(reply: Message) -> str:
