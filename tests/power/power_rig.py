@@ -269,20 +269,28 @@ class XfcePowerManager:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+# The sandbox makes its own /proc and /dev; the others hold kernel state or
+# Flatpak's own marker, which only the sandbox's file may provide.
+_NOT_BOUND = frozenset({"proc", "dev", "sys", ".flatpak-info"})
+
+
 def sandbox_command(flatpak_info: Path, *command: str) -> list[str]:
     """``command`` in a bubblewrap sandbox whose ``/.flatpak-info`` names the app, as Flatpak's.
 
     The sandbox root is a tmpfs with the host's directories bound in, so the
     file appears only inside (binding it over the host's own root would create it there).
     """
-    binds = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
-    for link in ("bin", "lib", "lib64", "sbin"):
-        target = Path("/", link)
-        if target.is_symlink():
-            binds += ["--symlink", os.readlink(target), f"/{link}"]
-    for directory in ("/tmp", "/work", "/root", "/home", "/opt"):
-        if Path(directory).is_dir():
-            binds += ["--bind", directory, directory]
+    # Every top-level directory of the host is bound in: the checkout, the
+    # venv and the interpreter behind it may live anywhere (CI checks out
+    # under a directory of its own), and a missing one fails as a bare execvp.
+    binds: list[str] = []
+    for entry in sorted(Path("/").iterdir()):
+        if entry.name in _NOT_BOUND:
+            continue
+        if entry.is_symlink():
+            binds += ["--symlink", os.readlink(entry), str(entry)]
+        elif entry.is_dir():
+            binds += ["--bind", str(entry), str(entry)]
     return [
         "bwrap",
         "--tmpfs",
