@@ -19,6 +19,8 @@ from audio_service._errors import AudioServiceError, NotConnectedError, ServiceN
 from audio_service._model._events import (
     ChildrenChanged,
     ConnectionLost,
+    EncodedQueueChanged,
+    ReceivedEvent,
     ServiceEvent,
     ServiceSnapshot,
     ServiceStarted,
@@ -392,10 +394,11 @@ class AudioServiceClient(ServiceRequests):
         self._connection = connection
         mirror = self._mirror
 
-        def on_event(event: ServiceEvent) -> None:
+        def on_event(event: ReceivedEvent) -> None:
             # A closed connection may still report (its "connection lost" comes late):
             # only the current connection's events may touch this client.
             if self._connection is connection and not mirror.apply(event):
+                assert not isinstance(event, EncodedQueueChanged)  # the mirror's alone
                 self._on_event(event)
 
         try:

@@ -11,9 +11,10 @@ from typing import Any
 
 from audio_service._model._events import (
     CustomEvent,
+    EncodedQueueChanged,
     MediaItemChanged,
     QueueChanged,
-    ServiceEvent,
+    ReceivedEvent,
     ServiceSnapshot,
     StateChanged,
 )
@@ -63,12 +64,16 @@ class ServiceMirror:
 
     # ----------------------------------------------------------------- events
 
-    def apply(self, event: ServiceEvent) -> bool:
+    def apply(self, event: ReceivedEvent) -> bool:
         """Apply a state event; False for the events about the service's lifecycle."""
         if isinstance(event, StateChanged):
             self.publish_state(event.state)
-        elif isinstance(event, QueueChanged):
-            self.queue = apply(event.ops, self.queue)
+        elif isinstance(event, QueueChanged | EncodedQueueChanged):
+            try:
+                self.queue = apply(event.ops, self.queue)
+            except ValueError as error:  # items a newer service sent that this version cannot read
+                _log.error("ignoring an unreadable queue edit from the service: %s", error)
+                return True
             if len(self.queue) != event.length:
                 _log.error(
                     "queue mirror out of step: %d items here, %d in the service",

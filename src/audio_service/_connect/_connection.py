@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from audio_service._model._events import ServiceEvent
+from audio_service._model._events import ReceivedEvent
 from audio_service._model._models import ServiceConfig
 from audio_service._service._requests import Request
 
 __all__ = ["EventSink", "ServiceConnection", "ServiceLauncher"]
 
 #: Receives a connection's events; called synchronously, in order.
-EventSink = Callable[[ServiceEvent], None]
+EventSink = Callable[[ReceivedEvent], None]
 
 
 class ServiceConnection(Protocol):

@@ -32,8 +32,8 @@ from audio_service._connect._wire import (
     METHOD_REQUEST,
     TOPIC_EVENT,
     TOPIC_SYNCED,
-    decode_event,
     decode_outcome,
+    decode_received_event,
     encode_request,
 )
 from audio_service._errors import (
@@ -106,7 +106,7 @@ class RemoteConnection:
         if event.topic != TOPIC_EVENT:
             return
         try:
-            decoded = decode_event(event.payload)
+            decoded = decode_received_event(event.payload)
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             _log.error("ignoring an unreadable event from the service: %s", error)
             return

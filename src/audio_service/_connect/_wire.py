@@ -8,13 +8,20 @@ client sends a :data:`~audio_service._service._requests.Request` under method
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, get_args
 
 import msgspec
 
 from audio_service._errors import ServiceNotRunningError, TaskError, TaskErrorInfo
-from audio_service._model._events import ServiceEvent
+from audio_service._model._events import (
+    EncodedQueueChanged,
+    QueueChanged,
+    ReceivedEvent,
+    ServiceEvent,
+)
 from audio_service._service._requests import Request
 from audio_service._surfaces._status import SurfacesStatus
 
@@ -30,6 +37,7 @@ __all__ = [
     "Succeeded",
     "decode_event",
     "decode_outcome",
+    "decode_received_event",
     "encode_event",
     "encode_outcome",
     "encode_request",
@@ -85,6 +93,13 @@ class _RawSucceeded(msgspec.Struct, frozen=True, tag="ok"):
 _encoder = msgspec.msgpack.Encoder()
 _event_decoder: msgspec.msgpack.Decoder[ServiceEvent] = msgspec.msgpack.Decoder(ServiceEvent)
 _outcome_decoder = msgspec.msgpack.Decoder(_RawSucceeded | Failed | NotRunning)
+# The same events, a queue edit's items left encoded (see audio_service._model._encoded).
+_received_decoder: msgspec.msgpack.Decoder[ReceivedEvent] = msgspec.msgpack.Decoder(
+    functools.reduce(
+        operator.or_,
+        [EncodedQueueChanged if kind is QueueChanged else kind for kind in get_args(ServiceEvent)],
+    )
+)
 
 
 def encode_request(request: Request) -> bytes:
@@ -118,3 +133,9 @@ def encode_event(event: ServiceEvent) -> bytes:
 
 def decode_event(data: bytes) -> ServiceEvent:
     return _event_decoder.decode(data)
+
+
+def decode_received_event(data: bytes | bytearray | memoryview) -> ReceivedEvent:
+    """An event as a client mirrors it: queue items decoded only once they are read."""
+    # The encoded items are views of the message: it must be bytes no one reuses.
+    return _received_decoder.decode(data if type(data) is bytes else bytes(data))

@@ -12,15 +12,18 @@ from typing import Any, TypeAlias
 
 import msgspec
 
+from audio_service._model._encoded import EncodedReplace, EncodedSplice
 from audio_service._model._models import MediaItem, PlaybackState, ServiceConfig
-from audio_service._model._queue import QueueOp
+from audio_service._model._queue import QueueOp, QueueUpdate
 
 __all__ = [
     "ChildrenChanged",
     "ConnectionLost",
     "CustomEvent",
+    "EncodedQueueChanged",
     "MediaItemChanged",
     "QueueChanged",
+    "ReceivedEvent",
     "ServiceEvent",
     "ServiceSnapshot",
     "ServiceStarted",
@@ -74,6 +77,17 @@ class QueueChanged(_Event, frozen=True, tag="queue"):
     length: int
 
 
+class EncodedQueueChanged(_Event, frozen=True, tag="queue"):
+    """:class:`QueueChanged` as a remote client decodes it: the items stay encoded until read.
+
+    Never made by the core: a host's clients receive it in place of the event
+    it encodes (see :mod:`audio_service._model._encoded`).
+    """
+
+    ops: tuple[EncodedReplace | EncodedSplice | QueueUpdate, ...]
+    length: int
+
+
 class CustomEvent(_Event, frozen=True, tag="custom_event"):
     """The task sent an app-defined event."""
 
@@ -104,3 +118,6 @@ ServiceEvent: TypeAlias = (
     | ChildrenChanged
     | ConnectionLost
 )
+
+#: What a client's connection delivers: the events, a queue edit possibly still encoded.
+ReceivedEvent: TypeAlias = ServiceEvent | EncodedQueueChanged

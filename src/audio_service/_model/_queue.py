@@ -18,7 +18,14 @@ from typing import TypeAlias, overload
 
 import msgspec
 
-from audio_service._model._models import MediaItem
+from audio_service._model._encoded import (
+    EncodedBlock,
+    EncodedOp,
+    EncodedReplace,
+    EncodedSplice,
+    decode_items,
+)
+from audio_service._model._models import MediaItem, check_media_items
 from audio_session._checks import is_int
 
 __all__ = [
@@ -35,6 +42,13 @@ __all__ = [
 #: cost is lowest near the square root of the queue length; 512 suits 10^4..10^6.
 _BLOCK = 512
 
+#: A run of items: a tuple, or (in a client's mirror) items still in their wire form.
+_Block: TypeAlias = "tuple[MediaItem, ...] | EncodedBlock"
+
+
+def _items_of(block: _Block) -> tuple[MediaItem, ...]:
+    return block if isinstance(block, tuple) else block.items()
+
 
 class MediaQueue(Sequence[MediaItem]):
     """An immutable queue of media items, cheap to derive edited copies from.
@@ -47,24 +61,22 @@ class MediaQueue(Sequence[MediaItem]):
 
     __slots__ = ("_blocks", "_len", "_starts")
 
-    _blocks: tuple[tuple[MediaItem, ...], ...]
+    _blocks: tuple[_Block, ...]
     _starts: tuple[int, ...]
     _len: int
 
     def __init__(self, items: Iterable[MediaItem] = ()) -> None:
         items = tuple(items)
-        for item in items:
-            if not isinstance(item, MediaItem):
-                raise TypeError(f"a queue holds MediaItem objects, not {item!r}")
+        check_media_items(items, "a queue holds MediaItem objects")
         self._assign(_chunk(items))
 
     @classmethod
-    def _of_blocks(cls, blocks: tuple[tuple[MediaItem, ...], ...]) -> MediaQueue:
+    def _of_blocks(cls, blocks: tuple[_Block, ...]) -> MediaQueue:
         queue = cls.__new__(cls)
         queue._assign(blocks)
         return queue
 
-    def _assign(self, blocks: tuple[tuple[MediaItem, ...], ...]) -> None:
+    def _assign(self, blocks: tuple[_Block, ...]) -> None:
         starts = tuple(itertools.accumulate(map(len, blocks), initial=0))
         self._blocks = blocks
         self._starts = starts[:-1]
@@ -90,7 +102,9 @@ class MediaQueue(Sequence[MediaItem]):
             if start >= stop:
                 return ()
             block = self._block_of(start)
-            flat = itertools.chain.from_iterable(itertools.islice(self._blocks, block, None))
+            flat = itertools.chain.from_iterable(
+                map(_items_of, itertools.islice(self._blocks, block, None))
+            )
             skip = start - self._starts[block]
             return tuple(itertools.islice(flat, skip, skip + stop - start))
         position = operator.index(index)
@@ -99,13 +113,13 @@ class MediaQueue(Sequence[MediaItem]):
         if not 0 <= position < self._len:
             raise IndexError(f"queue index {index} out of range for {self._len} items")
         block = self._block_of(position)
-        return self._blocks[block][position - self._starts[block]]
+        return _items_of(self._blocks[block])[position - self._starts[block]]
 
     def __iter__(self) -> Iterator[MediaItem]:
-        return itertools.chain.from_iterable(self._blocks)
+        return itertools.chain.from_iterable(map(_items_of, self._blocks))
 
     def __reversed__(self) -> Iterator[MediaItem]:
-        return itertools.chain.from_iterable(map(reversed, reversed(self._blocks)))
+        return itertools.chain.from_iterable(map(reversed, map(_items_of, reversed(self._blocks))))
 
     def __eq__(self, other: object) -> bool:
         if other is self:
@@ -137,9 +151,13 @@ class MediaQueue(Sequence[MediaItem]):
     ) -> MediaQueue:
         """A copy with ``delete_count`` items removed at ``index`` and ``items`` inserted there."""
         inserted = tuple(items)
-        for item in inserted:
-            if not isinstance(item, MediaItem):
-                raise TypeError(f"a queue holds MediaItem objects, not {item!r}")
+        check_media_items(inserted, "a queue holds MediaItem objects")
+        return self._splice_checked(index, delete_count, inserted)
+
+    def _splice_checked(
+        self, index: int, delete_count: int, inserted: tuple[MediaItem, ...]
+    ) -> MediaQueue:
+        """:meth:`splice` of items known to be MediaItem objects (those of a queue op)."""
         end = index + delete_count
         if index < 0 or delete_count < 0 or end > self._len:
             raise IndexError(
@@ -154,17 +172,43 @@ class MediaQueue(Sequence[MediaItem]):
         first = len(blocks) - 1 if index == self._len else self._block_of(index)
         last = self._block_of(end - 1) if delete_count else first
         base = self._starts[first]
-        window = tuple(itertools.chain.from_iterable(blocks[first : last + 1]))
+        # An insert touches one block: take it as it is rather than through an iterator.
+        window = (
+            _items_of(blocks[first])
+            if first == last
+            else tuple(itertools.chain.from_iterable(map(_items_of, blocks[first : last + 1])))
+        )
         middle = window[: index - base] + inserted + window[end - base :]
         # Keep blocks from withering under many deletions: merge a small one into a neighbour.
         if len(middle) < _BLOCK // 4:
             if last + 1 < len(blocks):
-                middle += blocks[last + 1]
+                middle += _items_of(blocks[last + 1])
                 last += 1
             elif first > 0:
-                middle = blocks[first - 1] + middle
+                middle = _items_of(blocks[first - 1]) + middle
                 first -= 1
         return MediaQueue._of_blocks(blocks[:first] + _chunk(middle) + blocks[last + 1 :])
+
+    def _splice_encoded(
+        self, index: int, delete_count: int, raw: tuple[msgspec.Raw, ...]
+    ) -> MediaQueue:
+        """:meth:`splice` of items in their wire form: a long run stays so until it is read."""
+        if len(raw) <= _BLOCK:
+            return self._splice_checked(index, delete_count, decode_items(raw) if raw else ())
+        before, after = self._splice_checked(index, delete_count, ())._split(index)
+        return MediaQueue._of_blocks(before + _encoded_chunks(raw) + after)
+
+    def _split(self, index: int) -> tuple[tuple[_Block, ...], tuple[_Block, ...]]:
+        """The blocks before ``index`` and those from it on (the one across it cut in two)."""
+        blocks = self._blocks
+        if index >= self._len:
+            return blocks, ()
+        number = self._block_of(index)
+        offset = index - self._starts[number]
+        if offset == 0:
+            return blocks[:number], blocks[number:]
+        items = _items_of(blocks[number])
+        return (*blocks[:number], items[:offset]), (items[offset:], *blocks[number + 1 :])
 
     def update(self, index: int, item: MediaItem) -> MediaQueue:
         """A copy with the item at ``index`` replaced by ``item``."""
@@ -173,7 +217,7 @@ class MediaQueue(Sequence[MediaItem]):
         if not 0 <= index < self._len:
             raise IndexError(f"update(index={index}) does not fit a queue of {self._len} items")
         number = self._block_of(index)
-        block = self._blocks[number]
+        block = _items_of(self._blocks[number])
         offset = index - self._starts[number]
         queue = MediaQueue.__new__(MediaQueue)
         queue._blocks = (
@@ -194,6 +238,14 @@ def _chunk(items: tuple[MediaItem, ...]) -> tuple[tuple[MediaItem, ...], ...]:
     return tuple(items[i : i + _BLOCK] for i in range(0, len(items), _BLOCK))
 
 
+def _encoded_chunks(raw: tuple[msgspec.Raw, ...]) -> tuple[EncodedBlock, ...]:
+    if not raw:
+        return ()
+    if len(raw) <= 2 * _BLOCK:
+        return (EncodedBlock(raw),)
+    return tuple(EncodedBlock(raw[i : i + _BLOCK]) for i in range(0, len(raw), _BLOCK))
+
+
 def _check_index(value: object, field: str) -> None:
     if not is_int(value):
         raise TypeError(f"{field} must be an int, not {value!r}")
@@ -205,9 +257,7 @@ def _check_items(struct: msgspec.Struct, value: object) -> None:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise TypeError(f"items must be a sequence of MediaItem, not {value!r}")
     items = tuple(value)
-    for item in items:
-        if not isinstance(item, MediaItem):
-            raise TypeError(f"items must contain only MediaItem, not {item!r}")
+    check_media_items(items, "items must contain only MediaItem")
     msgspec.structs.force_setattr(struct, "items", items)
 
 
@@ -249,29 +299,39 @@ class QueueUpdate(msgspec.Struct, frozen=True, tag="update", array_like=True):
 QueueOp: TypeAlias = QueueReplace | QueueSplice | QueueUpdate
 
 
-def apply(ops: Iterable[QueueOp], queue: Sequence[MediaItem]) -> MediaQueue:
+def apply(ops: Iterable[QueueOp | EncodedOp], queue: Sequence[MediaItem]) -> MediaQueue:
     """The queue that results from applying ``ops`` in order to ``queue``.
 
     Raises :class:`IndexError` naming the operation when one does not fit the
-    queue it applies to; ``queue`` itself is never modified.
+    queue it applies to; ``queue`` itself is never modified. Items of encoded
+    ops (a client's) are decoded when read, or at once for short runs, which
+    raise :class:`ValueError` if unreadable.
     """
     result = queue if isinstance(queue, MediaQueue) else MediaQueue(queue)
     for position, op in enumerate(ops):
-        if isinstance(op, QueueReplace):
-            result = MediaQueue(op.items)
-        elif isinstance(op, QueueSplice):
-            try:
-                result = result.splice(op.index, op.delete_count, op.items)
-            except IndexError as error:
-                raise IndexError(f"queue op #{position}: {error}") from None
-        elif isinstance(op, QueueUpdate):
-            try:
-                result = result.update(op.index, op.item)
-            except IndexError as error:
-                raise IndexError(f"queue op #{position}: {error}") from None
-        else:
+        if not isinstance(op, _OPS):
             raise TypeError(f"queue op #{position} is not a queue operation: {op!r}")
+        try:
+            result = _apply_one(op, result)
+        except IndexError as error:
+            raise IndexError(f"queue op #{position}: {error}") from None
     return result
+
+
+def _apply_one(op: QueueOp | EncodedOp, queue: MediaQueue) -> MediaQueue:
+    # An op checked its items when it was made (or decoded), and is frozen: no second check.
+    if isinstance(op, QueueReplace):
+        return MediaQueue._of_blocks(_chunk(op.items))
+    if isinstance(op, QueueSplice):
+        return queue._splice_checked(op.index, op.delete_count, op.items)
+    if isinstance(op, QueueUpdate):
+        return queue.update(op.index, op.item)
+    if isinstance(op, EncodedReplace):
+        return MediaQueue._of_blocks(_encoded_chunks(op.items))
+    return queue._splice_encoded(op.index, op.delete_count, op.items)
+
+
+_OPS = (QueueReplace, QueueSplice, QueueUpdate, EncodedReplace, EncodedSplice)
 
 
 def _matching_run(

@@ -23,6 +23,7 @@ from audio_service._model._models import (
     MediaItem,
     Rating,
     check_duration,
+    check_media_items,
     check_speed,
 )
 from audio_session._checks import check_str, is_int, is_number
@@ -89,8 +90,7 @@ def _items(struct: msgspec.Struct, field: str) -> None:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise TypeError(f"{field} must be a sequence of MediaItem, not {value!r}")
     items = tuple(value)
-    for item in items:
-        _check_item(item, field)
+    check_media_items(items, f"{field} must be a MediaItem")
     msgspec.structs.force_setattr(struct, field, items)
 
 
