@@ -230,6 +230,11 @@ class MediaQueue(Sequence[MediaItem]):
         return queue
 
 
+def queue_blocks(queue: MediaQueue) -> tuple[tuple[MediaItem, ...], ...]:
+    """The runs of items ``queue`` is made of; a queue derived from it shares the unchanged ones."""
+    return tuple(map(_items_of, queue._blocks))
+
+
 def _chunk(items: tuple[MediaItem, ...]) -> tuple[tuple[MediaItem, ...], ...]:
     if not items:
         return ()
