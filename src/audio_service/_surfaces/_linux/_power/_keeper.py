@@ -117,11 +117,15 @@ class KeepAwake:
         self._retry_at: float | None = None
         self._detach: Callable[[], None] | None = None
         self._closed = False
+        # Set by start(); each asyncio.get_running_loop() is a getpid() call on Python 3.11,
+        # and play/pause pass here on every toggle.
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # ----------------------------------------------------------------- start-up
 
     async def start(self) -> KeepAwake:
         """Connect to the buses this needs; what is missing is logged once, not raised."""
+        self._loop = asyncio.get_running_loop()
         missing: list[str] = []
         if self._keep_awake:
             try:
@@ -195,6 +199,8 @@ class KeepAwake:
         if self._closed:
             return
         was, self._playing = self._playing, playing
+        if not self._routes and self._sleep is None:
+            return  # nothing to take, give back or debounce: a toggle costs no timer, no worker
         if playing:
             self._cancel_timer()
             # Only when playback starts: a state change while playing (position, speed)
@@ -205,8 +211,7 @@ class KeepAwake:
             self._cancel_timer()
             self._retarget(False)
         elif self._target and self._timer is None:
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(self._release_delay, self._debounced)
+            self._timer = self._running_loop().call_later(self._release_delay, self._debounced)
 
     def _debounced(self) -> None:
         self._timer = None
@@ -224,7 +229,12 @@ class KeepAwake:
         self._dirty = True
         if self._worker is None or self._worker.done():
             self._idle.clear()
-            self._worker = asyncio.get_running_loop().create_task(self._work())
+            self._worker = self._running_loop().create_task(self._work())
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:  # events before start(): a test may attach without it
+            self._loop = asyncio.get_running_loop()
+        return self._loop
 
     # ------------------------------------------------------------------ worker
 
