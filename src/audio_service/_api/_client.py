@@ -397,8 +397,11 @@ class AudioServiceClient(ServiceRequests):
         def on_event(event: ReceivedEvent) -> None:
             # A closed connection may still report (its "connection lost" comes late):
             # only the current connection's events may touch this client.
-            if self._connection is connection and not mirror.apply(event):
-                assert not isinstance(event, EncodedQueueChanged)  # the mirror's alone
+            if (
+                self._connection is connection
+                and not mirror.apply(event)
+                and not isinstance(event, EncodedQueueChanged)  # the mirror applies them all
+            ):
                 self._on_event(event)
 
         try:
