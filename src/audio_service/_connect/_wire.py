@@ -83,8 +83,10 @@ class _RawSucceeded(msgspec.Struct, frozen=True, tag="ok"):
 
 
 _encoder = msgspec.msgpack.Encoder()
-_event_decoder: msgspec.msgpack.Decoder[ServiceEvent] = msgspec.msgpack.Decoder(ServiceEvent)
-_outcome_decoder = msgspec.msgpack.Decoder(_RawSucceeded | Failed | NotRunning)
+# The decoders are built on first use: a host only encodes events and outcomes, and
+# building them (compiling their types, about 1.5 ms) would delay every host start.
+_event_decoder: msgspec.msgpack.Decoder[ServiceEvent] | None = None
+_outcome_decoder: msgspec.msgpack.Decoder[_RawSucceeded | Failed | NotRunning] | None = None
 
 
 def encode_request(request: Request) -> bytes:
@@ -101,7 +103,7 @@ def encode_outcome(outcome: Outcome) -> bytes:
 
 def decode_outcome(data: bytes, request: Request) -> Any:
     """The result of ``request`` from its reply; raises what the task raised."""
-    outcome = _outcome_decoder.decode(data)
+    outcome = (_outcome_decoder or _new_outcome_decoder()).decode(data)
     if isinstance(outcome, Failed):
         raise TaskError(outcome.info)
     if isinstance(outcome, NotRunning):
@@ -117,4 +119,16 @@ def encode_event(event: ServiceEvent) -> bytes:
 
 
 def decode_event(data: bytes) -> ServiceEvent:
-    return _event_decoder.decode(data)
+    return (_event_decoder or _new_event_decoder()).decode(data)
+
+
+def _new_event_decoder() -> msgspec.msgpack.Decoder[ServiceEvent]:
+    global _event_decoder
+    _event_decoder = msgspec.msgpack.Decoder(ServiceEvent)
+    return _event_decoder
+
+
+def _new_outcome_decoder() -> msgspec.msgpack.Decoder[_RawSucceeded | Failed | NotRunning]:
+    global _outcome_decoder
+    _outcome_decoder = msgspec.msgpack.Decoder(_RawSucceeded | Failed | NotRunning)
+    return _outcome_decoder
