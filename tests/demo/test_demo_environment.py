@@ -192,3 +192,20 @@ def test_a_demo_action_without_a_service_says_how_to_start_one(
 def test_the_ui_needs_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["demo"]) == 2
     assert "--tour" in capsys.readouterr().err
+
+
+async def test_a_keeper_stops_when_the_service_it_saw_exits_while_it_looks(
+    runtime: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The service is listed twice more after it stopped answering (its process still
+    # exiting), then gone: the keeper must stop then, not wait for a new one for HOST_WAIT.
+    from audio_service._connect import _ipc
+
+    listings = iter([[APP_ID], [APP_ID]])
+    monkeypatch.setattr(_ipc, "list_services", lambda: next(listings, []))
+    directory = state_dir()
+    (directory / STATE_FILE).write_text("{}")
+    stop = asyncio.Event()
+    async with asyncio.timeout(10):
+        await _environment._watch_service(directory, APP_ID, os.getpid(), stop)
+    assert not (directory / STATE_FILE).exists()

@@ -48,6 +48,7 @@ from audio_service._model._models import (
 from audio_service._model._position import Clock, monotonic
 from audio_service._model._queue import MediaQueue, QueueOp, QueueSplice, QueueUpdate, apply, diff
 from audio_service._service import _background
+from audio_service._service._eager import start_eagerly
 from audio_service._service._requests import Request, _Request
 from audio_service._service._task import BackgroundAudioTask
 from audio_session._stream import Stream, StreamController
@@ -86,10 +87,12 @@ Settle = Callable[[Any, BaseException | None], None]
 class _Once:
     """Passes on a request's outcome once: the callback's end or the shutdown, if earlier."""
 
-    __slots__ = ("_target",)
+    __slots__ = ("_target", "task")
 
     def __init__(self, target: Settle) -> None:
         self._target: Settle | None = target
+        #: The callback's task once it outlived its first step (it is then in ``_inflight``).
+        self.task: asyncio.Task[None] | None = None
 
     def __call__(self, value: Any, error: BaseException | None) -> None:
         target = self._target
@@ -141,6 +144,9 @@ class ServiceCore:
         self._queue = MediaQueue()
         self._observers: list[Observer] = []
         self._inflight: dict[asyncio.Task[None], _Once] = {}
+        # Set by start(): looked up once, as each asyncio.get_running_loop() is a getpid()
+        # call on Python 3.11.
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._start_settled = asyncio.Event()
         self._stopped = asyncio.Event()
         self._shutdown_task: asyncio.Task[None] | None = None
@@ -258,6 +264,7 @@ class ServiceCore:
         """
         if self._phase is not ServicePhase.NEW:
             raise RuntimeError(f"a service can be started once; this one is {self._phase.value}")
+        self._loop = asyncio.get_running_loop()
         _background.attach(self)
         self._phase = ServicePhase.STARTING
         try:
@@ -371,14 +378,15 @@ class ServiceCore:
                 f"cannot {request.method}: the background task is {self._phase.value}"
             )
         once = _Once(_settle_future(result) if isinstance(result, asyncio.Future) else result)
-        task = asyncio.get_running_loop().create_task(
-            self._dispatch(request, once), name=f"audio_service {request.method}"
+        loop = self._loop
+        assert loop is not None
+        # The callback's first step runs now: a callback that does not wait is answered here.
+        task = start_eagerly(
+            loop, self._dispatch(request, once), name=f"audio_service {request.method}"
         )
-        self._inflight[task] = once
-        task.add_done_callback(self._forget)
-
-    def _forget(self, task: asyncio.Task[None]) -> None:
-        self._inflight.pop(task, None)
+        if not task.done():
+            once.task = task
+            self._inflight[task] = once
 
     async def _dispatch(self, request: _Request, result: _Once) -> None:
         try:
@@ -403,6 +411,9 @@ class ServiceCore:
         finally:
             # Interrupted (cancelled at shutdown) or killed by a BaseException: release the caller.
             result(None, None)
+            # Removed by itself rather than by a done-callback, which would cost a loop iteration.
+            if result.task is not None:
+                self._inflight.pop(result.task, None)
 
     # -------------------------------------------------------- publishing (task side)
 

@@ -390,8 +390,10 @@ async def _watch_service(directory: Path, app_id: str, starter: int, stop: async
         return app_id in await asyncio.to_thread(_ipc.list_services)
 
     deadline = time.monotonic() + HOST_WAIT
+    seen = False
     while not stop.is_set():
         if await running():
+            seen = True
             client = AudioServiceClient()
             client.host_launcher = HostLauncher()
             with contextlib.suppress(Exception):
@@ -407,18 +409,21 @@ async def _watch_service(directory: Path, app_id: str, starter: int, stop: async
                 await client.disconnect()
             if stop.is_set():
                 return
+            # Looked at again: gone (its process may still be exiting), or back.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.05):
+                    await stop.wait()
+            continue
+        # Once the service has come and gone, it is not waited for again: a host that
+        # exited after this keeper last looked must not keep the servers for HOST_WAIT.
+        if seen or time.monotonic() > deadline or not _alive(starter, ""):
             # A demo may be starting the service again right now: decide under its lock.
             with service_lock(directory):
                 if not await running():
-                    _log.info("the service %s is gone: stopping the private servers", app_id)
-                    (directory / STATE_FILE).unlink(missing_ok=True)
-                    return
-            deadline = time.monotonic() + HOST_WAIT
-            continue
-        if time.monotonic() > deadline or not _alive(starter, ""):
-            with service_lock(directory):
-                if not await running():
-                    _log.info("no service appeared: stopping the private servers")
+                    if seen:
+                        _log.info("the service %s is gone: stopping the private servers", app_id)
+                    else:
+                        _log.info("no service appeared: stopping the private servers")
                     (directory / STATE_FILE).unlink(missing_ok=True)
                     return
         with contextlib.suppress(TimeoutError):

@@ -106,6 +106,73 @@ def test_the_callback_can_stop_the_reader_and_resume_later() -> None:
     assert reader.buffered == 0
 
 
+def _read(reader: FrameReader, data: bytes, frames: list[bytes]) -> memoryview:
+    """What a BufferedProtocol's transport does: read into get_buffer(), report the count."""
+    space = reader.get_buffer()
+    assert len(space) >= len(data)
+    space[: len(data)] = data
+    reader.received(len(data), lambda body: frames.append(bytes(body)))
+    return space
+
+
+def test_reads_reuse_one_buffer() -> None:
+    reader = FrameReader(1 << 20, read_size=1024)
+    frames: list[bytes] = []
+    first = _read(reader, _frame(b"one") + _frame(b"two")[:3], frames)
+    second = _read(reader, _frame(b"two")[3:], frames)
+    third = _read(reader, _frame(b"three"), frames)
+    assert frames == [b"one", b"two", b"three"]
+    assert first.obj is second.obj is third.obj
+    assert reader.buffered == 0
+
+
+def test_a_large_frame_gets_room_for_all_of_it_and_gives_it_back() -> None:
+    reader = FrameReader(1 << 20, read_size=1024)
+    body = bytes(range(256)) * 400
+    frames: list[bytes] = []
+    small = _read(reader, _frame(body)[:100], frames)
+    # The prefix is known: the next read can take the rest of the frame at once.
+    rest = reader.get_buffer()
+    assert len(rest) >= len(body) + 4 - 100
+    rest[: len(body) + 4 - 100] = _frame(body)[100:]
+    reader.received(len(body) + 4 - 100, lambda view: frames.append(bytes(view)))
+    assert frames == [body]
+    after = reader.get_buffer()
+    assert len(after.obj) == 1024  # type: ignore[arg-type]
+    assert after.obj is not rest.obj
+    assert small.obj is not rest.obj
+
+
+def test_a_partial_frame_is_moved_to_the_front_when_the_end_is_full() -> None:
+    reader = FrameReader(1 << 20, read_size=64)
+    frames: list[bytes] = []
+    stream = b"".join(_frame(bytes([n]) * 10) for n in range(20))
+    position = 0
+    buffers = set()
+    while position < len(stream):
+        space = reader.get_buffer()
+        buffers.add(id(space.obj))
+        taken = min(len(space), 9, len(stream) - position)
+        space[:taken] = stream[position : position + taken]
+        position += taken
+        reader.received(taken, lambda body: frames.append(bytes(body)))
+    assert frames == [bytes([n]) * 10 for n in range(20)]
+    assert len(buffers) == 1
+
+
+def test_resuming_from_inside_the_callback_hands_over_each_frame_once() -> None:
+    reader = FrameReader(1024)
+    seen: list[bytes] = []
+
+    def on_frame(body: Any) -> bool:
+        seen.append(bytes(body))
+        reader.resume(on_frame)  # as a request settled synchronously resumes a paused server
+        return False
+
+    reader.feed(_frame(b"1") + _frame(b"2") + _frame(b"3"), on_frame)
+    assert seen == [b"1", b"2", b"3"]
+
+
 @pytest.mark.parametrize("limit", [0, -1, 2**32, True, 1.5])
 def test_an_invalid_frame_limit_is_refused(limit: Any) -> None:
     with pytest.raises((TypeError, ValueError), match="max_frame_size"):

@@ -57,6 +57,9 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_EVENT_BUFFER = 1024
 # How long close() lets the last requests leave before cutting the connection.
 _CLOSE_GRACE = 1.0
+#: Bytes the client reads into, reused for every read: a burst of events is taken in a few
+#: reads; a larger frame (a long queue) gets a buffer of its size while it arrives.
+_READ_SIZE = 64 * 1024
 
 
 async def connect(
@@ -255,7 +258,7 @@ class Client:
         return f"<Client {self.client_name!r} -> {self.app_id!r} ({state})>"
 
 
-class _ClientProtocol(asyncio.Protocol):
+class _ClientProtocol(asyncio.BufferedProtocol):
     def __init__(
         self, loop: asyncio.AbstractEventLoop, label: str, max_frame_size: int, event_buffer: int
     ) -> None:
@@ -263,7 +266,7 @@ class _ClientProtocol(asyncio.Protocol):
         self.label = label
         self.encoder = encoder()
         self._decoder = client_decoder()
-        self._reader = FrameReader(max_frame_size)
+        self._reader = FrameReader(max_frame_size, _READ_SIZE)
         self.transport: asyncio.Transport = None  # type: ignore[assignment]
         self.pending: dict[int, tuple[asyncio.Future[bytes], str]] = {}
         self.welcome: asyncio.Future[Welcome] = loop.create_future()
@@ -300,9 +303,12 @@ class _ClientProtocol(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._reader.get_buffer()
+
+    def buffer_updated(self, nbytes: int) -> None:
         try:
-            self._reader.feed(data, self._on_frame)
+            self._reader.received(nbytes, self._on_frame)
         except FrameTooLargeError as error:
             self._notice = f"it sent a frame that breaks the protocol: {error}"
             _log.warning("%s %s; disconnecting", self.label, self._notice)

@@ -11,7 +11,13 @@ import msgspec
 from audio_service._connect._ipc._errors import FrameTooLargeError
 from audio_session._checks import check_int
 
-__all__ = ["DEFAULT_MAX_FRAME_SIZE", "HEADER_SIZE", "FrameReader", "encode_frame"]
+__all__ = [
+    "DEFAULT_MAX_FRAME_SIZE",
+    "DEFAULT_READ_SIZE",
+    "HEADER_SIZE",
+    "FrameReader",
+    "encode_frame",
+]
 
 #: The default limit on a frame's body, in bytes.
 DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024
@@ -51,72 +57,124 @@ def body_size(frame: bytearray) -> int:
     return len(frame) - HEADER_SIZE
 
 
-class FrameReader:
-    """Cuts a byte stream into frames.
+#: Bytes a reader keeps for reads while no frame is larger (the server has one
+#: reader per client, so this is per connection; a frame that needs more gets a
+#: buffer of its size until it has been handed over).
+DEFAULT_READ_SIZE = 16 * 1024
 
-    :meth:`feed` calls ``on_frame`` with each complete body, in order. When
-    ``on_frame`` returns True the reader stops there and keeps the rest; feeding
-    ``b""`` later carries on. A length prefix above the limit raises
-    :class:`FrameTooLargeError` before anything is allocated for it: the stream
-    cannot be trusted after that, so the caller must drop the connection.
+
+class FrameReader:
+    """Cuts a byte stream into frames, in one buffer that reads go into and are reused from.
+
+    A transport reads into :meth:`get_buffer` and reports with :meth:`received`
+    (:class:`asyncio.BufferedProtocol`'s two calls), so a read costs no
+    allocation: asyncio's plain protocols receive into a fresh 256 KiB object
+    each time, which the allocator maps and unmaps (three system calls per read).
+    :meth:`feed` copies bytes in, for callers that have them already.
+
+    ``on_frame`` gets each complete body in order, as a view into the buffer
+    that is only valid during the call. When it returns True the reader stops
+    there and keeps the rest for :meth:`resume`. A length prefix above the
+    limit raises :class:`FrameTooLargeError` before anything is allocated for
+    it: the stream cannot be trusted after that, so the caller must drop the
+    connection.
     """
 
-    __slots__ = ("_buffer", "max_frame_size")
+    __slots__ = ("_buffer", "_end", "_parsing", "_read_size", "_start", "max_frame_size")
 
-    def __init__(self, max_frame_size: int = DEFAULT_MAX_FRAME_SIZE) -> None:
+    def __init__(
+        self, max_frame_size: int = DEFAULT_MAX_FRAME_SIZE, read_size: int = DEFAULT_READ_SIZE
+    ) -> None:
         self.max_frame_size = max_frame_size
-        self._buffer = bytearray()
+        self._read_size = read_size
+        self._buffer = bytearray(read_size)
+        # Received and not handed over yet: _buffer[_start:_end].
+        self._start = 0
+        self._end = 0
+        self._parsing = False
 
     @property
     def buffered(self) -> int:
         """How many received bytes are waiting to be handed over."""
-        return len(self._buffer)
+        return self._end - self._start
+
+    def get_buffer(self) -> memoryview:
+        """The free space the next read should fill: room for the frame being
+        received when its length is known, else at least a quarter of the read size."""
+        start, end = self._start, self._end
+        buffer = self._buffer
+        held = end - start
+        if held == 0 and len(buffer) > self._read_size:
+            # The large frame is handed over: give its memory back.
+            buffer = self._buffer = bytearray(self._read_size)
+            self._start = self._end = start = end = 0
+        wanted = self._read_size // 4
+        if held >= HEADER_SIZE:
+            size = _HEADER.unpack_from(buffer, start)[0]
+            if size <= self.max_frame_size:
+                wanted = max(wanted, HEADER_SIZE + size - held)
+        if len(buffer) - end < wanted:
+            if start and len(buffer) - held >= wanted:
+                # Same length, so no resize: allowed while views of the buffer live.
+                buffer[:held] = buffer[start:end]
+            else:
+                grown = bytearray(max(self._read_size, held + wanted))
+                grown[:held] = buffer[start:end]
+                buffer = self._buffer = grown
+            self._start, self._end = 0, held
+            end = held
+        return memoryview(buffer)[end:]
+
+    def received(self, count: int, on_frame: Callable[[Frame], bool | None]) -> None:
+        """``count`` bytes were read into the last :meth:`get_buffer`: hand over what is whole."""
+        self._end += count
+        self._parse(on_frame)
+
+    def resume(self, on_frame: Callable[[Frame], bool | None]) -> None:
+        """Hand over the frames kept when ``on_frame`` last stopped the reader."""
+        self._parse(on_frame)
 
     def feed(self, data: bytes, on_frame: Callable[[Frame], bool | None]) -> None:
-        """Consume ``data``; ``on_frame`` must not keep the body beyond its call."""
-        buffer = self._buffer
-        if buffer:
-            buffer += data
-            self._feed_buffer(on_frame)
-            return
-        # Fast path: whole frames straight out of the received bytes, without copies.
-        end = len(data)
-        position = 0
-        limit = self.max_frame_size
-        unpack_from = _HEADER.unpack_from
+        """Copy ``data`` in (in pieces when it is larger than the free space) and parse."""
         view = memoryview(data)
-        while end - position >= HEADER_SIZE:
-            size = unpack_from(data, position)[0]
-            if size > limit:
-                raise FrameTooLargeError(size, limit)
-            stop = position + HEADER_SIZE + size
-            if stop > end:
-                break
-            position = stop
-            if on_frame(view[stop - size : stop]):
-                break
-        if position < end:
-            buffer += view[position:]
+        while True:
+            space = self.get_buffer()
+            taken = min(len(space), len(view))
+            space[:taken] = view[:taken]
+            space.release()
+            view = view[taken:]
+            self.received(taken, on_frame)
+            if not view:
+                return
 
-    def _feed_buffer(self, on_frame: Callable[[Frame], bool | None]) -> None:
-        buffer = self._buffer
-        limit = self.max_frame_size
-        position = 0
+    def _parse(self, on_frame: Callable[[Frame], bool | None]) -> None:
+        if self._parsing:
+            # Called again from inside on_frame (a reply settled there resumes the
+            # reader): the running loop below goes on with the next frame anyway.
+            return
+        self._parsing = True
         try:
-            while len(buffer) - position >= HEADER_SIZE:
-                size = _HEADER.unpack_from(buffer, position)[0]
+            buffer = self._buffer
+            view = memoryview(buffer)
+            limit = self.max_frame_size
+            unpack_from = _HEADER.unpack_from
+            while self._end - self._start >= HEADER_SIZE:
+                start = self._start
+                size = unpack_from(buffer, start)[0]
                 if size > limit:
                     raise FrameTooLargeError(size, limit)
-                stop = position + HEADER_SIZE + size
-                if stop > len(buffer):
+                stop = start + HEADER_SIZE + size
+                if stop > self._end:
                     break
-                position = stop
-                # A copy, so the buffer stays resizable whatever the callback does.
-                if on_frame(buffer[stop - size : stop]):
+                # Moved on before the call, so that what it does sees the frame as taken.
+                self._start = stop
+                if on_frame(view[stop - size : stop]):
                     break
         finally:
-            del buffer[:position]
+            self._parsing = False
+        if self._start == self._end:
+            self._start = self._end = 0
 
     def clear(self) -> None:
         """Forget any partial frame."""
-        self._buffer.clear()
+        self._start = self._end = 0

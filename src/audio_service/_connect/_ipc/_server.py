@@ -126,6 +126,9 @@ DEFAULT_STALL_TIMEOUT = 2.0
 #: (about 200 KB for a Unix socket) is the client's only queue of copies, so 1000 stalled
 #: clients cost the host no copy at all (asyncio's default, 64 KiB each, would be 64 MB).
 _HIGH_WATER = 0
+#: Bytes each connection keeps to read requests into (a thousand clients: 4 MB); a larger
+#: request gets a buffer of its size while it arrives.
+_READ_SIZE = 4 * 1024
 #: Bytes of frames joined into one write while a client's own request runs.
 _BATCH = 64 * 1024
 #: Requests one connection may have running before the server stops reading from it.
@@ -599,19 +602,27 @@ class Server:
             self._all_gone.set()
 
 
-class _ServerProtocol(asyncio.Protocol):
+class _ServerProtocol(asyncio.BufferedProtocol):
     """One client connection: handshake, request dispatch, ordered sends."""
 
     def __init__(self, server: Server) -> None:
         self.server = server
+        # Looked up once: on Python 3.11 each asyncio.get_running_loop() is a getpid() call.
+        self._loop = asyncio.get_running_loop()
         self._transport: asyncio.Transport | None = None
-        self._reader = FrameReader(server.max_frame_size)
+        self._reader = FrameReader(server.max_frame_size, _READ_SIZE)
         self._state = _LinkState.CONNECTING
         #: True from the moment the connection starts closing (or is dropped); set with the state.
         self.closing = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        # The running coroutine handlers' tasks, by a number of this connection's: each removes
+        # itself as it ends, so a request costs no done-callback (and no loop iteration for it).
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._task_numbers = itertools.count()
         # Requests answered through a Deferred, not settled yet.
         self._deferred = 0
+        # True while a handler's synchronous part runs, or a reply is being queued: frames sent
+        # then are held and written by that code before it returns, not in a later iteration.
+        self._holding = False
         self._reading_paused = False
         # Frames queued in this loop iteration, written together by _flush.
         self._pending: list[bytearray] | None = None
@@ -656,17 +667,21 @@ class _ServerProtocol(asyncio.Protocol):
             _log.warning("refused a connection from pid %d: %s", credentials.pid, refusal)
             self._refuse(ErrorCode.PERMISSION_DENIED, refusal)
             return
-        self._timer = asyncio.get_running_loop().call_later(
-            server.handshake_timeout, self._handshake_expired
-        )
+        self._timer = self._loop.call_later(server.handshake_timeout, self._handshake_expired)
 
-    def data_received(self, data: bytes) -> None:
-        if not self.closing:
-            self._feed(data)
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._reader.get_buffer()
 
-    def _feed(self, data: bytes) -> None:
+    def buffer_updated(self, nbytes: int) -> None:
+        if self.closing:
+            self._reader.clear()
+        else:
+            self._feed(nbytes)
+
+    def _feed(self, count: int) -> None:
+        """Hand the frames of ``count`` new bytes (0: of those kept while busy) to _on_frame."""
         try:
-            self._reader.feed(data, self._on_frame)
+            self._reader.received(count, self._on_frame)
         except FrameTooLargeError as error:
             # The length prefix cannot be trusted, so neither can anything after it.
             self.close(
@@ -703,17 +718,17 @@ class _ServerProtocol(asyncio.Protocol):
         # connection's memory goes back at once, not when the cycle collector runs.
         self._transport = None
         self._pending = None
-        self._reader = FrameReader(self.server.max_frame_size)
+        self._reader = FrameReader(self.server.max_frame_size, 0)
 
     def pause_writing(self) -> None:
         self._paused = True
         if self._backlog is None:
             self._backlog = Backlog(self.server._totals)
-            self._progress_at = asyncio.get_running_loop().time()
+            self._progress_at = self._loop.time()
 
     def resume_writing(self) -> None:
         self._paused = False
-        self._progress_at = asyncio.get_running_loop().time()
+        self._progress_at = self._loop.time()
         self._drain()
 
     # -- frames ------------------------------------------------------------------------
@@ -804,37 +819,53 @@ class _ServerProtocol(asyncio.Protocol):
         # Counted as deferred from the start, so that what the handler publishes before it
         # returns is held for the reply too.
         self._deferred += 1
+        # A handler that runs its callback's first step at once (the service's does) publishes
+        # and often settles in this call: all of it leaves in one write, right after.
+        holding, self._holding = self._holding, True
         try:
-            result = self.server._handler(request.method, request.payload, self.connection.peer)
-        except Exception as error:
-            self._deferred_settled(request, None, error)
-            return
-        if isinstance(result, Deferred):
-            result._bind(functools.partial(self._deferred_settled, request))
-            return
+            try:
+                result = self.server._handler(request.method, request.payload, self.connection.peer)
+            except Exception as error:
+                self._deferred_settled(request, None, error)
+                return
+            if isinstance(result, Deferred):
+                # Settled already (its reply is queued behind the events here) or later.
+                result._bind(functools.partial(self._deferred_settled, request))
+                return
+        finally:
+            self._holding = holding
+            if not holding:
+                self._flush()
         self._deferred -= 1
-        task = asyncio.get_running_loop().create_task(self._run(request, result))
-        self._tasks.add(task)
-        task.add_done_callback(self._request_done)
+        number = next(self._task_numbers)
+        self._tasks[number] = self._loop.create_task(self._run(number, request, result))
 
     def _deferred_settled(
         self, request: Request, payload: Payload | None, error: BaseException | None
     ) -> None:
         self._deferred -= 1
-        self._send_frame(self._reply_frame(request, payload, error))
-        self._flush()
-        self._resume_if_idle()
-
-    def _request_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
+        holding, self._holding = self._holding, True
+        try:
+            self._send_frame(self._reply_frame(request, payload, error))
+        finally:
+            self._holding = holding
+        if not holding:
+            self._flush()
         self._resume_if_idle()
 
     def _resume_if_idle(self) -> None:
         if self._reading_paused and not self.closing:
             # Frames held back while busy come first, then the socket is read again.
-            self._feed(b"")
+            self._feed(0)
 
-    async def _run(self, request: Request, awaitable: Awaitable[Payload]) -> None:
+    async def _run(self, number: int, request: Request, awaitable: Awaitable[Payload]) -> None:
+        try:
+            await self._answer(request, awaitable)
+        finally:
+            if self._tasks.pop(number, None) is not None:
+                self._resume_if_idle()
+
+    async def _answer(self, request: Request, awaitable: Awaitable[Payload]) -> None:
         try:
             result = await awaitable
         except asyncio.CancelledError as error:
@@ -923,13 +954,15 @@ class _ServerProtocol(asyncio.Protocol):
                 return self._send_frame(frame, key, resyncable)
             self._pending.append(frame)
             self._pending_size += len(frame)
-        elif self._deferred:
+        elif self._holding or self._deferred:
             # A callback of this client's is running: what it publishes is held until its reply
-            # (or the next loop iteration, if it goes on), so that events and reply leave in one
-            # write — one system call here, one wake-up for the client.
+            # (or the end of this step if it goes on: the holder writes it then, else the next
+            # loop iteration does), so that events and reply leave in one write — one system
+            # call here, one wake-up for the client.
             self._pending = [frame]
             self._pending_size = len(frame)
-            asyncio.get_running_loop().call_soon(self._flush)
+            if not self._holding:
+                self._loop.call_soon(self._flush)
         else:
             transport.write(frame)
         return True
@@ -975,7 +1008,7 @@ class _ServerProtocol(asyncio.Protocol):
                     f"{server.max_total_backlog}), {backlog.held_bytes} of them for this one"
                 )
                 return False
-            idle = asyncio.get_running_loop().time() - self._progress_at
+            idle = self._loop.time() - self._progress_at
             if idle >= server.stall_timeout:
                 self._drop_slow(
                     f"it read nothing for {idle:.1f} s while {backlog.held_bytes} bytes "
@@ -1024,7 +1057,7 @@ class _ServerProtocol(asyncio.Protocol):
         transport.write(encode_frame(self.server._encoder, notice))
         transport.close()
         # A client that reads nothing never takes that last frame: cut it after a grace.
-        self._abort_timer = asyncio.get_running_loop().call_later(_CLOSE_GRACE, self._cut)
+        self._abort_timer = self._loop.call_later(_CLOSE_GRACE, self._cut)
         if self.connection is not None:
             self.server._leave(self.connection)  # no longer in the broadcasts' audience
 
@@ -1074,5 +1107,7 @@ class _ServerProtocol(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        for task in tuple(self._tasks):
+        # A task cancelled before its first step never runs its own removal.
+        tasks, self._tasks = self._tasks, {}
+        for task in tasks.values():
             task.cancel()

@@ -105,12 +105,17 @@ class Replies:
             changes.flush_pending()
             answer(value, error)
 
+        # Counted before submit: a callback that does not wait is answered inside it.
+        self._inflight += 1
+        self._idle.clear()
         try:
             self._server.core.submit(request, settle)
         except ServiceNotRunningError as error:
+            answered = True
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._idle.set()
             raise DBusError(NOT_RUNNING, str(error)) from error
-        self._inflight += 1
-        self._idle.clear()
         if not answered:
             # Still running after reply_after (a play() that lasts as long as playback): answer.
             loop = asyncio.get_running_loop()

@@ -117,11 +117,15 @@ class KeepAwake:
         self._retry_at: float | None = None
         self._detach: Callable[[], None] | None = None
         self._closed = False
+        # Set by start(); each asyncio.get_running_loop() is a getpid() call on Python 3.11,
+        # and play/pause pass here on every toggle.
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # ----------------------------------------------------------------- start-up
 
     async def start(self) -> KeepAwake:
         """Connect to the buses this needs; what is missing is logged once, not raised."""
+        self._loop = asyncio.get_running_loop()
         missing: list[str] = []
         if self._keep_awake:
             try:
@@ -205,8 +209,7 @@ class KeepAwake:
             self._cancel_timer()
             self._retarget(False)
         elif self._target and self._timer is None:
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(self._release_delay, self._debounced)
+            self._timer = self._running_loop().call_later(self._release_delay, self._debounced)
 
     def _debounced(self) -> None:
         self._timer = None
@@ -221,10 +224,17 @@ class KeepAwake:
     def _retarget(self, target: bool) -> None:
         # Also when the target stays: playing again after a sleep needs a new delay lock.
         self._target = target
+        if not self._routes and self._sleep is None and self._hold is None:
+            return  # nothing to take or give back: a play/pause toggle wakes no worker
         self._dirty = True
         if self._worker is None or self._worker.done():
             self._idle.clear()
-            self._worker = asyncio.get_running_loop().create_task(self._work())
+            self._worker = self._running_loop().create_task(self._work())
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:  # events before start(): a test may attach without it
+            self._loop = asyncio.get_running_loop()
+        return self._loop
 
     # ------------------------------------------------------------------ worker
 
