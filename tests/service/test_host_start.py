@@ -8,7 +8,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from audio_service import BackgroundAudioTask, ServiceConfig
 from audio_service._connect import _host
+from audio_service._service._core import ServiceCore
+from audio_service._surfaces._startup import Surfaces
 from audio_session import AudioSession
 
 #: Modules a host must not load to start: the audio backends (only a task that uses
@@ -93,3 +98,23 @@ def test_no_bus_is_told_without_loading_the_dbus_library(tmp_path: Path) -> None
         f"no socket at {missing}",
         "False",
     ]
+
+
+async def test_the_power_surface_starts_after_the_others_and_close_waits_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # How a host starts it, once its starter is served; no bus here, so it only says so.
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    config = ServiceConfig(app_id="org.example.PowerLater")
+    core = ServiceCore(BackgroundAudioTask(), config)
+    surfaces = await Surfaces(core, config).start(power=False)
+    assert surfaces.status().power is None
+    surfaces.start_power_soon()
+    surfaces.start_power_soon()  # once is all it takes
+    await surfaces.close()
+    power = surfaces.status().power
+    assert power is not None
+    assert power.inhibitor is None
+    assert not power.sleep_lock
+    assert "no session bus (DBUS_SESSION_BUS_ADDRESS and DISPLAY are not set)" in (power.note or "")

@@ -123,9 +123,9 @@ class Surfaces:
     def start_power_soon(self) -> None:
         """Start the power surface in the background; :meth:`close` waits for it.
 
-        A host starts it after it reported ready: until playback starts it only
-        watches for sleep, and its bus connections (and D-Bus library) would
-        otherwise delay every start. The desktop's other surfaces come up first.
+        A host starts it after it reported ready: it acts only while the service
+        plays, and its bus connections (and D-Bus library) would otherwise delay
+        every start. The desktop's other surfaces come up first.
         """
         if sys.platform.startswith("linux") and self._power_start is None:
             self._power_start = asyncio.get_running_loop().create_task(self._start_power())
