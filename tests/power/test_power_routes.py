@@ -214,6 +214,10 @@ async def test_nothing_to_ask_leaves_playback_alone_with_one_info_line(
         assert svc.core.state.playing
         assert svc.keeper.status.inhibitor is None
         assert not svc.keeper.status.sleep_lock
+        # With nothing to ask, a toggle starts no worker and arms no release timer.
+        await svc.pause()
+        assert svc.keeper._worker is None
+        assert svc.keeper._timer is None
     lines = [r for r in caplog.records if r.name == "audio_service.power"]
     assert len(lines) == 1, [r.getMessage() for r in lines]
     assert lines[0].levelname == "INFO"

@@ -199,6 +199,8 @@ class KeepAwake:
         if self._closed:
             return
         was, self._playing = self._playing, playing
+        if not self._routes and self._sleep is None:
+            return  # nothing to take, give back or debounce: a toggle costs no timer, no worker
         if playing:
             self._cancel_timer()
             # Only when playback starts: a state change while playing (position, speed)
@@ -224,8 +226,6 @@ class KeepAwake:
     def _retarget(self, target: bool) -> None:
         # Also when the target stays: playing again after a sleep needs a new delay lock.
         self._target = target
-        if not self._routes and self._sleep is None and self._hold is None:
-            return  # nothing to take or give back: a play/pause toggle wakes no worker
         self._dirty = True
         if self._worker is None or self._worker.done():
             self._idle.clear()
