@@ -1,4 +1,4 @@
-"""System calls and wake-ups per request, on each side, beside a bare echo's.
+"""System calls and context switches per request, on each side, beside a bare echo's.
 
 Run with ``python -m benchmarks syscalls`` (needs ``strace``, and ptrace rights over
 this process and its children, as root has).
@@ -9,10 +9,13 @@ not: they say how many of those costly steps one request takes, so the cost is
 stated in units that carry from one machine to another.
 
 For each subject, ``strace -c`` is attached to every thread of both processes
-for a steady loop of ``REQUESTS`` round trips, after a warm-up. The voluntary
-context switches (the process went to sleep waiting: a wake-up) are read from
-``/proc/<pid>/task/*/status`` around an untraced loop of the same length, since
-each stop under strace is a switch too. Subjects:
+for a steady loop of ``REQUESTS`` round trips, after a warm-up. The context
+switches are read from ``/proc/<pid>/task/*/status`` around an untraced loop of
+the same length, since each stop under strace is a switch too: voluntary ones
+(the process went to sleep waiting: a wake-up follows) and involuntary ones (it
+was preempted, typically by the peer it just woke on the same CPU). Which of the
+two a side shows depends on where the scheduler put the pair; their sum is the
+cost of a request. Subjects:
 
 - **baseline**: a bare asyncio Unix-socket echo: the client in this process, the
   server in a child process; the message has the size of a ``play()`` frame;
@@ -58,10 +61,13 @@ _SUMMARY_LINE = re.compile(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+
 
 @dataclass
 class SideCounts:
-    """What one process did over the loop: system calls by name and voluntary switches."""
+    """What one process did over the loop: system calls by name and context switches."""
 
     calls: Counter[str] = field(default_factory=Counter)
+    #: Voluntary: it went to sleep waiting (a wake-up followed).
     switches: int = 0
+    #: Involuntary: it was preempted, e.g. by the peer it had just woken on the same CPU.
+    preempted: int = 0
 
 
 def _threads(pid: int) -> list[int]:
@@ -73,14 +79,17 @@ def _traced_now(pid: int, tid: int) -> bool:
     return re.search(r"^TracerPid:\s*0$", status, re.M) is None
 
 
-def _voluntary_switches(pid: int) -> int:
-    total = 0
+def _switches(pid: int) -> tuple[int, int]:
+    """The voluntary and the involuntary context switches of all of ``pid``'s threads."""
+    voluntary = involuntary = 0
     for tid in _threads(pid):
         with contextlib.suppress(FileNotFoundError):
             for line in Path(f"/proc/{pid}/task/{tid}/status").read_text().splitlines():
                 if line.startswith("voluntary_ctxt_switches:"):
-                    total += int(line.split()[1])
-    return total
+                    voluntary += int(line.split()[1])
+                elif line.startswith("nonvoluntary_ctxt_switches:"):
+                    involuntary += int(line.split()[1])
+    return voluntary, involuntary
 
 
 def _parse_summary(text: str) -> Counter[str]:
@@ -123,16 +132,17 @@ async def _measure(subject: Callable[[], Awaitable[None]], pids: list[int]) -> l
     for _ in range(WARM_UP):
         await subject()
     # Wake-ups in a pass of their own: every stop under strace is a context switch too.
-    before = [_voluntary_switches(pid) for pid in pids]
+    before = [_switches(pid) for pid in pids]
     for _ in range(REQUESTS):
         await subject()
-    after = [_voluntary_switches(pid) for pid in pids]
+    after = [_switches(pid) for pid in pids]
     counts: list[SideCounts] = []
     async with _traced(pids, counts):
         for _ in range(REQUESTS):
             await subject()
     for side, start, end in zip(counts, before, after, strict=True):
-        side.switches = end - start
+        side.switches = end[0] - start[0]
+        side.preempted = end[1] - start[1]
     return counts
 
 
@@ -148,6 +158,7 @@ def _row(name: str, side: SideCounts) -> str:
     cells = " | ".join(f"{value:.2f}" for value in shown)
     return (
         f"| {name} | {total:.2f} | {cells} | {other:.2f} | {side.switches / REQUESTS:.2f} "
+        f"| {side.preempted / REQUESTS:.2f} "
         f"| {others or '—'} |"
     )
 
@@ -180,11 +191,11 @@ async def _run(directory: Path) -> list[str]:
 
     header = " | ".join(SHOWN)
     lines = [
-        f"System calls and voluntary context switches per request, {REQUESTS} requests after "
+        f"System calls and context switches per request, {REQUESTS} requests after "
         f"{WARM_UP} warm-up, counted with strace -c on every thread; Python "
         f"{sys.version.split()[0]}\n",
-        f"| side | syscalls | {header} | other | wake-ups | other calls (>= 0.05) |",
-        "|---|---:|" + "---:|" * (len(SHOWN) + 2) + "---|",
+        f"| side | syscalls | {header} | other | wake-ups | preempted | other calls (>= 0.05) |",
+        "|---|---:|" + "---:|" * (len(SHOWN) + 3) + "---|",
         _row("echo client (**baseline**)", echo_counts[0]),
         _row("echo server (**baseline**)", echo_counts[1]),
         _row("service client", service_counts[0]),
@@ -196,10 +207,12 @@ async def _run(directory: Path) -> list[str]:
     ):
         extra = (sum(side.calls.values()) - sum(base.calls.values())) / REQUESTS
         waits = (side.calls["epoll_wait"] - base.calls["epoll_wait"]) / REQUESTS
-        wakes = (side.switches - base.switches) / REQUESTS
+        # Which side of a pair sleeps and which is preempted depends on where the
+        # scheduler put them (one CPU or two); the sum is what one request costs.
+        switches = (side.switches + side.preempted - base.switches - base.preempted) / REQUESTS
         lines.append(
-            f"\n{name}: {extra:+.2f} system calls, {waits:+.2f} waits and {wakes:+.2f} wake-ups "
-            "per request over the echo"
+            f"\n{name}: {extra:+.2f} system calls, {waits:+.2f} waits and {switches:+.2f} "
+            "context switches per request over the echo"
         )
     return lines
 

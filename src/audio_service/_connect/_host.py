@@ -1,4 +1,4 @@
-"""The background host process: ``python -m audio_service._connect._host --report-fd N``.
+"""The background host process, started as ``python -m audio_service._connect._host_entry``.
 
 It is the seeds' background isolate as an OS process: it owns the task (and so
 the audio output), serves clients on the app's socket, and lives on when the UI
@@ -9,7 +9,6 @@ one :class:`~audio_service._connect._launcher.StartReport` on the report pipe.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -50,9 +49,9 @@ from audio_service._model._queue import QueueOp, QueueReplace, QueueSplice
 from audio_service._service._background import load_task_factory
 from audio_service._service._core import ServiceCore
 from audio_service._service._persistence import SessionStore, store_path
+from audio_service._service._requests import Request
 from audio_service._surfaces._startup import Surfaces
 from audio_service._surfaces._status import SurfacesStatus
-from audio_session import AudioSession
 
 __all__ = ["main"]
 
@@ -65,6 +64,11 @@ SNAPSHOT_CHUNK = 2000
 #: item coalesce, queue diffs become a snapshot, so this is replies and custom events);
 #: a new client's 100 000-item queue (about 12 MB) must fit.
 SEND_BUFFER = 64 * 1024 * 1024
+#: Seconds a ready host waits for its starter's connection before it starts the power
+#: surface anyway; once the starter is served, it starts at once.
+STARTER_PATIENCE = 1.0
+#: Where ``AudioSession`` lives; the host closes its instance only when a task loaded it.
+SESSION_MODULE = "audio_session._session"
 
 
 def _outcome(value: Any, error: BaseException | None) -> bytes:
@@ -112,8 +116,15 @@ class Host:
         )
         #: Called when a client (a UI) comes or goes: MPRIS's CanRaise may change.
         self.on_clients_changed: Callable[[], None] | None = None
-        self._decode_request = request_decoder()
+        self._decode_request: Callable[[bytes], Request] = self._decode_first_request
         self._queue_length = len(core.queue)
+        self._power_timer: asyncio.TimerHandle | None = None
+
+    def _decode_first_request(self, payload: bytes) -> Request:
+        # The decoder is built here rather than at start: compiling the request types takes
+        # about 2 ms, which every start would wait for.
+        self._decode_request = request_decoder()
+        return self._decode_request(payload)
 
     def _welcome(self, connection: _ipc.Connection) -> None:
         # Sent before the first await, so it precedes every later broadcast.
@@ -122,6 +133,7 @@ class Host:
         connection.send(TOPIC_SYNCED, b"")
         if self.on_clients_changed is not None:
             self.on_clients_changed()
+        self._start_power()
 
     def _farewell(self, connection: _ipc.Connection) -> None:
         if self.on_clients_changed is not None:
@@ -215,13 +227,27 @@ class Host:
                 reporter.send(StartReport("error", error.info.message, os.getpid(), error.info))
                 return 1
             reporter.send(StartReport("ready", pid=os.getpid()))
+            if self.surfaces is not None:
+                # Not before the starter is served: the power surface's start (its modules,
+                # its buses) would hold up the starter's connection, and so start() itself.
+                loop = asyncio.get_running_loop()
+                self._power_timer = loop.call_later(STARTER_PATIENCE, self._start_power)
             _log.info("service %s started (pid %d)", self.spec.app_id, os.getpid())
             await self.core.wait_stopped()
             _log.info("service %s stopped", self.spec.app_id)
             return 0
         finally:
+            if self._power_timer is not None:
+                self._power_timer.cancel()
+                self._power_timer = None
             remove()
             await self.server.close()
+
+    def _start_power(self) -> None:
+        timer, self._power_timer = self._power_timer, None
+        if timer is not None and self.surfaces is not None:
+            timer.cancel()
+            self.surfaces.start_power_soon()
 
     async def stop(self) -> None:
         await self.core.shutdown()
@@ -281,8 +307,9 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
         return 1
     store = SessionStore(store_path(spec.app_id))
     store.attach(core, close_when_stopped=False)
-    # MPRIS lives here, in the process that plays: WirePlumber finds players by PID.
-    surfaces = await Surfaces(core, spec.config).start()
+    # MPRIS lives here, in the process that plays: WirePlumber finds players by PID. It is on
+    # the bus when start() returns; the power surface starts once the starter is served.
+    surfaces = await Surfaces(core, spec.config).start(power=False)
     host = Host(spec, core, surfaces)
     surfaces.ui_present = lambda: host.server.connection_count > 0
     host.on_clients_changed = surfaces.ui_changed
@@ -296,27 +323,33 @@ async def _serve(spec: HostSpec, reporter: _Reporter) -> int:
     finally:
         await surfaces.close()
         # Before the loop ends: asyncio.run would cancel the session's audio-server
-        # operations midway, and their late answers then hit cancelled futures.
-        await AudioSession.close_instance()
+        # operations midway, and their late answers then hit cancelled futures. Only a
+        # task that used the session loaded it: the host itself does not, so that its
+        # start does not load the audio backends.
+        session = sys.modules.get(SESSION_MODULE)
+        if session is not None:
+            await session.AudioSession.close_instance()
         await store.close()
 
 
+def _report_fd(argv: list[str]) -> int:
+    # By hand: argparse (and the gettext it loads) would add 2 ms to every start, for
+    # the one option that only the launcher passes.
+    if len(argv) == 2 and argv[0] == "--report-fd" and argv[1].isascii() and argv[1].isdigit():
+        return int(argv[1])
+    sys.exit(f"usage: python -m audio_service._connect._host_entry --report-fd N (not {argv})")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m audio_service._connect._host")
-    parser.add_argument("--report-fd", type=int, required=True)
-    args = parser.parse_args(argv)
-    os.set_inheritable(args.report_fd, False)
+    report_fd = _report_fd(sys.argv[1:] if argv is None else argv)
+    os.set_inheritable(report_fd, False)
     try:
         spec = msgspec.msgpack.decode(sys.stdin.buffer.read(), type=HostSpec)
     except msgspec.DecodeError as error:
-        reporter = _Reporter(args.report_fd)
+        reporter = _Reporter(report_fd)
         info = TaskErrorInfo(request="start", error_type="DecodeError", message=str(error))
         reporter.send(StartReport("error", f"unreadable host spec: {error}", os.getpid(), info))
         return 2
-    # Detach: the starter reaps this first process at once, and the real host is
-    # re-parented, so it neither dies with nor lingers under the starter.
-    if os.fork() > 0:
-        os._exit(0)
     with contextlib.suppress(OSError):
         os.close(0)
         os.open(os.devnull, os.O_RDONLY)
@@ -326,8 +359,4 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO,
         format=f"%(asctime)s {spec.app_id}[%(process)d] %(levelname)s %(name)s: %(message)s",
     )
-    return asyncio.run(_serve(spec, _Reporter(args.report_fd)))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return asyncio.run(_serve(spec, _Reporter(report_fd)))

@@ -163,7 +163,7 @@ async def launch_host(spec: HostSpec, *, timeout: float = 30.0) -> StartReport:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "audio_service._connect._host",
+            "audio_service._connect._host_entry",
             "--report-fd",
             str(write_fd),
             stdin=asyncio.subprocess.PIPE,

@@ -91,15 +91,11 @@ class _RawSucceeded(msgspec.Struct, frozen=True, tag="ok"):
 
 
 _encoder = msgspec.msgpack.Encoder()
-_event_decoder: msgspec.msgpack.Decoder[ServiceEvent] = msgspec.msgpack.Decoder(ServiceEvent)
-_outcome_decoder = msgspec.msgpack.Decoder(_RawSucceeded | Failed | NotRunning)
-# The same events, a queue edit's items left encoded (see audio_service._model._encoded).
-_received_decoder: msgspec.msgpack.Decoder[ReceivedEvent] = msgspec.msgpack.Decoder(
-    functools.reduce(
-        operator.or_,
-        [EncodedQueueChanged if kind is QueueChanged else kind for kind in get_args(ServiceEvent)],
-    )
-)
+# The decoders are built on first use: a host only encodes events and outcomes, and
+# building them (compiling their types, about 1.5 ms) would delay every host start.
+_event_decoder: msgspec.msgpack.Decoder[ServiceEvent] | None = None
+_outcome_decoder: msgspec.msgpack.Decoder[_RawSucceeded | Failed | NotRunning] | None = None
+_received_decoder: msgspec.msgpack.Decoder[ReceivedEvent] | None = None
 
 
 def encode_request(request: Request) -> bytes:
@@ -116,7 +112,7 @@ def encode_outcome(outcome: Outcome) -> bytes:
 
 def decode_outcome(data: bytes, request: Request) -> Any:
     """The result of ``request`` from its reply; raises what the task raised."""
-    outcome = _outcome_decoder.decode(data)
+    outcome = (_outcome_decoder or _new_outcome_decoder()).decode(data)
     if isinstance(outcome, Failed):
         raise TaskError(outcome.info)
     if isinstance(outcome, NotRunning):
@@ -132,10 +128,31 @@ def encode_event(event: ServiceEvent) -> bytes:
 
 
 def decode_event(data: bytes) -> ServiceEvent:
-    return _event_decoder.decode(data)
+    return (_event_decoder or _new_event_decoder()).decode(data)
+
+
+def _new_event_decoder() -> msgspec.msgpack.Decoder[ServiceEvent]:
+    global _event_decoder
+    _event_decoder = msgspec.msgpack.Decoder(ServiceEvent)
+    return _event_decoder
+
+
+def _new_outcome_decoder() -> msgspec.msgpack.Decoder[_RawSucceeded | Failed | NotRunning]:
+    global _outcome_decoder
+    _outcome_decoder = msgspec.msgpack.Decoder(_RawSucceeded | Failed | NotRunning)
+    return _outcome_decoder
 
 
 def decode_received_event(data: bytes | bytearray | memoryview) -> ReceivedEvent:
     """An event as a client mirrors it: queue items decoded only once they are read."""
     # The encoded items are views of the message: it must be bytes no one reuses.
-    return _received_decoder.decode(data if type(data) is bytes else bytes(data))
+    decoder = _received_decoder or _new_received_decoder()
+    return decoder.decode(data if type(data) is bytes else bytes(data))
+
+
+def _new_received_decoder() -> msgspec.msgpack.Decoder[ReceivedEvent]:
+    global _received_decoder
+    # The events, a queue edit's items left encoded (see audio_service._model._encoded).
+    kinds = [EncodedQueueChanged if k is QueueChanged else k for k in get_args(ServiceEvent)]
+    _received_decoder = msgspec.msgpack.Decoder(functools.reduce(operator.or_, kinds))
+    return _received_decoder

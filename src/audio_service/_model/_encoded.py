@@ -22,11 +22,15 @@ from audio_service._model._models import MediaItem
 __all__ = ["EncodedBlock", "EncodedReplace", "EncodedSplice", "decode_items"]
 
 _ARRAY32 = b"\xdd"
-_items_decoder = msgspec.msgpack.Decoder(tuple[MediaItem, ...])
+# Built on first use: a host imports this module and never decodes here (see _connect._wire).
+_items_decoder: msgspec.msgpack.Decoder[tuple[MediaItem, ...]] | None = None
 
 
 def decode_items(raw: Sequence[msgspec.Raw]) -> tuple[MediaItem, ...]:
     """The items that ``raw`` encodes (each one msgpack ``MediaItem``), checked as on receipt."""
+    global _items_decoder
+    if _items_decoder is None:
+        _items_decoder = msgspec.msgpack.Decoder(tuple[MediaItem, ...])
     data = _ARRAY32 + len(raw).to_bytes(4, "big") + b"".join(raw)
     try:
         return _items_decoder.decode(data)

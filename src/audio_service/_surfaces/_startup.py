@@ -8,6 +8,7 @@ name) is logged once and skipped: the service plays on without it.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import os
@@ -50,8 +51,10 @@ class Surfaces:
         #: The inhibitor and pause-before-sleep surface, when it runs.
         self.power: KeepAwake | None = None
         self._closers: list[Callable[[], Awaitable[None] | None]] = []
+        self._power_start: asyncio.Task[None] | None = None
 
-    async def start(self) -> Surfaces:
+    async def start(self, *, power: bool = True) -> Surfaces:
+        """Start the surfaces; ``power=False`` leaves the power one to :meth:`start_power_soon`."""
         if not sys.platform.startswith("linux"):
             return self
         config = self.config
@@ -113,6 +116,22 @@ class Surfaces:
             notification.attach(self.core)
             self.notification = notification
             self._closers.append(notification.close)
+        if power:
+            await self._start_power()
+        return self
+
+    def start_power_soon(self) -> None:
+        """Start the power surface in the background; :meth:`close` waits for it.
+
+        A host starts it after it reported ready: it acts only while the service
+        plays, and its bus connections (and D-Bus library) would otherwise delay
+        every start. The desktop's other surfaces come up first.
+        """
+        if sys.platform.startswith("linux") and self._power_start is None:
+            self._power_start = asyncio.get_running_loop().create_task(self._start_power())
+
+    async def _start_power(self) -> None:
+        config = self.config
         if config.keep_awake or config.pause_on_sleep:
             from audio_service._surfaces._linux._power import KeepAwake
 
@@ -128,7 +147,6 @@ class Surfaces:
             power.attach(self.core)
             self.power = power
             self._closers.append(power.close)
-        return self
 
     def ui_changed(self) -> None:
         """A UI connected or left: tell MPRIS clients if ``CanRaise`` changed with it."""
@@ -143,6 +161,12 @@ class Surfaces:
         )
 
     async def close(self) -> None:
+        if self._power_start is not None:
+            # Awaited, not cancelled: a bus call cut off midway could leave a sleep lock's fd open.
+            try:
+                await asyncio.shield(self._power_start)
+            except Exception:
+                _log.exception("starting the power surface failed")
         closers, self._closers = self._closers, []
         for close in reversed(closers):
             try:

@@ -28,7 +28,8 @@ __all__ = [
 
 #: How long a call may take before its peer counts as absent.
 CALL_TIMEOUT: Final = 5.0
-_DEFAULT_SYSTEM_BUS: Final = "unix:path=/var/run/dbus/system_bus_socket"
+_DEFAULT_SYSTEM_BUS_SOCKET: Final = "/var/run/dbus/system_bus_socket"
+_DEFAULT_SYSTEM_BUS: Final = f"unix:path={_DEFAULT_SYSTEM_BUS_SOCKET}"
 _DBUS: Final = "org.freedesktop.DBus"
 
 
@@ -37,6 +38,10 @@ class BusCallError(Exception):
 
 
 async def connect_session() -> MessageBus:
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS") and not os.environ.get("DISPLAY"):
+        # dbus-fast finds the session bus through one of the two: without them there is no
+        # bus to connect to, and no reason to load dbus-fast (about 20 ms) to learn that.
+        raise BusCallError("DBUS_SESSION_BUS_ADDRESS and DISPLAY are not set")
     from audio_session._bus import connect_bus
 
     # Bounded: a bus that accepts but never answers must not hold up the service's start.
@@ -44,16 +49,24 @@ async def connect_session() -> MessageBus:
 
 
 async def connect_system() -> MessageBus:
+    address = _system_bus_address()
     from dbus_fast.aio import MessageBus
 
     from audio_session._bus import wait_when_full
 
-    address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS") or _DEFAULT_SYSTEM_BUS
     bus = await asyncio.wait_for(
         MessageBus(bus_address=address, negotiate_unix_fd=True).connect(), CALL_TIMEOUT
     )
     wait_when_full(bus)
     return bus
+
+
+def _system_bus_address() -> str:
+    address = os.environ.get("DBUS_SYSTEM_BUS_ADDRESS") or _DEFAULT_SYSTEM_BUS
+    # As for the session bus: without the socket there is no bus, and no reason to load dbus-fast.
+    if address == _DEFAULT_SYSTEM_BUS and not os.path.exists(_DEFAULT_SYSTEM_BUS_SOCKET):
+        raise BusCallError(f"no socket at {_DEFAULT_SYSTEM_BUS_SOCKET}")
+    return address
 
 
 async def call(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from typing import TYPE_CHECKING, Final, Protocol
 
 from audio_service._surfaces._linux._power._bus import BusCallError, call, has_name, take_fd
@@ -179,7 +178,8 @@ class PortalRoute:
 
         options = {
             "reason": Variant("s", self._reason),
-            "handle_token": Variant("s", f"audio_service_{secrets.token_hex(4)}"),
+            # What secrets.token_hex(4) returns, without loading secrets (and hashlib) at start.
+            "handle_token": Variant("s", f"audio_service_{os.urandom(4).hex()}"),
         }
         reply = await call(
             self._bus,
