@@ -19,6 +19,7 @@ from audio_service._connect._ipc import (
     Server,
     _client,
 )
+from audio_service._connect._ipc._server import _BATCH
 from audio_session.testing import wait_until
 from conftest import MakeServer
 
@@ -42,6 +43,11 @@ class Pending:
             assert self.server is not None
             self.server.broadcast("state", payload)
             self.server.broadcast("state", payload + b"!")
+            reply.resolve(b"done")
+        elif method == "publish_big":
+            assert self.server is not None
+            self.server.broadcast("state", b"s")
+            self.server.broadcast("queue", bytes(_BATCH))
             reply.resolve(b"done")
         elif method == "explode":
             raise ValueError("the handler broke before deferring")
@@ -150,6 +156,41 @@ async def test_events_published_while_answering_leave_with_the_reply_in_one_writ
         assert len(writes) == 2
     finally:
         await peer.close()
+
+
+async def test_an_event_too_large_to_share_a_write_is_not_held_for_the_reply(
+    pending: Pending,
+) -> None:
+    server = pending.server
+    assert server is not None
+    requester = await RawPeer.open(server.path)
+    other = await RawPeer.open(server.path)
+    try:
+        await requester.handshake()
+        await other.handshake()
+        await wait_until(lambda: len(server.connections) == 2)
+        writes: list[tuple[str, list[str], int]] = []
+        for name, connection in zip(("requester", "other"), server.connections, strict=True):
+            transport = connection._protocol._transport
+            assert transport is not None
+
+            def counting_write(data: Any, name: str = name, real: Any = transport.write) -> None:
+                frames = _split(bytes(data))
+                writes.append((name, [m[0] for m in frames], len(data)))
+                real(data)
+
+            transport.write = counting_write  # type: ignore[method-assign]
+        requester.send(["req", 8, "publish_big", b""])
+        messages = await requester.until(lambda message: message[0] == "rep")
+        assert [m[0] for m in messages] == ["evt", "evt", "rep"]
+        assert len(messages[1][2]) == _BATCH
+        big = [(name, index) for index, (name, _, size) in enumerate(writes) if size > _BATCH]
+        # Written to the requester as it was broadcast, before the other client's copy: held
+        # for the reply, it would have reached the requester last.
+        assert [name for name, _ in big] == ["requester", "other"]
+    finally:
+        await requester.close()
+        await other.close()
 
 
 async def test_a_flood_of_deferred_requests_is_held_back_at_max_in_flight(

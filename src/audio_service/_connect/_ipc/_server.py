@@ -954,7 +954,7 @@ class _ServerProtocol(asyncio.BufferedProtocol):
                 return self._send_frame(frame, key, resyncable)
             self._pending.append(frame)
             self._pending_size += len(frame)
-        elif self._holding or self._deferred:
+        elif (self._holding or self._deferred) and len(frame) < _BATCH:
             # A callback of this client's is running: what it publishes is held until its reply
             # (or the end of this step if it goes on: the holder writes it then, else the next
             # loop iteration does), so that events and reply leave in one write — one system
@@ -964,6 +964,8 @@ class _ServerProtocol(asyncio.BufferedProtocol):
             if not self._holding:
                 self._loop.call_soon(self._flush)
         else:
+            # Also a frame too large to share a write (a long queue's event): held, it would
+            # reach the requesting client after every other client has it.
             transport.write(frame)
         return True
 
