@@ -9,6 +9,9 @@ stays queued, dbus-fast's writer waits for the socket to become writable, and
 the connection ends only on real errors (upstream: python-dbus-next #153), and
 then from the event loop, so that every pending call fails through its own future.
 
+The same wrapper can hold what is sent for one write (:func:`write_hold`): a reply
+and the signals that go with it leave in one system call, and wake the daemon once.
+
 Also the one way to end such a connection (:func:`close_bus`), to wait for its end
 (:func:`wait_disconnected`), and the delays between reconnection attempts
 (:class:`Backoff`).
@@ -31,22 +34,62 @@ from audio_session._checks import is_number
 if TYPE_CHECKING:
     from dbus_fast.aio import MessageBus
 
-__all__ = ["Backoff", "close_bus", "connect_bus", "wait_disconnected", "wait_when_full"]
+__all__ = [
+    "Backoff",
+    "WriteHold",
+    "close_bus",
+    "connect_bus",
+    "wait_disconnected",
+    "wait_when_full",
+    "write_hold",
+]
 
 _log = logging.getLogger("audio_session.bus")
 
 
-class _WaitingSocket:
-    """The writer's view of the bus socket: a full send buffer sends nothing, it does not fail."""
+class WriteHold:
+    """The writer's view of the bus socket: a full send buffer sends nothing, it does not fail.
 
-    __slots__ = ("_bus", "_ending", "_socket")
+    Between :meth:`hold` and :meth:`release` (nested: the outermost release counts)
+    what dbus-fast writes is kept, in order, and written in one ``send`` at the
+    release; dbus-fast sees each message written at once, as when the socket took
+    it. What the socket does not take then goes first in dbus-fast's own queue.
+    """
+
+    __slots__ = ("_bus", "_ending", "_held", "_holds", "_socket")
 
     def __init__(self, sock: socket.socket, bus: MessageBus) -> None:
         self._socket = sock
         self._bus = bus
         self._ending = False
+        self._holds = 0
+        self._held = bytearray()
+
+    def hold(self) -> None:
+        """Keep what is sent from now on until the matching :meth:`release`."""
+        self._holds += 1
+
+    def release(self) -> None:
+        """Write what was kept since the outermost :meth:`hold`, in one system call."""
+        self._holds -= 1
+        if self._holds or not self._held:
+            return
+        data, self._held = self._held, bytearray()
+        sent = self.send(data)
+        if sent < len(data) and not self._ending:
+            self._queue_first(data[sent:])
+
+    def _queue_first(self, rest: bytearray) -> None:
+        # dbus-fast took these bytes as written: they go before anything it queued since
+        # (it queues only behind a write the socket did not finish), sent when writable.
+        writer: Any = getattr(self._bus, "_writer")  # noqa: B009  # see wait_when_full
+        writer.messages.appendleft((rest, None, None))
+        writer.loop.add_writer(writer.fd, writer.write_callback)
 
     def send(self, data: Any) -> int:
+        if self._holds:
+            self._held += data
+            return len(data)
         try:
             return self._socket.send(data)
         except (BlockingIOError, InterruptedError):
@@ -79,15 +122,30 @@ class _WaitingSocket:
         return getattr(self._socket, name)
 
 
+#: What WriteHold uses of dbus-fast 5's writer besides its socket.
+_WRITER_PARTS = ("messages", "loop", "fd", "write_callback")
+
+
 def wait_when_full(bus: MessageBus) -> None:
     """Make a connected ``bus`` wait for a full socket to drain instead of disconnecting."""
     writer = getattr(bus, "_writer", None)
     sock = getattr(writer, "sock", None)
-    if writer is None or not isinstance(sock, socket.socket):
+    if (
+        writer is None
+        or not isinstance(sock, socket.socket)
+        or not all(hasattr(writer, name) for name in _WRITER_PARTS)
+    ):
         # Another dbus-fast layout: keep its own behaviour rather than guess.
         _log.debug("dbus-fast has no writer socket to wrap; a full socket will disconnect")
         return
-    writer.sock = _WaitingSocket(sock, bus)
+    writer.sock = WriteHold(sock, bus)
+
+
+def write_hold(bus: MessageBus) -> WriteHold | None:
+    """The :class:`WriteHold` of a ``bus`` from :func:`connect_bus`; None for another one."""
+    writer = getattr(bus, "_writer", None)
+    sock = getattr(writer, "sock", None)
+    return sock if isinstance(sock, WriteHold) else None
 
 
 async def connect_bus(address: str | None = None) -> MessageBus:

@@ -51,6 +51,12 @@ class Changes:
         self._sent_player: dict[str, Any] = {}
         self._sent_playlists: dict[str, Any] = {}
         self._flush_handle: asyncio.Handle | None = None
+        #: Something changed that clients have not been told yet.
+        self._due = False
+        #: While above 0 (see hold), a change waits for the holder instead of a call_soon.
+        self._holds = 0
+        # Looked up once: in Python 3.11 each get_running_loop() is a getpid system call.
+        self._loop: asyncio.AbstractEventLoop | None = None
         #: The track list's window needs another look at the next flush.
         self.tracklist_dirty = False
         self._seek_pending = False
@@ -105,19 +111,49 @@ class Changes:
     # ------------------------------------------------------------------ flushing
 
     def schedule(self) -> None:
-        if self._flush_handle is None and not self._server.closed:
-            self._flush_handle = asyncio.get_running_loop().call_soon(self.flush)
+        """Flush at the end of this loop iteration (when held: when the holder says)."""
+        if self._due or self._server.closed:
+            return
+        self._due = True
+        if not self._holds:
+            self._call_flush()
+
+    def _call_flush(self) -> None:
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        self._flush_handle = loop.call_soon(self.flush)
+
+    def hold(self) -> None:
+        """Changes from now on wait for :meth:`flush_pending` or the matching :meth:`release`.
+
+        Around a request whose callback may end at once and flush itself: a
+        flush scheduled and then cancelled would still cost the loop one more
+        iteration (a cancelled handle in the ready queue makes the next wait a poll).
+        """
+        self._holds += 1
+
+    def release(self) -> None:
+        """End a :meth:`hold`: what changed and was not flushed goes at the end of this turn."""
+        self._holds -= 1
+        if not self._holds and self._due and self._flush_handle is None:
+            if self._server.closed:
+                self._due = False
+            else:
+                self._call_flush()
 
     def cancel(self) -> None:
+        self._due = False
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
 
     def flush_pending(self) -> None:
-        """Send a scheduled flush now instead of at the end of this turn."""
-        handle = self._flush_handle
-        if handle is not None:
-            handle.cancel()
+        """Send what changed now instead of at the end of this turn."""
+        if self._due:
+            handle = self._flush_handle
+            if handle is not None:
+                handle.cancel()
             self.flush()
 
     def remember_sent(self) -> None:
@@ -159,15 +195,21 @@ class Changes:
 
     def flush(self) -> None:
         self._flush_handle = None
-        bus = self._server.link.bus
+        self._due = False
+        link = self._server.link
+        bus = link.bus
         if bus is None or not bus.connected:  # not yet, or lost: see BusLink.stay_connected
             return
+        writes = link.hold_writes()  # the signals of one flush leave in one write
         try:
             self._send_changes()
         except OSError as error:
             # The daemon went away and dbus-fast has only just noticed; the link
             # reconnects and the new connection starts from the current state.
             _log.debug("MPRIS: could not send the changes: %s", error)
+        finally:
+            if writes is not None:
+                writes.release()
 
     def _send_changes(self) -> None:
         values = self.player_values()

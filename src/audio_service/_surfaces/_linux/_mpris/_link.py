@@ -12,7 +12,14 @@ from dbus_fast.aio import MessageBus
 
 from audio_service._surfaces._linux._mpris._changes import OBJECT_PATH
 from audio_service._surfaces._linux._mpris._ids import bus_name_for, instance_name
-from audio_session._bus import Backoff, close_bus, connect_bus, wait_disconnected
+from audio_session._bus import (
+    Backoff,
+    WriteHold,
+    close_bus,
+    connect_bus,
+    wait_disconnected,
+    write_hold,
+)
 
 if TYPE_CHECKING:
     from audio_service._surfaces._linux._mpris._server import MprisServer
@@ -37,11 +44,13 @@ class BusLink:
         self.bus: MessageBus | None = None
         #: The well-known name owned on it.
         self.bus_name: str | None = None
+        self._writes: WriteHold | None = None
 
     async def connect(self) -> MessageBus:
         server = self._server
         bus = await connect_bus(self._address)
         self.bus = bus
+        self._writes = write_hold(bus)
         try:
             for interface in server.interfaces():
                 bus.export(OBJECT_PATH, interface)
@@ -65,7 +74,7 @@ class BusLink:
             await wait_disconnected(bus)
             if self._server.closed or self.bus is not bus:
                 return
-            self.bus = self.bus_name = None
+            self.bus = self.bus_name = self._writes = None
             _log.warning("MPRIS: lost the session bus connection; reconnecting")
             # aclosing: the delays generator ends here, not later from a finalizer.
             async with contextlib.aclosing(_RECONNECT.delays()) as delays:
@@ -89,7 +98,18 @@ class BusLink:
             raise RuntimeError(f"neither {name} nor {fallback} could be owned on the bus")
         return fallback
 
+    def hold_writes(self) -> WriteHold | None:
+        """Hold what is sent on the connection until the returned hold is released.
+
+        A reply and the signals it comes with then leave in one system call,
+        which also wakes the bus daemon once instead of once per message.
+        """
+        writes = self._writes
+        if writes is not None:
+            writes.hold()
+        return writes
+
     async def disconnect(self) -> None:
-        bus, self.bus = self.bus, None
+        bus, self.bus, self._writes = self.bus, None, None
         if bus is not None:
             await close_bus(bus, release=self.bus_name)

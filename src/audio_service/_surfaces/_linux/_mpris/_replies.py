@@ -65,6 +65,14 @@ class Replies:
         self.unanswered: OrderedDict[int, tuple[float, Callable[[], None]]] = OrderedDict()
         self._request_ids = count()
         self._late_timer: asyncio.TimerHandle | None = None
+        # Looked up once: in Python 3.11 each get_running_loop() is a getpid system call.
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        return loop
 
     async def wait_idle(self, timeout: float) -> None:
         """Return once no request is waiting for its answer, or after ``timeout`` seconds."""
@@ -82,7 +90,8 @@ class Replies:
         """
         answered = False
         request_id = next(self._request_ids)
-        changes = self._server.changes
+        server = self._server
+        changes = server.changes
 
         def answer(value: Any, error: BaseException | None) -> None:
             nonlocal answered
@@ -95,34 +104,45 @@ class Replies:
             try:
                 on_answer(value, dbus_error(error))
             finally:
-                self._inflight -= 1
-                if self._inflight == 0:
-                    self._idle.set()
+                self._finished()
 
         def settle(value: Any, error: BaseException | None) -> None:
             # The callback's last step: what it published goes out now, then the reply, both in
-            # this loop iteration (waiting for the scheduled flush would cost one more).
-            changes.flush_pending()
-            answer(value, error)
+            # this loop iteration (waiting for the scheduled flush would cost one more) and in
+            # one write.
+            writes = server.link.hold_writes()
+            try:
+                changes.flush_pending()
+                answer(value, error)
+            finally:
+                if writes is not None:
+                    writes.release()
 
-        # Counted before submit: a callback that does not wait is answered inside it.
+        # Counted first: a callback that ends without awaiting is answered inside submit.
         self._inflight += 1
         self._idle.clear()
+        # Such a callback also flushes there; one that awaits leaves what it published so
+        # far to the flush at release, at the end of this turn.
+        changes.hold()
         try:
-            self._server.core.submit(request, settle)
+            server.core.submit(request, settle)
         except ServiceNotRunningError as error:
-            answered = True
-            self._inflight -= 1
-            if self._inflight == 0:
-                self._idle.set()
+            self._finished()
             raise DBusError(NOT_RUNNING, str(error)) from error
+        finally:
+            changes.release()
         if not answered:
             # Still running after reply_after (a play() that lasts as long as playback): answer.
-            loop = asyncio.get_running_loop()
+            loop = self._running_loop()
             deadline = loop.time() + self.reply_after
             self.unanswered[request_id] = (deadline, partial(answer, None, None))
             if self._late_timer is None:
                 self._late_timer = loop.call_at(deadline, self.answer_late)
+
+    def _finished(self) -> None:
+        self._inflight -= 1
+        if self._inflight == 0:
+            self._idle.set()
 
     def answer_late(self, everything: bool = False) -> None:
         """Answer the requests whose callbacks outlast ``reply_after`` (at close: all)."""
@@ -131,7 +151,7 @@ class Replies:
             timer.cancel()  # a no-op when it is the timer calling
         if not self.unanswered:
             return
-        loop = asyncio.get_running_loop()
+        loop = self._running_loop()
         now = loop.time()
         while self.unanswered:
             request_id, (deadline, late) = next(iter(self.unanswered.items()))
@@ -143,8 +163,7 @@ class Replies:
 
     async def request(self, request: Request) -> Any:
         """Make ``request`` and return its result once its answer is due."""
-        loop = asyncio.get_running_loop()
-        outcome: asyncio.Future[Any] = loop.create_future()
+        outcome: asyncio.Future[Any] = self._running_loop().create_future()
 
         def on_answer(value: Any, error: DBusError | None) -> None:
             if outcome.done():  # the caller went away
