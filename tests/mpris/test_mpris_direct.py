@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+from typing import Any
 
 import pytest
 from dbus_fast import Message, MessageFlag, MessageType
+from dbus_fast._private.unmarshaller import Unmarshaller
 from dbus_fast.aio import MessageBus
 from mpris_support import APP_ID, BUS_NAME, PATH, PLAYER, Harness, PlayerTask
 
@@ -14,6 +17,7 @@ from audio_service import ServiceConfig
 from audio_service._service._core import ServiceCore
 from audio_service._surfaces._linux._mpris import MprisServer
 from audio_service._surfaces._linux._mpris._interfaces import PlayerInterface
+from audio_session._bus import write_hold
 from audio_session.testing import PrivateSessionBus
 
 
@@ -33,6 +37,86 @@ async def test_the_reply_comes_after_the_state_it_caused(player: Harness) -> Non
     ]
     assert 'string "PlaybackStatus"' in answers[0].text
     assert await player.playerctl("status") == "Playing"
+
+
+class _RecordingSocket:
+    """Passes sends on to the real socket and keeps a copy of each."""
+
+    def __init__(self, sock: Any) -> None:
+        self._socket = sock
+        self.sent: list[bytes] = []
+
+    def send(self, data: Any) -> int:
+        sent: int = self._socket.send(data)
+        self.sent.append(bytes(data[:sent]))
+        return sent
+
+
+def _messages(data: bytes) -> list[Message]:
+    stream = io.BytesIO(data)
+    unmarshaller = Unmarshaller(stream)
+    messages = []
+    while stream.tell() < len(data):
+        message = unmarshaller.unmarshall()
+        assert message is not None
+        messages.append(message)
+    return messages
+
+
+async def test_the_state_and_the_reply_leave_in_one_write(player: Harness) -> None:
+    bus = player.server._bus
+    assert bus is not None
+    writes = write_hold(bus)
+    assert writes is not None
+    recorder = _RecordingSocket(writes._socket)
+    writes._socket = recorder  # type: ignore[assignment]
+    caller = await MessageBus(bus_address=player.bus.address).connect()
+    try:
+        reply = await caller.call(
+            Message(destination=BUS_NAME, path=PATH, interface=PLAYER, member="PlayPause")
+        )
+        assert reply is not None
+        assert reply.message_type is MessageType.METHOD_RETURN
+    finally:
+        caller.disconnect()
+    (write,) = [data for data in recorder.sent if b"PlaybackStatus" in data]
+    kinds = [(m.message_type, m.member) for m in _messages(write)]
+    assert kinds == [
+        (MessageType.SIGNAL, "PropertiesChanged"),
+        (MessageType.METHOD_RETURN, None),
+    ]
+
+
+async def test_a_callback_that_waits_has_its_state_sent_before_it_ends(
+    player: Harness,
+) -> None:
+    release = asyncio.Event()
+
+    async def play_and_wait() -> None:
+        player.core.set_state(playing=True)  # published before the first await
+        await release.wait()
+
+    player.task.on_play = play_and_wait  # type: ignore[method-assign]
+    player.server._reply_after = 3600.0  # only the callback's end answers the call
+    assert player.server._bus is not None
+    me = player.server._bus.unique_name
+    caller = await MessageBus(bus_address=player.bus.address).connect()
+    try:
+        async with player.bus.monitor() as monitor:
+            call = asyncio.ensure_future(
+                caller.call(
+                    Message(destination=BUS_NAME, path=PATH, interface=PLAYER, member="Play")
+                )
+            )
+            await monitor.wait_for(lambda m: m.sender == me and 'string "PlaybackStatus"' in m.text)
+            assert not call.done()
+        release.set()
+        reply = await asyncio.wait_for(call, 5)
+        assert reply is not None
+        assert reply.message_type is MessageType.METHOD_RETURN
+    finally:
+        release.set()
+        caller.disconnect()
 
 
 async def test_a_raising_transport_callback_is_a_task_failed_error(player: Harness) -> None:

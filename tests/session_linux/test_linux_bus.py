@@ -1,13 +1,15 @@
-"""The bus helpers every D-Bus user shares: teardown, waiting for the end, back-off."""
+"""The bus helpers every D-Bus user shares: teardown, waiting for the end, back-off, held writes."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
-from dbus_fast import NameFlag, RequestNameReply
+from dbus_fast import Message, MessageFlag, MessageType, NameFlag, RequestNameReply
+from dbus_fast.aio import MessageBus
 
-from audio_session._bus import Backoff, close_bus, connect_bus, wait_disconnected
+from audio_session._bus import Backoff, close_bus, connect_bus, wait_disconnected, write_hold
 from audio_session.testing import PrivateSessionBus
 
 NAME = "org.example.BusHelpers"
@@ -79,3 +81,118 @@ def test_backoff_checks_its_delays(
 ) -> None:
     with pytest.raises(error):
         Backoff(initial, maximum)  # type: ignore[arg-type]
+
+
+class _RecordingSocket:
+    """Passes sends on to the real socket and records their sizes; ``take`` caps the first."""
+
+    def __init__(self, sock: Any, take: int | None = None) -> None:
+        self._socket = sock
+        self._take = take
+        self.sends: list[int] = []
+
+    def send(self, data: Any) -> int:
+        view = memoryview(data)
+        if self._take is not None:
+            view, self._take = view[: self._take], None
+        sent: int = self._socket.send(view)
+        self.sends.append(sent)
+        return sent
+
+
+async def _receiver(address: str) -> tuple[MessageBus, list[str]]:
+    bus = await connect_bus(address)
+    members: list[str] = []
+
+    def on_message(message: Message) -> bool:
+        if message.message_type is MessageType.METHOD_CALL and message.interface == NAME:
+            members.append(str(message.member))
+            return True
+        return False
+
+    bus.add_message_handler(on_message)
+    return bus, members
+
+
+def _note(bus: MessageBus, destination: str, member: str) -> None:
+    bus.send(
+        Message(
+            destination=destination,
+            path="/",
+            interface=NAME,
+            member=member,
+            flags=MessageFlag.NO_REPLY_EXPECTED,
+        )
+    )
+
+
+async def _received(members: list[str], count: int) -> list[str]:
+    async with asyncio.timeout(5):
+        while len(members) < count:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+    return members
+
+
+async def test_held_messages_leave_in_one_write_in_order(dbus_session: PrivateSessionBus) -> None:
+    bus = await connect_bus(dbus_session.address)
+    receiver, members = await _receiver(dbus_session.address)
+    try:
+        writes = write_hold(bus)
+        assert writes is not None
+        recorder = _RecordingSocket(writes._socket)
+        writes._socket = recorder  # type: ignore[assignment]
+        to = receiver.unique_name
+        assert to is not None
+        writes.hold()
+        _note(bus, to, "First")
+        writes.hold()  # nested: only the outermost release writes
+        _note(bus, to, "Second")
+        writes.release()
+        _note(bus, to, "Third")
+        assert recorder.sends == []
+        writes.release()
+        assert len(recorder.sends) == 1
+        _note(bus, to, "Fourth")  # not held: written at once, on its own
+        assert len(recorder.sends) == 2
+        assert await _received(members, 4) == ["First", "Second", "Third", "Fourth"]
+    finally:
+        await close_bus(receiver)
+        await close_bus(bus)
+
+
+async def test_what_the_socket_does_not_take_at_release_goes_first(
+    dbus_session: PrivateSessionBus,
+) -> None:
+    bus = await connect_bus(dbus_session.address)
+    receiver, members = await _receiver(dbus_session.address)
+    try:
+        writes = write_hold(bus)
+        assert writes is not None
+        recorder = _RecordingSocket(writes._socket, take=10)
+        writes._socket = recorder  # type: ignore[assignment]
+        to = receiver.unique_name
+        assert to is not None
+        writes.hold()
+        _note(bus, to, "First")
+        _note(bus, to, "Second")
+        writes.release()
+        assert recorder.sends == [10]
+        # Sent after the release: dbus-fast queues it behind the held bytes' rest.
+        _note(bus, to, "Third")
+        assert await _received(members, 3) == ["First", "Second", "Third"]
+        assert bus.connected
+    finally:
+        await close_bus(receiver)
+        await close_bus(bus)
+
+
+async def test_write_hold_is_none_for_a_connection_made_elsewhere(
+    dbus_session: PrivateSessionBus,
+) -> None:
+    bus = MessageBus(bus_address=dbus_session.address)
+    assert write_hold(bus) is None  # not connected yet
+    await bus.connect()
+    try:
+        assert write_hold(bus) is None  # dbus-fast's own socket: nothing is held
+    finally:
+        await close_bus(bus)
