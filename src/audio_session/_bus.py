@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from audio_session._checks import is_number
 
 if TYPE_CHECKING:
+    from dbus_fast import Message
     from dbus_fast.aio import MessageBus
 
 __all__ = [
@@ -79,6 +80,25 @@ class WriteHold:
         if sent < len(data) and not self._ending:
             self._queue_first(data[sent:])
 
+    def take(self, message: Message) -> bool:
+        """Add ``message`` to what is held, as ``bus.send`` would have; False when not holding.
+
+        Also False while dbus-fast has writes queued (they go first) or is not
+        connected yet: the caller sends it through the bus then. Nobody gets a
+        future for it: it is sent, or the connection ends.
+        """
+        marshall = getattr(message, "_marshall", None)  # what dbus-fast 5's send calls
+        if not self._holds or message.unix_fds or marshall is None:
+            return False
+        bus: Any = self._bus
+        writer = bus._writer
+        if writer.messages or writer.buf is not None or not bus.unique_name:
+            return False
+        if not message.serial:
+            message.serial = bus.next_serial()
+        self._held += marshall(writer.negotiate_unix_fd)
+        return True
+
     def _queue_first(self, rest: bytearray) -> None:
         # dbus-fast took these bytes as written: they go before anything it queued since
         # (it queues only behind a write the socket did not finish), sent when writable.
@@ -123,7 +143,7 @@ class WriteHold:
 
 
 #: What WriteHold uses of dbus-fast 5's writer besides its socket.
-_WRITER_PARTS = ("messages", "loop", "fd", "write_callback")
+_WRITER_PARTS = ("messages", "buf", "negotiate_unix_fd", "loop", "fd", "write_callback")
 
 
 def wait_when_full(bus: MessageBus) -> None:

@@ -114,16 +114,18 @@ async def _receiver(address: str) -> tuple[MessageBus, list[str]]:
     return bus, members
 
 
-def _note(bus: MessageBus, destination: str, member: str) -> None:
-    bus.send(
-        Message(
-            destination=destination,
-            path="/",
-            interface=NAME,
-            member=member,
-            flags=MessageFlag.NO_REPLY_EXPECTED,
-        )
+def _message(destination: str, member: str) -> Message:
+    return Message(
+        destination=destination,
+        path="/",
+        interface=NAME,
+        member=member,
+        flags=MessageFlag.NO_REPLY_EXPECTED,
     )
+
+
+def _note(bus: MessageBus, destination: str, member: str) -> None:
+    bus.send(_message(destination, member))
 
 
 async def _received(members: list[str], count: int) -> list[str]:
@@ -143,10 +145,13 @@ async def test_held_messages_leave_in_one_write_in_order(dbus_session: PrivateSe
         writes._socket = recorder  # type: ignore[assignment]
         to = receiver.unique_name
         assert to is not None
+        assert not writes.take(_message(to, "Never"))  # not holding: the caller sends it
         writes.hold()
         _note(bus, to, "First")
         writes.hold()  # nested: only the outermost release writes
-        _note(bus, to, "Second")
+        second = _message(to, "Second")
+        assert writes.take(second)  # straight into the held bytes, in its turn
+        assert second.serial
         writes.release()
         _note(bus, to, "Third")
         assert recorder.sends == []
@@ -177,8 +182,12 @@ async def test_what_the_socket_does_not_take_at_release_goes_first(
         _note(bus, to, "Second")
         writes.release()
         assert recorder.sends == [10]
-        # Sent after the release: dbus-fast queues it behind the held bytes' rest.
-        _note(bus, to, "Third")
+        # Sent after the release: it goes behind the held bytes' rest, not into a new hold.
+        writes.hold()
+        third = _message(to, "Third")
+        assert not writes.take(third)
+        bus.send(third)
+        writes.release()
         assert await _received(members, 3) == ["First", "Second", "Third"]
         assert bus.connected
     finally:

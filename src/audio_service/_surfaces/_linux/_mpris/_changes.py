@@ -238,11 +238,9 @@ class Changes:
     def _properties_changed(self, interface: str, changed: dict[str, Any]) -> None:
         # What ServiceInterface.emit_properties_changed sends, without its search of every
         # property and export on each call: this is on the path of every PlayPause.
-        bus = self._server.link.bus
-        assert bus is not None
         signatures = self._signatures[interface]
         body = {name: Variant(signatures[name], value) for name, value in changed.items()}
-        bus.send(
+        self._server.link.send(
             Message.new_signal(
                 OBJECT_PATH,
                 PROPERTIES_INTERFACE,

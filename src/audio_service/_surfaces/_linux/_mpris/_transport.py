@@ -303,13 +303,14 @@ class Transport:
         return True
 
     def _reply(self, call: Message | None, value: Any, error: DBusError | None) -> None:
-        bus = self._server.link.bus
+        link = self._server.link
+        bus = link.bus
         if call is None or bus is None or not bus.connected:
             return
         try:
             if error is not None:
-                bus.send(Message.new_error(call, error.type, error.text))
+                link.send(Message.new_error(call, error.type, error.text))
             else:
-                bus.send(Message.new_method_return(call))
+                link.send(Message.new_method_return(call))
         except OSError as failure:  # the connection is going away, and the caller with it
             _log.debug("MPRIS: could not answer %s: %s", call.member, failure)
