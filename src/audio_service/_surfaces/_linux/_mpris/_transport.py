@@ -85,6 +85,10 @@ class Transport:
         self._on_play_pause = on_play_pause
         #: The last volume the task accepted; the service publishes none of its own.
         self.volume = 1.0
+        # The actions of the last (state, item) asked about: each PlayPause asks for those of
+        # the state the flush before it computed them for (states and items are immutable).
+        self._last_actions: tuple[PlaybackState, MediaItem | None, frozenset[MediaAction]] | None
+        self._last_actions = None
         self._direct: dict[str, Callable[[], Request | None]] = {
             "PlayPause": self._play_pause_request,
             "Play": self._play_request,
@@ -121,11 +125,16 @@ class Transport:
 
     def actions(self, state: PlaybackState, item: MediaItem | None) -> frozenset[MediaAction]:
         """The actions clients may use: published, or implied by the task's callbacks."""
-        return self.capabilities.actions(state, item)
+        last = self._last_actions
+        if last is not None and last[0] is state and last[1] is item:
+            return last[2]
+        actions = self.capabilities.actions(state, item)
+        self._last_actions = (state, item, actions)
+        return actions
 
     def _actions(self) -> frozenset[MediaAction]:
         core = self._core
-        return self.capabilities.actions(core.state, core.media_item)
+        return self.actions(core.state, core.media_item)
 
     def can_go_next(self) -> bool:
         return MediaAction.SKIP_TO_NEXT in self._actions()
