@@ -9,8 +9,8 @@ The ``bench_mpris`` players on a private ``dbus-daemon``: our host process
 its reply (and, for ``PlayPause``, for the ``PropertiesChanged`` carrying the new
 ``PlaybackStatus``), as ``bench_mpris`` times it. Counted the way
 ``bench_syscalls`` counts the IPC path: ``strace -c`` on every thread of each
-process over ``REQUESTS`` calls after a warm-up, wake-ups from ``/proc`` over an
-untraced loop of the same length. Subjects:
+process over ``REQUESTS`` calls after a warm-up, context switches (wake-ups and
+preemptions) from ``/proc`` over an untraced loop of the same length. Subjects:
 
 - **baseline**: ``Peer.Ping`` to our host's connection, answered inside dbus-fast
   (one wait, one read, one write: the floor of any call on the bus);
@@ -113,11 +113,11 @@ async def _run(address: str) -> list[str]:
 
     header = " | ".join(SHOWN)
     lines = [
-        f"System calls and voluntary context switches per call, {REQUESTS} calls after "
+        f"System calls and context switches per call, {REQUESTS} calls after "
         f"{WARM_UP} warm-up, counted with strace -c on every thread; private dbus-daemon, "
         f"host on Python {sys.version.split()[0]}, {MPRIS_SERVER} on Debian's Python {version}\n",
-        f"| side | syscalls | {header} | other | wake-ups | other calls (>= 0.05) |",
-        "|---|---:|" + "---:|" * (len(SHOWN) + 2) + "---|",
+        f"| side | syscalls | {header} | other | wake-ups | preempted | other calls (>= 0.05) |",
+        "|---|---:|" + "---:|" * (len(SHOWN) + 3) + "---|",
         _row("our host, Peer.Ping (**baseline**)", ping_counts[1]),
         _row("our host, PlayPause", toggle_counts[1]),
         _row(f"{MPRIS_SERVER} process, PlayPause", their_counts[1]),
@@ -130,10 +130,10 @@ async def _run(address: str) -> list[str]:
     base: SideCounts = ping_counts[1]
     extra = (sum(host.calls.values()) - sum(base.calls.values())) / REQUESTS
     waits = (host.calls["epoll_wait"] - base.calls["epoll_wait"]) / REQUESTS
-    wakes = (host.switches - base.switches) / REQUESTS
+    switches = (host.switches + host.preempted - base.switches - base.preempted) / REQUESTS
     lines.append(
         f"our host, PlayPause over Ping: {extra:+.2f} system calls, {waits:+.2f} waits and "
-        f"{wakes:+.2f} wake-ups per call"
+        f"{switches:+.2f} context switches per call"
     )
     return lines
 
