@@ -247,6 +247,26 @@ async def test_buses_without_power_services_give_one_info_line(
     assert len(infos) == 1, [r.getMessage() for r in infos]
 
 
+async def test_routes_that_all_failed_are_not_asked_again_on_every_play(
+    session_bus: PrivateSessionBus,
+    system_bus: PrivateSystemBus,
+    journal: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "sway")
+    async with service(journal, release_delay=0.01, pause_on_sleep=False) as svc:
+        await svc.play()
+        await svc.keeper.settled()
+        asked = svc.keeper._worker
+        assert asked is not None
+        assert svc.keeper.status.inhibitor is None
+        # Until a retry is due, a toggle starts no worker to ask the same buses again.
+        for _ in range(3):
+            await svc.pause()
+            await svc.play()
+        assert svc.keeper._worker is asked
+
+
 @pytest.mark.parametrize(
     ("environ", "flatpak_info", "first"),
     [

@@ -226,6 +226,13 @@ class KeepAwake:
     def _retarget(self, target: bool) -> None:
         # Also when the target stays: playing again after a sleep needs a new delay lock.
         self._target = target
+        idle = self._worker is None or self._worker.done()
+        if idle and self._hold is None and self._sleep is None:
+            # Nothing to give back, and nothing to take before a retry is due (every route
+            # failed lately): a player toggled quickly starts no worker for nothing. (A worker
+            # under way may be taking one: it must look at the new target.)
+            if not target or not self._routes or not self._may_retry():
+                return
         self._dirty = True
         if self._worker is None or self._worker.done():
             self._idle.clear()
@@ -255,7 +262,7 @@ class KeepAwake:
     def _may_retry(self) -> bool:
         # After every route failed, a player toggled quickly does not ask the buses again
         # each time; a desktop service that starts later is found within RETRY_AFTER.
-        return self._retry_at is None or asyncio.get_running_loop().time() >= self._retry_at
+        return self._retry_at is None or self._running_loop().time() >= self._retry_at
 
     async def _acquire(self) -> None:
         # The route that worked last time first: no bus round trips to choose again.
@@ -283,7 +290,7 @@ class KeepAwake:
             self._tell(note)
         self._note = note
         self._route = None
-        self._retry_at = asyncio.get_running_loop().time() + RETRY_AFTER
+        self._retry_at = self._running_loop().time() + RETRY_AFTER
 
     async def _release(self) -> None:
         hold, self._hold = self._hold, None
