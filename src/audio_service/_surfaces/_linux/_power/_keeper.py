@@ -226,13 +226,13 @@ class KeepAwake:
     def _retarget(self, target: bool) -> None:
         # Also when the target stays: playing again after a sleep needs a new delay lock.
         self._target = target
+        # Nothing to give back, and nothing to take before a retry is due (every route failed
+        # lately): a player toggled quickly starts no worker for nothing. (A worker under way
+        # may be taking one: it must look at the new target.)
         idle = self._worker is None or self._worker.done()
-        if idle and self._hold is None and self._sleep is None:
-            # Nothing to give back, and nothing to take before a retry is due (every route
-            # failed lately): a player toggled quickly starts no worker for nothing. (A worker
-            # under way may be taking one: it must look at the new target.)
-            if not target or not self._routes or not self._may_retry():
-                return
+        nothing_to_take = not target or not self._routes or not self._may_retry()
+        if idle and self._hold is None and self._sleep is None and nothing_to_take:
+            return
         self._dirty = True
         if self._worker is None or self._worker.done():
             self._idle.clear()
