@@ -48,7 +48,14 @@ from benchmarks.bench_mpris import (
     session_bus_env,
     setup,
 )
-from benchmarks.bench_syscalls import REQUESTS, SHOWN, WARM_UP, SideCounts, _measure, _row
+from benchmarks.bench_syscalls import (
+    REQUESTS,
+    WARM_UP,
+    SideCounts,
+    _measure,
+    _row,
+    table_head,
+)
 from benchmarks.service_support import host_client, private_runtime, stop_host
 
 
@@ -111,13 +118,11 @@ async def _run(address: str) -> list[str]:
             await client.connect(APP_ID, in_process=False)
         await stop_host(client, pid)
 
-    header = " | ".join(SHOWN)
     lines = [
         f"System calls and context switches per call, {REQUESTS} calls after "
         f"{WARM_UP} warm-up, counted with strace -c on every thread; private dbus-daemon, "
         f"host on Python {sys.version.split()[0]}, {MPRIS_SERVER} on Debian's Python {version}\n",
-        f"| side | syscalls | {header} | other | wake-ups | preempted | other calls (>= 0.05) |",
-        "|---|---:|" + "---:|" * (len(SHOWN) + 3) + "---|",
+        *table_head(),
         _row("our host, Peer.Ping (**baseline**)", ping_counts[1]),
         _row("our host, PlayPause", toggle_counts[1]),
         _row(f"{MPRIS_SERVER} process, PlayPause", their_counts[1]),

@@ -146,6 +146,15 @@ async def _measure(subject: Callable[[], Awaitable[None]], pids: list[int]) -> l
     return counts
 
 
+def table_head() -> list[str]:
+    """The header and the alignment row of a table of :func:`_row` rows."""
+    header = " | ".join(SHOWN)
+    return [
+        f"| side | syscalls | {header} | other | wake-ups | preempted | other calls (>= 0.05) |",
+        "|---|---:|" + "---:|" * (len(SHOWN) + 3) + "---|",
+    ]
+
+
 def _row(name: str, side: SideCounts) -> str:
     shown = [side.calls[call] / REQUESTS for call in SHOWN]
     other = sum(n for call, n in side.calls.items() if call not in SHOWN) / REQUESTS
@@ -189,13 +198,11 @@ async def _run(directory: Path) -> list[str]:
 
         service_counts = await _measure(service_round_trip, [me, host.pid])
 
-    header = " | ".join(SHOWN)
     lines = [
         f"System calls and context switches per request, {REQUESTS} requests after "
         f"{WARM_UP} warm-up, counted with strace -c on every thread; Python "
         f"{sys.version.split()[0]}\n",
-        f"| side | syscalls | {header} | other | wake-ups | preempted | other calls (>= 0.05) |",
-        "|---|---:|" + "---:|" * (len(SHOWN) + 3) + "---|",
+        *table_head(),
         _row("echo client (**baseline**)", echo_counts[0]),
         _row("echo server (**baseline**)", echo_counts[1]),
         _row("service client", service_counts[0]),
