@@ -22,7 +22,6 @@ from audio_service._connect._ipc._backlog import Backlog, Totals
 from audio_service._connect._ipc._errors import (
     ErrorCode,
     FrameTooLargeError,
-    RequestError,
     RuntimeDirError,
     ServiceAlreadyRunningError,
 )
@@ -53,7 +52,6 @@ from audio_service._connect._ipc._protocol import (
     Event,
     Hello,
     Payload,
-    Reply,
     Request,
     Welcome,
     as_payload,
@@ -61,6 +59,7 @@ from audio_service._connect._ipc._protocol import (
     encoder,
     server_decoder,
 )
+from audio_service._connect._ipc._replies import error_frame, reply_frame
 from audio_session._checks import check_int, is_number
 
 __all__ = ["Connection", "Deferred", "Handler", "Server"]
@@ -171,13 +170,6 @@ _ENDING = frozenset({_LinkState.CLOSING, _LinkState.ABORTED, _LinkState.CLOSED})
 # Enum class on Python 3.11.
 _READY = _LinkState.READY
 _ABORTED = _LinkState.ABORTED
-
-
-def _type_name(error: BaseException) -> str:
-    cls = type(error)
-    if cls.__module__ == "builtins":
-        return cls.__qualname__
-    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class Connection:
@@ -866,64 +858,26 @@ class _ServerProtocol(asyncio.BufferedProtocol):
                 self._resume_if_idle()
 
     async def _answer(self, request: Request, awaitable: Awaitable[Payload]) -> None:
+        result: Payload | None = None
+        error: BaseException | None = None
         try:
             result = await awaitable
-        except asyncio.CancelledError as error:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                raise  # the connection is going away: nobody is left to answer
-            # Something the handler awaited was cancelled, not this request: it still gets
-            # its one answer, or the caller would wait forever.
-            self._send_frame(self._reply_frame(request, None, error))
-        except Exception as error:
-            self._send_frame(self._reply_frame(request, None, error))
-        else:
-            self._send_frame(self._reply_frame(request, result, None))
+        except (Exception, asyncio.CancelledError) as failure:
+            error = failure
+        # Raises the cancellation again when it is this request's (the connection is ending).
+        self._send_frame(self._reply_frame(request, result, error))
 
     def _reply_frame(
         self, request: Request, result: Payload | None, error: BaseException | None
     ) -> bytearray:
-        server = self.server
-        try:
-            if error is not None:
-                raise error
-            payload = as_payload(result, f"the reply of the handler for {request.method!r}")
-        except asyncio.CancelledError as error:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                raise  # the connection is going away: nobody is left to answer
-            # Something the handler awaited was cancelled, not this request: it still gets
-            # its one answer, or the caller would wait forever.
-            return self._error_frame(
-                request.id, ErrorCode.HANDLER_FAILED, error, "the handler was cancelled"
-            )
-        except RequestError as error:
-            # A deliberate refusal: the code says it all, the module path would be noise.
-            return encode_frame(
-                server._encoder,
-                Error(request.id, error.code, type(error).__qualname__, error.message),
-            )
-        except DECODE_ERRORS as error:
-            return self._error_frame(request.id, ErrorCode.BAD_REQUEST, error, str(error))
-        except Exception as error:
-            _log.warning("the handler for %r failed", request.method, exc_info=True)
-            return self._error_frame(request.id, ErrorCode.HANDLER_FAILED, error, str(error))
-        frame = encode_frame(server._encoder, Reply(request.id, payload))
-        size = body_size(frame)
-        if size > self._peer_max_frame:
-            too_large = FrameTooLargeError(size, self._peer_max_frame, "reply")
-            frame = self._error_frame(
-                request.id, ErrorCode.TOO_LARGE, too_large, f"{too_large} of the client"
-            )
-        return frame
+        return reply_frame(self.server._encoder, request, result, error, self._peer_max_frame)
 
     # -- sending -----------------------------------------------------------------------
 
     def _error_frame(
         self, request_id: int | None, code: str, error: BaseException | None, message: str
     ) -> bytearray:
-        type_name = "ProtocolError" if error is None else _type_name(error)
-        return encode_frame(self.server._encoder, Error(request_id, code, type_name, message))
+        return error_frame(self.server._encoder, request_id, code, error, message)
 
     def send_event_frame(
         self, frame: bytearray, key: str | None = None, resyncable: bool = False
