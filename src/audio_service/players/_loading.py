@@ -254,7 +254,7 @@ class PlayerLoads:
             player = self._player
             if player._speed != 1.0:
                 await engine.set_speed(player._speed)
-            volume = player._effective_volume()
+            volume = player._playback_settings.effective_volume()
             if volume != 1.0:
                 await engine.set_volume(volume)
         return engine

@@ -3,15 +3,15 @@
 The task owns the queue and what happens to it; its parts each have one job:
 the play order under shuffle and repeat (:mod:`._play_order`), getting the
 current item into the engine with one explicit load state (:mod:`._loading`),
-the audio session and interruptions (:mod:`._session_glue`), and what clients
-see (:mod:`._publishing`). The engine only plays one source at a time; see
-:class:`~audio_service.players.PlayerEngine`.
+the audio session and interruptions (:mod:`._session_glue`), seeking within the
+current item (:mod:`._seeking`), the speed, volume, repeat and shuffle settings
+(:mod:`._settings`), and what clients see (:mod:`._publishing`). The engine only
+plays one source at a time; see :class:`~audio_service.players.PlayerEngine`.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
@@ -26,7 +26,6 @@ from audio_service._model._models import (
     AudioServiceRepeatMode,
     AudioServiceShuffleMode,
     MediaItem,
-    check_duration,
 )
 from audio_service._model._queue import MediaQueue
 from audio_service._service._task import BackgroundAudioTask
@@ -36,9 +35,11 @@ from audio_service.players._loading import LoadState, PlayerLoads
 from audio_service.players._play_order import PlayOrder
 from audio_service.players._publishing import StatePublisher
 from audio_service.players._queue_edits import QueueEdits
+from audio_service.players._seeking import Seeking
 from audio_service.players._session_glue import HeldSeek, SessionGlue
+from audio_service.players._settings import PlaybackSettings, checked_max_speed
 from audio_session import AudioInterruptionEvent, AudioSession, AudioSessionConfiguration
-from audio_session._checks import is_int, is_number
+from audio_session._checks import is_int
 from audio_session._tasks import BackgroundTasks
 
 __all__ = ["QueuePlayerTask"]
@@ -92,12 +93,8 @@ class QueuePlayerTask(BackgroundAudioTask):
             )
         if not isinstance(handle_interruptions, bool):
             raise TypeError(f"handle_interruptions must be a bool, not {handle_interruptions!r}")
-        if not is_number(max_speed):
-            raise TypeError(f"max_speed must be a float, not {max_speed!r}")
-        if not (math.isfinite(max_speed) and max_speed >= 1.0):
-            raise ValueError(f"max_speed must be a finite number >= 1.0, not {max_speed!r}")
         #: The fastest speed :meth:`on_set_speed` accepts.
-        self.max_speed = float(max_speed)
+        self.max_speed = checked_max_speed(max_speed)
 
         self._queue = MediaQueue()
         self._index: int | None = None
@@ -120,6 +117,8 @@ class QueuePlayerTask(BackgroundAudioTask):
         )
         self._held_seek = HeldSeek(self)
         self._edits = QueueEdits(self)
+        self._seeking = Seeking(self)
+        self._playback_settings = PlaybackSettings(self)
 
     # -------------------------------------------------------------- public view
 
@@ -167,7 +166,7 @@ class QueuePlayerTask(BackgroundAudioTask):
     @property
     def position(self) -> timedelta:
         """The position in the current item."""
-        return self._current_position()
+        return self._seeking.position()
 
     @property
     def volume(self) -> float:
@@ -346,29 +345,15 @@ class QueuePlayerTask(BackgroundAudioTask):
 
     async def on_seek_to(self, position: timedelta) -> None:
         """Seek within the current item, clamped to its duration."""
-        check_duration(position, "position")
-        item = self._current_item()
-        if item is None:
-            return
-        if item.duration is not None and position > item.duration:
-            position = item.duration
-        loads = self._loads
-        if await loads.seek(position):
-            self._publisher.state()
-            return
-        self._position = position
-        if loads.state is LoadState.COMPLETED and self._index is not None:
-            await loads.load(self._index, position)
-            return
-        self._publisher.state()
+        await self._seeking.seek_to(position)
 
     async def on_fast_forward(self) -> None:
         """Jump forward by the fast-forward interval, within the current item."""
-        await self._seek_by(self.fast_forward_interval)
+        await self._seeking.seek_by(self.fast_forward_interval)
 
     async def on_rewind(self) -> None:
         """Jump back by the rewind interval, not before the start."""
-        await self._seek_by(-self.rewind_interval)
+        await self._seeking.seek_by(-self.rewind_interval)
 
     async def on_seek_forward(self, begin: bool) -> None:
         """While held: jump forward by the fast-forward interval every second."""
@@ -380,45 +365,19 @@ class QueuePlayerTask(BackgroundAudioTask):
 
     async def on_set_speed(self, speed: float) -> None:
         """Change the speed (pitch kept); 0 < speed <= :attr:`max_speed`."""
-        if not is_number(speed):
-            raise TypeError(f"speed must be a float, not {speed!r}")
-        if not (math.isfinite(speed) and 0 < speed <= self.max_speed):
-            raise ValueError(
-                f"speed must be a finite number > 0 and <= {self.max_speed}, not {speed!r}"
-            )
-        await self._loads.set_speed(float(speed))
-        self._speed = float(speed)
-        self._publisher.state()
+        await self._playback_settings.set_speed(speed)
 
     async def on_set_volume(self, volume: float) -> None:
         """Change the volume, 0.0 … 1.0 (more is taken as 1.0); ducking applies on top."""
-        if not is_number(volume):
-            raise TypeError(f"volume must be a float, not {volume!r}")
-        if not (math.isfinite(volume) and volume >= 0):
-            raise ValueError(f"volume must be a finite number >= 0, not {volume!r}")
-        self._volume = min(float(volume), 1.0)
-        await self._apply_volume()
+        await self._playback_settings.set_volume(volume)
 
     async def on_set_repeat_mode(self, repeat_mode: AudioServiceRepeatMode) -> None:
         """Repeat nothing, the current item, or the queue (``GROUP``: the queue is one group)."""
-        mode = AudioServiceRepeatMode(repeat_mode)
-        if mode is AudioServiceRepeatMode.GROUP and self._order.repeat is not mode:
-            _log.info("repeat mode GROUP: a queue player has one group, so it repeats the queue")
-        self._order.repeat = mode
-        self._publisher.state()
-        self._loads.schedule_preload()
+        self._playback_settings.set_repeat_mode(repeat_mode)
 
     async def on_set_shuffle_mode(self, shuffle_mode: AudioServiceShuffleMode) -> None:
         """Shuffle the play order (the current item first) or go back to queue order."""
-        mode = AudioServiceShuffleMode(shuffle_mode)
-        if (
-            mode is AudioServiceShuffleMode.GROUP
-            and self._order.shuffle is AudioServiceShuffleMode.NONE
-        ):
-            _log.info("shuffle mode GROUP: a queue player has one group, so it shuffles all")
-        self._order.set_shuffle(mode, self._index)
-        self._publisher.state()
-        self._loads.schedule_preload()
+        self._playback_settings.set_shuffle_mode(shuffle_mode)
 
     # ----------------------------------------------------------------- queue
 
@@ -524,28 +483,10 @@ class QueuePlayerTask(BackgroundAudioTask):
         await self._loads.pause()
         self._publisher.state()
 
-    async def _apply_volume(self) -> None:
-        await self._loads.set_volume(self._effective_volume)
-
-    def _effective_volume(self) -> float:
-        return self._volume * self._glue.policy.volume_factor
-
-    async def _seek_by(self, offset: timedelta) -> None:
-        item = self._current_item()
-        if item is None:
-            return
-        target = max(self._current_position() + offset, _ZERO)
-        if item.duration is not None:
-            target = min(target, item.duration)
-        await self.on_seek_to(target)
-
     # ----------------------------------------------------------- queue helpers
 
     def _current_item(self) -> MediaItem | None:
         return self._queue[self._index] if self._index is not None else None
-
-    def _current_position(self) -> timedelta:
-        return self._loads.position() if self._loads.holding else self._position
 
     def _index_of(self, media_id: str) -> int:
         if not isinstance(media_id, str):

@@ -101,7 +101,7 @@ class StatePublisher:
             actions.add(MediaAction.SKIP_TO_QUEUE_ITEM)
             if item.duration is not None:
                 actions |= _SEEKING
-        position = player._current_position()
+        position = player._seeking.position()
         if item is not None and item.duration is not None and position > item.duration:
             position = item.duration
         compact = [i for i, control in enumerate(controls) if control.action in _COMPACT]

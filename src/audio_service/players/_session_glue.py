@@ -124,7 +124,7 @@ class SessionGlue:
         await self._player._play()
 
     async def _interruption_duck(self, factor: float) -> None:
-        await self._player._apply_volume()
+        await self._player._playback_settings.apply_volume()
 
     async def deactivate(self) -> None:
         session = self.session
@@ -158,9 +158,9 @@ class HeldSeek:
     async def _loop(self, offset: timedelta) -> None:
         player = self._player
         while True:
-            await player._seek_by(offset)
+            await player._seeking.seek_by(offset)
             item = player._current_item()
-            position = player._current_position()
+            position = player._seeking.position()
             if position <= _ZERO or (item is not None and item.duration == position):
                 return
             await asyncio.sleep(_HOLD_PERIOD)
