@@ -3,10 +3,11 @@
 The task owns the queue and what happens to it; its parts each have one job:
 the play order under shuffle and repeat (:mod:`._play_order`), getting the
 current item into the engine with one explicit load state (:mod:`._loading`),
-the audio session and interruptions (:mod:`._session_glue`), seeking within the
-current item (:mod:`._seeking`), the speed, volume, repeat and shuffle settings
-(:mod:`._settings`), and what clients see (:mod:`._publishing`). The engine only
-plays one source at a time; see :class:`~audio_service.players.PlayerEngine`.
+the audio session and interruptions (:mod:`._session_glue`), what play and pause
+do from each load state (:mod:`._play_pause`), seeking within the current item
+(:mod:`._seeking`), the speed, volume, repeat and shuffle settings (:mod:`._settings`),
+and what clients see (:mod:`._publishing`). The engine only plays one source at a
+time; see :class:`~audio_service.players.PlayerEngine`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from audio_service.players._engine import PlayerEngine
 from audio_service.players._interruptions import InterruptionOptions
 from audio_service.players._loading import LoadState, PlayerLoads
 from audio_service.players._play_order import PlayOrder
+from audio_service.players._play_pause import PlayPause
 from audio_service.players._publishing import StatePublisher
 from audio_service.players._queue_edits import QueueEdits
 from audio_service.players._seeking import Seeking
@@ -119,6 +121,7 @@ class QueuePlayerTask(BackgroundAudioTask):
         self._edits = QueueEdits(self)
         self._seeking = Seeking(self)
         self._playback_settings = PlaybackSettings(self)
+        self._play_pause = PlayPause(self)
 
     # -------------------------------------------------------------- public view
 
@@ -293,12 +296,12 @@ class QueuePlayerTask(BackgroundAudioTask):
     async def on_play(self) -> None:
         """Play the current item (the first one when none is current; again after the end)."""
         self._glue.policy.user_acted()
-        await self._play()
+        await self._play_pause.play()
 
     async def on_pause(self) -> None:
         """Pause."""
         self._glue.policy.user_acted()
-        await self._pause()
+        await self._play_pause.pause()
 
     async def on_prepare(self) -> None:
         """Load the current item without playing it."""
@@ -313,14 +316,14 @@ class QueuePlayerTask(BackgroundAudioTask):
         """Make the queue item ``media_id`` current, loaded and paused."""
         index = self._index_of(media_id)
         self._glue.policy.user_acted()
-        await self._pause()
+        await self._play_pause.pause()
         await self._loads.load(index, _ZERO)
 
     async def on_play_from_media_id(self, media_id: str) -> None:
         """Play the queue item ``media_id`` from its start."""
         index = self._index_of(media_id)
         self._glue.policy.user_acted()
-        if await self._start_playing():
+        if await self._play_pause.start():
             await self._loads.load(index, _ZERO)
 
     async def on_play_media_item(self, media_item: MediaItem) -> None:
@@ -334,7 +337,7 @@ class QueuePlayerTask(BackgroundAudioTask):
         elif not self._queue[index].same_content(media_item):
             self._edits.replace_item(index, media_item)
         self._glue.policy.user_acted()
-        if await self._start_playing():
+        if await self._play_pause.start():
             await self._loads.load(index, _ZERO)
 
     async def on_play_from_uri(self, uri: str, extras: dict[str, Any] | None) -> None:
@@ -443,45 +446,6 @@ class QueuePlayerTask(BackgroundAudioTask):
             item = self._current_item()
             return [item] if item is not None else []
         return []
-
-    # ------------------------------------------------------- playing, pausing
-
-    async def _start_playing(self) -> bool:
-        """Activate the session and mean to play; False (and paused) when it was denied."""
-        if not await self._glue.activate():
-            self._playing = False
-            self._publisher.state()
-            return False
-        self._playing = True
-        return True
-
-    async def _play(self) -> None:
-        if not self._queue:
-            return
-        if not await self._start_playing():
-            return
-        loads, order = self._loads, self._order
-        if loads.state is LoadState.COMPLETED:
-            following = order.step(self._index, 1, wrap=False)
-            target = following if following is not None else order.first()
-            if target is not None:
-                await loads.load(target, _ZERO)
-        elif self._index is None:
-            first = order.first()
-            if first is not None:
-                await loads.load(first, _ZERO)
-        elif loads.holding:
-            await loads.play()
-            self._publisher.state()
-        elif loads.state is LoadState.LOADING:
-            self._publisher.state()  # the load under way starts playing when it is done
-        else:
-            await loads.load(self._index, self._position)
-
-    async def _pause(self) -> None:
-        self._playing = False
-        await self._loads.pause()
-        self._publisher.state()
 
     # ----------------------------------------------------------- queue helpers
 

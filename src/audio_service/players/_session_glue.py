@@ -118,10 +118,10 @@ class SessionGlue:
         return self._player._playing
 
     async def _interruption_pause(self) -> None:
-        await self._player._pause()
+        await self._player._play_pause.pause()
 
     async def _interruption_resume(self) -> None:
-        await self._player._play()
+        await self._player._play_pause.play()
 
     async def _interruption_duck(self, factor: float) -> None:
         await self._player._playback_settings.apply_volume()
