@@ -24,9 +24,8 @@ import logging
 import math
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
-from enum import Enum
 from typing import Any, Final
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -36,6 +35,7 @@ from audio_service._surfaces._art import ArtCache
 from audio_service.players._covers import read_cover
 from audio_service.players._engine import EngineError, EngineListener, PlayerEngine
 from audio_service.players._interruptions import InterruptionOptions
+from audio_service.players._mpv_events import _ZERO, MpvEventMapper, _seconds, _State, _tags
 from audio_service.players._player import QueuePlayerTask
 from audio_service.players._start_watch import StartWatch
 from audio_session import AudioSession, AudioSessionConfiguration
@@ -44,8 +44,6 @@ from audio_session._checks import check_str, is_number
 __all__ = ["DEFAULT_AO", "MpvEngine", "MpvPlayerTask"]
 
 _log = logging.getLogger("audio_service.players.mpv")
-
-_ZERO: Final = timedelta(0)
 
 #: The audio outputs tried in order. ``pulse`` first, on PulseAudio and on PipeWire
 #: (through pipewire-pulse) alike, because there the stream carries the session:
@@ -94,23 +92,8 @@ _OPTIONAL_OPTIONS: Final[Mapping[str, str]] = {
     "cover-art-auto": "no",
 }
 
-#: mpv's messages in our log. Its errors are about sources that failed, which the
-#: player reports itself (EngineError, on_error): they stay below warnings.
-_LOG_LEVELS: Final = {"fatal": logging.ERROR, "error": logging.INFO, "warn": logging.DEBUG}
-#: How long a failed load waits for mpv's explanation (log lines come after the event).
-_LOG_GRACE: Final = 0.1
-_MAX_ERROR_LINES: Final = 8
 #: When mpv has not said it is idle this long after a source's end, it has ended anyway.
 _DRAIN_TIMEOUT: Final = 3.0
-
-
-class _State(Enum):
-    IDLE = "idle"  # nothing loaded
-    LOADING = "loading"  # load() waits for the source to open
-    ADVANCING = "advancing"  # the current source ended; mpv opens the preloaded one
-    LOADED = "loaded"
-    DRAINING = "draining"  # decoded to its end; the server still plays what it was given
-    ENDED = "ended"  # played to its end with nothing preloaded
 
 
 def _import_mpv() -> Any:
@@ -126,24 +109,6 @@ def _import_mpv() -> Any:
             f"libmpv could not be loaded ({error}); install it (Debian/Ubuntu: libmpv2)"
         ) from error
     return mpv
-
-
-def _seconds(value: object) -> float | None:
-    if not is_number(value):
-        return None
-    return float(value) if math.isfinite(value) and value >= 0 else None
-
-
-def _tags(metadata: object) -> dict[str, str]:
-    if not isinstance(metadata, Mapping):
-        return {}
-    tags: dict[str, str] = {}
-    for key, value in metadata.items():
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "replace")
-        if isinstance(key, str) and isinstance(value, str) and value.strip():
-            tags[key.lower()] = value
-    return tags
 
 
 class MpvEngine:
@@ -207,6 +172,8 @@ class MpvEngine:
         self._drain_timer: asyncio.TimerHandle | None = None
         # Counts loads, so that a late report about an earlier source is dropped.
         self._generation = 0
+        # mpv's reports, mapped onto this engine's state in the loop's thread.
+        self._events = MpvEventMapper(self)
 
     def __repr__(self) -> str:
         return f"<MpvEngine {self._state.value} {self._current_source!r}>"
@@ -233,7 +200,7 @@ class MpvEngine:
             options["audio-device"] = self.audio_device
         options.update(self.options)
         try:
-            player = module.MPV(log_handler=self._on_log, loglevel="warn", **options)
+            player = module.MPV(log_handler=self._events.on_log, loglevel="warn", **options)
         except (AttributeError, ValueError, TypeError, SystemError) as error:
             raise EngineError(f"libmpv refused the options: {error}") from error
         for name, value in _OPTIONAL_OPTIONS.items():
@@ -248,23 +215,23 @@ class MpvEngine:
         def on_event(event: Any) -> None:
             kind = event.event_id.value
             if kind == events.START_FILE:
-                self._post("start", event.data.playlist_entry_id)
+                self._events.post("start", event.data.playlist_entry_id)
             elif kind == events.FILE_LOADED:
                 # Read now, so that they belong to this file and not to a later one.
                 duration = metadata = None
                 with contextlib.suppress(Exception):
                     duration = player.duration
                     metadata = player.metadata
-                self._post("loaded", _seconds(duration), _tags(metadata))
+                self._events.post("loaded", _seconds(duration), _tags(metadata))
             elif kind == events.END_FILE:
-                self._post("end", event.as_dict(decoder=decoder))
+                self._events.post("end", event.as_dict(decoder=decoder))
             elif kind == events.PLAYBACK_RESTART:
-                self._post("restart")
+                self._events.post("restart")
             elif kind == events.SHUTDOWN:
-                self._post("shutdown")
+                self._events.post("shutdown")
 
         def on_property(name: str, value: Any) -> None:
-            self._post("property", name, value)
+            self._events.post("property", name, value)
 
         player.register_event_callback(on_event)
         for name in ("paused-for-cache", "duration", "metadata", "idle-active"):
@@ -479,158 +446,6 @@ class MpvEngine:
                     self._call(player.command, "playlist-remove", str(index))
                     return
 
-    # --------------------------------------------------------- mpv's thread
-
-    def _post(self, *message: Any) -> None:
-        loop = self._loop
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody listens
-                loop.call_soon_threadsafe(self._dispatch, message)
-
-    def _on_log(self, level: str, prefix: str, text: str) -> None:
-        line = str(text).strip()
-        if not line:
-            return
-        _log.log(_LOG_LEVELS.get(level, logging.DEBUG), "mpv %s: %s", prefix, line)
-        if level in ("fatal", "error", "warn"):
-            self._post("log", line)
-
-    # ---------------------------------------------------------- the loop's side
-
-    def _dispatch(self, message: tuple[Any, ...]) -> None:
-        if self._closed:
-            return
-        kind = message[0]
-        if kind == "start":
-            self._started(message[1])
-        elif kind == "loaded":
-            self._loaded(message[1], message[2])
-        elif kind == "end":
-            self._ended(message[1])
-        elif kind == "restart":
-            self._seek_target = None
-        elif kind == "property":
-            self._property(message[1], message[2])
-        elif kind == "log":
-            self._errors.append(message[1])
-            del self._errors[:-_MAX_ERROR_LINES]
-        elif kind == "shutdown":
-            self._shut_down()
-
-    def _started(self, entry: int) -> None:
-        self._opening = entry
-        if self._state is _State.ADVANCING and entry == self._next_id:
-            self._advanced_from = self._current_id
-            self._current_id, self._next_id = entry, None
-            self._state = _State.LOADING
-            self._start, self._seek_target = _ZERO, None
-            self._duration, self._tags, self._buffering = None, None, False
-            self._reported_buffering = False
-        if entry == self._current_id:
-            self._errors.clear()
-
-    def _loaded(self, duration: float | None, tags: dict[str, str]) -> None:
-        if self._state is not _State.LOADING or self._opening != self._current_id:
-            return
-        self._state = _State.LOADED
-        listener = self._listener
-        advanced_from, self._advanced_from = self._advanced_from, None
-        if advanced_from is not None:
-            # mpv keeps played entries in its playlist; a long gapless run must not pile them up.
-            self._remove_entry(advanced_from)
-            if listener is not None:
-                listener.on_ended(True)
-        self._report_duration(duration, force=True)
-        self._report_tags(tags, force=True)
-        if self._unpaused:
-            self._watch_start()
-        loading, self._load = self._load, None
-        if loading is not None and not loading.done():
-            loading.set_result(None)
-
-    def _ended(self, info: Mapping[str, Any]) -> None:
-        entry = info.get("playlist_entry_id")
-        if entry != self._current_id or entry is None:
-            return
-        reason = info.get("reason")
-        if reason == "redirect" and self._state is _State.LOADING:
-            # A playlist (an internet radio's .m3u/.pls) was opened: follow its first entry.
-            self._follow_redirect(info)
-            return
-        listener = self._listener
-        if self._state is _State.LOADING:
-            if self._advanced_from is not None:
-                # The preloaded source could not be opened: the task loads it itself and
-                # gets the reason from load().
-                self._advanced_from = None
-                self._drain()
-            elif reason in ("error", "eof"):
-                loading, self._load = self._load, None
-                self._state, self._current_id = _State.IDLE, None
-                if loading is not None and not loading.done():
-
-                    def fail(text: str) -> None:
-                        if not loading.done():
-                            loading.set_exception(EngineError(text))
-
-                    self._explained(self._failure(info), fail)
-            return
-        if self._state is not _State.LOADED:
-            return
-        nothing_played = info.get("file_error") == "no audio or video data played"
-        if reason == "eof" or (reason == "error" and nothing_played and self._start > _ZERO):
-            # (Started at or past the end: mpv calls that an error, the user an end.)
-            self._seek_target = None
-            if self._next_id is not None:
-                self._state = _State.ADVANCING
-            else:
-                self._drain()
-        elif reason == "error":
-            self._state, self._current_id = _State.IDLE, None
-            if listener is not None:
-                self._explained(self._failure(info), listener.on_error)
-
-    def _follow_redirect(self, info: Mapping[str, Any]) -> None:
-        first = info.get("playlist_insert_id")
-        if not isinstance(first, int):
-            return
-        self._current_id = first
-        count = info.get("playlist_insert_num_entries")
-        extra = count - 1 if isinstance(count, int) and count > 1 else 0
-        if not extra or self._mpv is None:
-            return
-        # Only its first entry plays: the queue, not the playlist, says what comes next.
-        with contextlib.suppress(EngineError):
-            playlist = self._call(getattr, self._mpv, "playlist") or []
-            ids = [item.get("id") for item in playlist if isinstance(item, Mapping)]
-            if first in ids:
-                at = ids.index(first) + 1
-                for _ in range(min(extra, len(ids) - at)):
-                    self._call(self._mpv.command, "playlist-remove", str(at))
-
-    def _failure(self, info: Mapping[str, Any]) -> str:
-        reason = info.get("file_error") or "playback failed"
-        return f"cannot play {self._current_source}: {reason}"
-
-    def _explained(self, message: str, then: Callable[[str], None]) -> None:
-        """Calls ``then`` with ``message`` and mpv's explanation, a moment later.
-
-        mpv delivers its log lines (the reason: "No such file or directory",
-        "Connection refused") a little after the end-file event.
-        """
-        generation = self._generation
-
-        def explain() -> None:
-            if self._closed or generation != self._generation:
-                return  # a newer source is loaded: this failure is nobody's business now
-            # "Failed to open <source>." says nothing the message does not.
-            lines = [line for line in self._errors if not line.startswith("Failed to open")]
-            details = list(dict.fromkeys(lines))[-3:]
-            then(f"{message} ({'; '.join(details)})" if details else message)
-
-        if self._loop is not None:
-            self._loop.call_later(_LOG_GRACE, explain)
-
     def _drain(self) -> None:
         """The source is decoded to its end: report the end once mpv has played it out.
 
@@ -655,39 +470,6 @@ class MpvEngine:
         timer, self._drain_timer = self._drain_timer, None
         if timer is not None:
             timer.cancel()
-
-    def _property(self, name: str, value: Any) -> None:
-        if name == "idle-active":
-            if value is True and self._state is _State.DRAINING:
-                self._drained()
-            return
-        if self._state is not _State.LOADED:
-            return
-        if name == "paused-for-cache":
-            self._buffering = value is True
-            self._report_buffering()
-        elif name == "duration":
-            seconds = _seconds(value)
-            if seconds is not None:
-                self._report_duration(seconds)
-        elif name == "metadata":
-            tags = _tags(value)
-            if tags:
-                self._report_tags(tags)
-
-    def _report_duration(self, seconds: float | None, *, force: bool = False) -> None:
-        if not force and seconds == self._duration:
-            return
-        self._duration = seconds
-        if self._listener is not None:
-            self._listener.on_duration(None if seconds is None else timedelta(seconds=seconds))
-
-    def _report_tags(self, tags: dict[str, str], *, force: bool = False) -> None:
-        if not force and tags == self._tags:
-            return
-        self._tags = tags
-        if self._listener is not None:
-            self._listener.on_tags(dict(tags))
 
     def _shut_down(self) -> None:
         # Someone quit mpv (it has a quit command): this engine cannot play any more.
