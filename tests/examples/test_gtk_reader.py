@@ -61,7 +61,8 @@ def test_read_aloud_then_move_by_sentence(window: Any, gtk: Any, screenshots: Pa
     wait_for(lambda: service.playback_state.queue_index == 1, "the second sentence", turn)
     second = service.queue[1]
     wait_for(lambda: window.sentence.get_text() == second.display_title, "its text", turn)
-    assert window.sentences.get_selected_row().get_index() == 1
+    # The row follows the playback state, the label the media item: two signals, either first.
+    wait_for(lambda: window.sentences.get_selected_row().get_index() == 1, "its row selected", turn)
     wait_for(lambda: window.progress.get_fraction() > 0, "the progress bar to move", turn)
 
     window.buttons["play"].clicked()  # the same button pauses
