@@ -9,7 +9,11 @@ Unix-socket echo server *in a child process* (the host is one too), moving a
 message the size of the request frame. For reference, to show where the time
 goes: the same echo in this process, and the project's IPC transport calling
 an echo handler in a child process. All subjects run in interleaved rounds so
-that noise from other processes hits them alike.
+that noise from other processes hits them alike, three times: as the scheduler
+places the processes, with both ends on one CPU, and with the ends on two CPUs
+(see :mod:`benchmarks.placement`: on a VM, waking a process on the other CPU
+costs far more, and the scheduler puts a bare echo's ends together more often
+than a host's). Each end's CPU time per round trip is read beside the times.
 
 **Fan-out**: 100 ``AudioServiceClient`` instances in this process, connected to
 one host, each listening to ``playback_state_stream``; a separate client sends
@@ -23,11 +27,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from audio_service import PlaybackState
@@ -39,6 +43,7 @@ from audio_service._connect._wire import METHOD_REQUEST, encode_request
 from audio_service._service._requests import Play
 from audio_session._stream import Subscription
 from benchmarks.echo import EchoClient, EchoServer
+from benchmarks.placement import PLACEMENTS, available, cpu_ns, placed
 from benchmarks.service_support import (
     STEP_TIMEOUT,
     host_client,
@@ -137,6 +142,58 @@ async def _end_child(child: asyncio.subprocess.Process) -> None:
         await child.wait()
 
 
+@dataclass
+class _Subject:
+    name: str
+    run: Callable[[], Awaitable[None]]
+    server_pid: int | None  # None: the server is this process
+    times: list[int] = field(default_factory=list)
+    client_cpu: int = 0
+    server_cpu: int = 0
+
+    def cpu(self) -> tuple[int, int]:
+        me = os.getpid()
+        return cpu_ns(me), cpu_ns(self.server_pid) if self.server_pid else 0
+
+
+async def _measure(subjects: list[_Subject]) -> None:
+    """Interleaved rounds, so that noise from other processes hits every subject alike."""
+    for _ in range(WARM_UP):
+        for subject in subjects:
+            await subject.run()
+    clock = time.perf_counter_ns
+    for _ in range(ROUNDS):
+        for subject in subjects:
+            client_before, server_before = subject.cpu()
+            times = subject.times
+            run = subject.run
+            for _ in range(PER_ROUND):
+                start = clock()
+                await run()
+                times.append(clock() - start)
+            client_after, server_after = subject.cpu()
+            subject.client_cpu += client_after - client_before
+            subject.server_cpu += server_after - server_before
+
+
+def _table(placement: str, subjects: list[_Subject]) -> list[str]:
+    base = percentile(subjects[0].times, 0.5)
+    lines = []
+    for subject in subjects:
+        times, count = subject.times, len(subject.times)
+        server = us(subject.server_cpu / count) if subject.server_pid else "(in client)"
+        lines.append(
+            f"| {placement} | {subject.name} | {us(percentile(times, 0.5))} "
+            f"| {us(percentile(times, 0.99))} | {percentile(times, 0.5) / base:.2f}x "
+            f"| {us(subject.client_cpu / count)} | {server} |"
+        )
+    return lines
+
+
+def _cpu_ratio(subject: _Subject, base: _Subject) -> float:
+    return (subject.client_cpu + subject.server_cpu) / (base.client_cpu + base.server_cpu)
+
+
 async def _round_trip(directory: Path) -> list[str]:
     loop = asyncio.get_running_loop()
     payload = encode_request(Play())
@@ -144,6 +201,9 @@ async def _round_trip(directory: Path) -> list[str]:
     local_path = Path(directory, "echo-local.sock")
     local_server = await loop.create_unix_server(EchoServer, os.fspath(local_path))
     children: list[asyncio.subprocess.Process] = []
+    rows: list[str] = []
+    ratios: dict[str, tuple[float, float]] = {}  # placement: (p50 ratio, CPU ratio)
+    p99 = 0
     try:
         children.append(await _echo_child(_ECHO_SERVER, Path(directory, "echo.sock")))
         children.append(await _echo_child(_IPC_ECHO_SERVER, Path(directory, "ipc.sock")))
@@ -167,22 +227,38 @@ async def _round_trip(directory: Path) -> list[str]:
             async def service() -> None:
                 await _toggle(client)
 
-            samples: dict[Callable[[], Awaitable[None]], list[int]] = {
-                remote: [],
-                local: [],
-                ipc_call: [],
-                service: [],
-            }
-            for _ in range(WARM_UP):
-                for subject in samples:
-                    await subject()
-            clock = time.perf_counter_ns
-            for _ in range(ROUNDS):
-                for subject, times in samples.items():
-                    for _ in range(PER_ROUND):
-                        start = clock()
-                        await subject()
-                        times.append(clock() - start)
+            servers = [children[0].pid, children[1].pid, host.pid]
+            for placement in PLACEMENTS:
+                if not available(placement):
+                    rows.append(f"| {placement} | (this machine gives the process one CPU) |")
+                    continue
+                subjects = [
+                    _Subject(
+                        "bare asyncio echo, server in a child (**baseline**)",
+                        remote,
+                        children[0].pid,
+                    ),
+                    _Subject("bare asyncio echo, server in this process", local, None),
+                    _Subject(
+                        "IPC call to a child's echo handler (transport only)",
+                        ipc_call,
+                        children[1].pid,
+                    ),
+                    _Subject(
+                        "play()/pause() -> callback -> set_state -> client sees it",
+                        service,
+                        host.pid,
+                    ),
+                ]
+                with placed(placement, os.getpid(), servers):
+                    await _measure(subjects)
+                rows += _table(placement, subjects)
+                base, done = subjects[0], subjects[3]
+                ratios[placement] = (
+                    percentile(done.times, 0.5) / percentile(base.times, 0.5),
+                    _cpu_ratio(done, base),
+                )
+                p99 = max(p99, percentile(done.times, 0.99))
         await ipc.close()
         remote_echo.transport.close()
         local_echo.transport.close()
@@ -192,34 +268,28 @@ async def _round_trip(directory: Path) -> list[str]:
         local_server.close()
         await local_server.wait_closed()
 
-    base, done = samples[remote], samples[service]
-    p50_ratio = percentile(done, 0.50) / percentile(base, 0.50)
-    p99 = percentile(done, 0.99)
     lines = [
-        f"Round trip: {len(done)} of each after {WARM_UP} warm-up, echo message "
-        f"{len(message)} bytes (the play() request frame), Python {sys.version.split()[0]}\n",
-        "| subject | p50 | p99 | mean | p50 / baseline |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for name, key in (
-        ("bare asyncio echo, server in a child process (**baseline**)", remote),
-        ("bare asyncio echo, server in this process", local),
-        ("IPC call to a child process's echo handler (transport only)", ipc_call),
-        ("play()/pause() -> callback -> set_state -> client sees it", service),
-    ):
-        times = samples[key]
-        lines.append(
-            f"| {name} | {us(percentile(times, 0.5))} | {us(percentile(times, 0.99))} "
-            f"| {us(statistics.fmean(times))} "
-            f"| {percentile(times, 0.5) / percentile(base, 0.5):.2f}x |"
-        )
-    lines += [
+        f"Round trip: {ROUNDS * PER_ROUND} of each subject per placement after {WARM_UP} "
+        f"warm-up, echo message {len(message)} bytes (the play() request frame), Python "
+        f"{sys.version.split()[0]}; CPU: on-CPU time per round trip of each end, all its "
+        "threads (schedstat)\n",
+        "| placement | subject | p50 | p99 | p50 / baseline | client CPU | server CPU |",
+        "|---|---|---:|---:|---:|---:|---:|",
+        *rows,
         "",
         "| target | measured | result |",
         "|---|---:|---|",
-        f"| round trip p50 <= 2x baseline p50 | {p50_ratio:.2f}x | {verdict(p50_ratio <= 2)} |",
-        f"| round trip p99 < 1 ms | {us(p99)} | {verdict(p99 < 1_000_000)} |",
     ]
+    for placement, (p50_ratio, cpu_ratio) in ratios.items():
+        lines += [
+            f"| round trip p50 <= 2x baseline p50, {placement} | {p50_ratio:.2f}x "
+            f"| {verdict(p50_ratio <= 2)} |",
+            f"| CPU per round trip (both ends) <= 2x the baseline's, {placement} "
+            f"| {cpu_ratio:.2f}x | {verdict(cpu_ratio <= 2)} |",
+        ]
+    lines.append(
+        f"| round trip p99 < 1 ms (worst placement) | {us(p99)} | {verdict(p99 < 1_000_000)} |"
+    )
     return lines
 
 
