@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import shutil
 import statistics
@@ -41,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ from dbus_fast.aio import MessageBus
 from audio_service._api._client import AudioServiceClient
 from audio_session.testing import PrivateSessionBus
 from benchmarks import mpris_task
+from benchmarks.placement import cpu_ns
 from benchmarks.service_support import (
     STEP_TIMEOUT,
     host_client,
@@ -259,11 +261,26 @@ async def owner_of(bus: MessageBus, name: str) -> str:
 class Subject:
     """One player as the client sees it: a Ping trial and a PlayPause trial."""
 
-    def __init__(self, client: Client, owner: str) -> None:
+    def __init__(self, client: Client, owner: str, pid: int) -> None:
         self.client = client
         self.owner = owner
+        self.pid = pid
         self.pings: list[int] = []
         self.toggles: list[int] = []
+        #: CPU ns of (this process, the bus daemon, the player) over the pings and the toggles.
+        self.ping_cpu = [0, 0, 0]
+        self.toggle_cpu = [0, 0, 0]
+
+    async def timed(
+        self, trial: Callable[[], Awaitable[int]], into: list[int], cpu: list[int], bus: int
+    ) -> None:
+        """``PER_ROUND`` trials, adding each process's CPU time over them to ``cpu``."""
+        pids = (os.getpid(), bus, self.pid)
+        before = [cpu_ns(pid) for pid in pids]
+        for _ in range(PER_ROUND):
+            into.append(await trial())
+        for index, pid in enumerate(pids):
+            cpu[index] += cpu_ns(pid) - before[index]
 
     async def ping(self) -> int:
         message = Message(
@@ -347,10 +364,16 @@ async def main(with_ui: bool = False) -> None:
                 await client.disconnect()
             theirs_process = await _start_theirs(private_bus.address, pythonpath)
             client_side = Client(bus)
-            ours = Subject(client_side, await owner_of(bus, f"org.mpris.MediaPlayer2.{APP_ID}"))
-            theirs = Subject(
-                client_side, await owner_of(bus, f"org.mpris.MediaPlayer2.{THEIR_NAME}")
+            ours = Subject(
+                client_side, await owner_of(bus, f"org.mpris.MediaPlayer2.{APP_ID}"), pid
             )
+            theirs = Subject(
+                client_side,
+                await owner_of(bus, f"org.mpris.MediaPlayer2.{THEIR_NAME}"),
+                theirs_process.pid,
+            )
+            assert private_bus.process is not None
+            bus_pid = private_bus.process.popen.pid
             for subject in (ours, theirs):
                 await client_side.watch(subject.owner)
             for _ in range(WARM_UP):
@@ -359,10 +382,10 @@ async def main(with_ui: bool = False) -> None:
                     await subject.toggle()
             for _ in range(ROUNDS):
                 for subject in (ours, theirs):
-                    for _ in range(PER_ROUND):
-                        subject.pings.append(await subject.ping())
-                    for _ in range(PER_ROUND):
-                        subject.toggles.append(await subject.toggle())
+                    await subject.timed(subject.ping, subject.pings, subject.ping_cpu, bus_pid)
+                    await subject.timed(
+                        subject.toggle, subject.toggles, subject.toggle_cpu, bus_pid
+                    )
         finally:
             bus.disconnect()
             if theirs_process is not None:
@@ -390,6 +413,27 @@ async def main(with_ui: bool = False) -> None:
     speedup_99 = percentile(theirs.toggles, 0.99) / percentile(ours.toggles, 0.99)
     print(f"| ratio ours / Ping | {ping_ratio:.2f}x | {ping_ratio_99:.2f}x | |")
     print(f"| ratio mpris_server / ours | {speedup:.2f}x | {speedup_99:.2f}x | |")
+    # Ping crosses the same bus daemon twice each way, like PlayPause: what a player adds
+    # to a call is its time beyond its own Ping.
+    ours_beyond = percentile(ours.toggles, 0.5) - percentile(ours.pings, 0.5)
+    theirs_beyond = percentile(theirs.toggles, 0.5) - percentile(theirs.pings, 0.5)
+    beyond = theirs_beyond / ours_beyond if ours_beyond > 0 else math.inf
+    print(f"| ratio mpris_server / ours, time beyond each one's Ping | {beyond:.2f}x | | |")
+    print(
+        "\nCPU time per call (all threads; schedstat), µs\n\n"
+        "| call | client (this process) | dbus-daemon | player process |\n|---|---:|---:|---:|"
+    )
+    for name, subject in (("ours", ours), (MPRIS_SERVER, theirs)):
+        for kind, cpu, count in (
+            ("Peer.Ping", subject.ping_cpu, len(subject.pings)),
+            ("PlayPause", subject.toggle_cpu, len(subject.toggles)),
+        ):
+            cells = " | ".join(f"{value / count / 1e3:.1f}" for value in cpu)
+            print(f"| {kind}, {name} | {cells} |")
+    player_cpu = (theirs.toggle_cpu[2] / len(theirs.toggles)) / (
+        ours.toggle_cpu[2] / len(ours.toggles)
+    )
+    print(f"| ratio mpris_server / ours, player process per PlayPause | | | {player_cpu:.2f}x |")
     print(
         f"\ntargets: p50 <= 3x Ping: {'met' if ping_ratio <= 3 else 'MISSED'}; "
         f"at least 2x faster than mpris_server (p50): {'met' if speedup >= 2 else 'MISSED'}"

@@ -90,8 +90,12 @@ async def _run(address: str) -> list[str]:
         pid = await client.custom_action("pid")
         theirs_process = await _start_theirs(address, pythonpath)
         client_side = Client(bus)
-        ours = Subject(client_side, await owner_of(bus, f"org.mpris.MediaPlayer2.{APP_ID}"))
-        theirs = Subject(client_side, await owner_of(bus, f"org.mpris.MediaPlayer2.{THEIR_NAME}"))
+        ours = Subject(client_side, await owner_of(bus, f"org.mpris.MediaPlayer2.{APP_ID}"), pid)
+        theirs = Subject(
+            client_side,
+            await owner_of(bus, f"org.mpris.MediaPlayer2.{THEIR_NAME}"),
+            theirs_process.pid,
+        )
         for subject in (ours, theirs):
             await client_side.watch(subject.owner)
 
