@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -42,7 +41,13 @@ from audio_service._connect._ipc._protocol import Request, encoder
 from audio_service._connect._wire import METHOD_REQUEST, encode_request
 from audio_service._service._requests import Play
 from audio_session._stream import Subscription
-from benchmarks.echo import EchoClient, EchoServer
+from benchmarks.echo import (
+    ECHO_SERVER_SCRIPT,
+    EchoClient,
+    EchoServer,
+    end_child,
+    start_child_server,
+)
 from benchmarks.placement import PLACEMENTS, available, cpu_ns, placed
 from benchmarks.service_support import (
     STEP_TIMEOUT,
@@ -63,29 +68,6 @@ PER_ROUND = 200  # ROUNDS * PER_ROUND round trips of each subject
 LISTENERS = 100
 FAN_OUT_WARM_UP = 20
 FAN_OUT_TRIALS = 300
-
-# Serves until its standard input closes, so it cannot outlive the benchmark.
-_ECHO_SERVER = """
-import asyncio, sys
-
-class Echo(asyncio.Protocol):
-    def connection_made(self, transport):
-        self.transport = transport
-
-    def data_received(self, data):
-        self.transport.write(data)
-
-async def main():
-    loop = asyncio.get_running_loop()
-    server = await loop.create_unix_server(Echo, sys.argv[1])
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    print("ready", flush=True)
-    await reader.read()
-    server.close()
-
-asyncio.run(main())
-"""
 
 # The project's IPC server with an echo handler, in a child process like the host.
 _IPC_ECHO_SERVER = """
@@ -116,30 +98,6 @@ async def _toggle(client: AudioServiceClient) -> None:
     await (client.play() if playing else client.pause())
     if client.playback_state.playing is not playing:
         await until(client.playback_state_stream, lambda state: state.playing is playing)
-
-
-async def _echo_child(script: str, path: Path) -> asyncio.subprocess.Process:
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", script, str(path), stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    assert child.stdout is not None
-    async with asyncio.timeout(STEP_TIMEOUT):
-        ready = await child.stdout.readline()
-    if ready.strip() != b"ready":
-        await _end_child(child)
-        raise RuntimeError("an echo server child did not start")
-    return child
-
-
-async def _end_child(child: asyncio.subprocess.Process) -> None:
-    assert child.stdin is not None
-    child.stdin.close()
-    try:
-        async with asyncio.timeout(5):
-            await child.wait()
-    except TimeoutError:
-        child.kill()
-        await child.wait()
 
 
 @dataclass
@@ -205,8 +163,8 @@ async def _round_trip(directory: Path) -> list[str]:
     ratios: dict[str, tuple[float, float]] = {}  # placement: (p50 ratio, CPU ratio)
     p99 = 0
     try:
-        children.append(await _echo_child(_ECHO_SERVER, Path(directory, "echo.sock")))
-        children.append(await _echo_child(_IPC_ECHO_SERVER, Path(directory, "ipc.sock")))
+        children.append(await start_child_server(ECHO_SERVER_SCRIPT, Path(directory, "echo.sock")))
+        children.append(await start_child_server(_IPC_ECHO_SERVER, Path(directory, "ipc.sock")))
         _, remote_echo = await loop.create_unix_connection(
             EchoClient, os.fspath(Path(directory, "echo.sock"))
         )
@@ -264,7 +222,7 @@ async def _round_trip(directory: Path) -> list[str]:
         local_echo.transport.close()
     finally:
         for child in children:
-            await _end_child(child)
+            await end_child(child)
         local_server.close()
         await local_server.wait_closed()
 

@@ -47,8 +47,8 @@ from audio_service._connect._ipc._framing import encode_frame
 from audio_service._connect._ipc._protocol import Request, encoder
 from audio_service._connect._wire import METHOD_REQUEST, encode_request
 from audio_service._service._requests import Play
-from benchmarks.bench_service_requests import _ECHO_SERVER, _echo_child, _end_child, _toggle
-from benchmarks.echo import EchoClient
+from benchmarks.bench_service_requests import _toggle
+from benchmarks.echo import ECHO_SERVER_SCRIPT, EchoClient, end_child, start_child_server
 from benchmarks.service_support import STEP_TIMEOUT, private_runtime, running_host
 
 APP_ID = "org.example.BenchSyscalls"
@@ -177,7 +177,7 @@ async def _run(directory: Path) -> list[str]:
     payload = encode_request(Play())
     message = b"\x00" * len(encode_frame(encoder(), Request(1, METHOD_REQUEST, payload)))
     me = os.getpid()
-    echo_child = await _echo_child(_ECHO_SERVER, Path(directory, "echo.sock"))
+    echo_child = await start_child_server(ECHO_SERVER_SCRIPT, Path(directory, "echo.sock"))
     try:
         _, echo = await loop.create_unix_connection(
             EchoClient, os.fspath(Path(directory, "echo.sock"))
@@ -189,7 +189,7 @@ async def _run(directory: Path) -> list[str]:
         echo_counts = await _measure(echo_round_trip, [me, echo_child.pid])
         echo.transport.close()
     finally:
-        await _end_child(echo_child)
+        await end_child(echo_child)
     async with running_host(APP_ID) as host:
         client = host.client
 

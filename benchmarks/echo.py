@@ -3,8 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 
-__all__ = ["EchoClient", "EchoServer"]
+from benchmarks.service_support import STEP_TIMEOUT
+
+__all__ = [
+    "ECHO_SERVER_SCRIPT",
+    "EchoClient",
+    "EchoServer",
+    "end_child",
+    "start_child_server",
+]
+
+#: The echo server as a child process's script (its socket path is argv[1]). It serves until
+#: its standard input closes, so it cannot outlive the benchmark.
+ECHO_SERVER_SCRIPT = """
+import asyncio, sys
+
+class Echo(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def data_received(self, data):
+        self.transport.write(data)
+
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_unix_server(Echo, sys.argv[1])
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    print("ready", flush=True)
+    await reader.read()
+    server.close()
+
+asyncio.run(main())
+"""
 
 
 class EchoServer(asyncio.Protocol):
@@ -39,3 +74,29 @@ class EchoClient(asyncio.Protocol):
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(message)
         await self.waiter
+
+
+async def start_child_server(script: str, path: Path) -> asyncio.subprocess.Process:
+    """Run ``script`` (which prints "ready" once it listens at ``path``) in a child process."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, str(path), stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert child.stdout is not None
+    async with asyncio.timeout(STEP_TIMEOUT):
+        ready = await child.stdout.readline()
+    if ready.strip() != b"ready":
+        await end_child(child)
+        raise RuntimeError("a child server did not start")
+    return child
+
+
+async def end_child(child: asyncio.subprocess.Process) -> None:
+    """Close the child's standard input (its signal to end) and wait; kill it after 5 s."""
+    assert child.stdin is not None
+    child.stdin.close()
+    try:
+        async with asyncio.timeout(5):
+            await child.wait()
+    except TimeoutError:
+        child.kill()
+        await child.wait()
