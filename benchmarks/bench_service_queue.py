@@ -18,16 +18,21 @@ counted as a whole frame (its payload is ``_wire.encode_event`` of the event).
 A client that loses its connection is reported, reconnected if the host lets
 it, and otherwise replaced by the second client so the run can go on.
 There is no baseline doing the same work; the original plugin, which sent the
-whole queue on every change, took 30 s to add 1000 songs (#677).
+whole queue on every change, took 30 s to add 1000 songs (#677). The paced
+inserts alternate with a bare asyncio echo to a child process, paced alike: after
+25 ms idle, waking both processes costs a machine in a slow phase several times a
+back-to-back round trip, and the ratio says what the insert adds to that.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from audio_service import AudioServiceError, MediaItem, MediaQueue
 from audio_service._api._client import AudioServiceClient
@@ -45,6 +50,7 @@ from audio_service._connect._wire import (
 from audio_service._model._events import QueueChanged
 from audio_service._model._queue import QueueReplace, QueueSplice
 from audio_service._service._requests import AddQueueItemAt
+from benchmarks.echo import ECHO_SERVER_SCRIPT, EchoClient, end_child, start_child_server
 from benchmarks.service_support import (
     STEP_TIMEOUT,
     host_client,
@@ -182,7 +188,14 @@ async def main() -> None:
     rows: list[str] = []
     targets: list[str] = []
     notes: list[str] = []
-    with private_runtime("bench-service-queue-"):
+    with private_runtime("bench-service-queue-") as directory:
+        echo_child = await start_child_server(ECHO_SERVER_SCRIPT, Path(directory, "echo.sock"))
+        _, echo = await asyncio.get_running_loop().create_unix_connection(
+            EchoClient, os.fspath(Path(directory, "echo.sock"))
+        )
+        # As long as an insert's request frame.
+        sample = encode_request(AddQueueItemAt(media_item=_items("m", 1)[0], index=0))
+        message = b"\x00" * len(encode_frame(encoder(), Request(1, METHOD_REQUEST, sample)))
         async with running_host(APP_ID) as host:
             requester = host.client
             # Connected while the queue is empty: see the notes on dropped clients.
@@ -225,8 +238,13 @@ async def main() -> None:
                             for item in new[INSERT_WARM_UP:]
                         ]
                     await requester.custom_action("insert_mode", "splice")
-                    paced = []
+                    paced, echoes = [], []
                     for item in _items(f"p{size}", PACED_INSERTS):
+                        # The baseline paced alike, in turn: what waking both sides costs.
+                        await asyncio.sleep(PACE)
+                        start = time.perf_counter_ns()
+                        await echo.round_trip(message)
+                        echoes.append(time.perf_counter_ns() - start)
                         await asyncio.sleep(PACE)
                         paced.append(await _insert(requester, item, len(requester.queue) // 2))
                     extra = _items(f"w{size}", 1)[0]
@@ -251,6 +269,8 @@ async def main() -> None:
                         f"| {ms(percentile(inserts['set_queue'], 0.5))} "
                         f"| {ms(percentile(inserts['set_queue'], 0.99))} "
                         f"| {ms(percentile(paced, 0.5))} | {ms(max(paced))} "
+                        f"| {ms(percentile(echoes, 0.5))} "
+                        f"| {percentile(paced, 0.5) / percentile(echoes, 0.5):.1f}x "
                         f"| {frame} B | {request_frame} B |"
                     )
                     if size == max(SIZES):
@@ -284,6 +304,8 @@ async def main() -> None:
                 for client in (requester, other):
                     if client is not None:
                         await client.disconnect()
+                echo.transport.close()
+                await end_child(echo_child)
     print(
         f"update_queue: {SETS} replacements per size (new ids each time), timed until the "
         "requesting client, and another connected client, hold the new queue; inserts in the "
@@ -294,9 +316,10 @@ async def main() -> None:
         "| items | update_queue -> requester has it (median) | -> other client has it "
         "| set event | insert p50 (splice_queue) | insert p99 (splice_queue) "
         "| insert p50 (set_queue) | insert p99 (set_queue) | paced insert p50 "
-        "| paced insert max | insert event frame | insert request frame |"
+        "| paced insert max | paced echo p50 (baseline) | paced insert / echo "
+        "| insert event frame | insert request frame |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print("\n".join(rows))
     print("\n| target | measured | result |\n|---|---:|---|")
     print("\n".join(targets))
