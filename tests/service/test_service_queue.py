@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import msgspec
@@ -94,6 +95,15 @@ def test_many_single_deletes_keep_the_queue_correct_and_its_blocks_healthy() -> 
     assert list(queue) == source
     assert content(queue) == content(source)
     assert len(queue._blocks) <= len(source) // 64 + 2
+    _assert_block_table(queue)
+
+
+def _assert_block_table(queue: MediaQueue) -> None:
+    # Edits carry the table of block starts over instead of recounting it: it must still
+    # be what a recount gives.
+    counted = tuple(itertools.accumulate(map(len, queue._blocks), initial=0))
+    assert queue._starts == counted[:-1]
+    assert len(queue) == counted[-1]
 
 
 # ------------------------------------------------------------ a big queue
@@ -239,6 +249,7 @@ def test_block_queue_matches_a_plain_list_model(
             model[index : index + delete] = inserted
             queue = queue.splice(index, delete, inserted)
         assert len(queue) == len(model)
+        _assert_block_table(queue)
     assert list(queue) == model
     assert content(queue) == content(model)
     if model:
