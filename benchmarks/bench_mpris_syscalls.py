@@ -63,7 +63,7 @@ async def _loop_turns(client: AudioServiceClient, subject: Callable[[], Awaitabl
     """Our host's loop iterations per call of ``subject``, the UI client away meanwhile."""
 
     async def window(calls: int) -> int:
-        before = await client.custom_action("loop_turns")
+        before: int = await client.custom_action("loop_turns")
         await client.disconnect()
         for _ in range(calls):
             await subject()

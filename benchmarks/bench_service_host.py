@@ -68,6 +68,7 @@ async def _spawn(code: str) -> int:
 def _compile_bytecode() -> None:
     # compileall writes the .pyc files even under PYTHONDONTWRITEBYTECODE (an installer does).
     for package in (audio_service, audio_session, benchmarks):
+        assert package.__file__ is not None
         compileall.compile_dir(Path(package.__file__).parent, quiet=1)
 
 
