@@ -52,6 +52,7 @@ from dbus_fast.aio import MessageBus
 from audio_service._api._client import AudioServiceClient
 from audio_session.testing import PrivateSessionBus
 from benchmarks import mpris_task
+from benchmarks.echo import end_child
 from benchmarks.placement import cpu_ns
 from benchmarks.service_support import (
     STEP_TIMEOUT,
@@ -329,17 +330,6 @@ async def _start_theirs(address: str, pythonpath: Path) -> asyncio.subprocess.Pr
     return child
 
 
-async def _stop_theirs(child: asyncio.subprocess.Process) -> None:
-    if child.stdin is not None:
-        child.stdin.close()
-    try:
-        async with asyncio.timeout(5):
-            await child.wait()
-    except TimeoutError:
-        child.kill()
-        await child.wait()
-
-
 def _row(name: str, samples: list[int]) -> str:
     p50, p99 = percentile(samples, 0.50) / 1e3, percentile(samples, 0.99) / 1e3
     return f"| {name} | {p50:.1f} | {p99:.1f} | {statistics.fmean(samples) / 1e3:.1f} |"
@@ -389,7 +379,7 @@ async def main(with_ui: bool = False) -> None:
         finally:
             bus.disconnect()
             if theirs_process is not None:
-                await _stop_theirs(theirs_process)
+                await end_child(theirs_process)
             if pid and not client.running:
                 with contextlib.suppress(Exception):
                     await client.connect(APP_ID, in_process=False)

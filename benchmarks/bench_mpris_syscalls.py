@@ -43,7 +43,6 @@ from benchmarks.bench_mpris import (
     Client,
     Subject,
     _start_theirs,
-    _stop_theirs,
     owner_of,
     session_bus_env,
     setup,
@@ -56,6 +55,7 @@ from benchmarks.bench_syscalls import (
     _row,
     table_head,
 )
+from benchmarks.echo import end_child
 from benchmarks.service_support import host_client, private_runtime, stop_host
 
 
@@ -117,7 +117,7 @@ async def _run(address: str) -> list[str]:
     finally:
         bus.disconnect()
         if theirs_process is not None:
-            await _stop_theirs(theirs_process)
+            await end_child(theirs_process)
         if pid and not client.running:
             await client.connect(APP_ID, in_process=False)
         await stop_host(client, pid)
