@@ -35,7 +35,8 @@ from audio_service._surfaces._art import ArtCache
 from audio_service.players._covers import read_cover
 from audio_service.players._engine import EngineError, EngineListener, PlayerEngine
 from audio_service.players._interruptions import InterruptionOptions
-from audio_service.players._mpv_events import _ZERO, MpvEventMapper, _seconds, _State, _tags
+from audio_service.players._mpv_events import MpvEventMapper, _seconds, _tags
+from audio_service.players._mpv_playback import _ZERO, MpvPlayback, _State
 from audio_service.players._player import QueuePlayerTask
 from audio_service.players._start_watch import StartWatch
 from audio_session import AudioSession, AudioSessionConfiguration
@@ -149,34 +150,20 @@ class MpvEngine:
         self._listener: EngineListener | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
-        self._state = _State.IDLE
-        self._current_id: int | None = None
-        self._current_source: str | None = None
-        self._next_id: int | None = None
+        # Changed by this engine's commands and by mpv's reports alike.
+        self._playback = MpvPlayback()
         self._load: asyncio.Future[None] | None = None
-        self._start = _ZERO
-        self._seek_target: timedelta | None = None
-        self._duration: float | None = None
-        self._tags: dict[str, str] | None = None
-        self._buffering = False
-        # What the listener was last told: buffering for the cache, or the output's start.
-        self._reported_buffering = False
         self._unpaused = False
         self._speed = 1.0
         self._watch: StartWatch | None = None
-        self._advanced_from: int | None = None
-        self._opening: int | None = None
-        self._errors: list[str] = []
         self._version: tuple[int, ...] = (0, 0, 0)
         self._dead = False
         self._drain_timer: asyncio.TimerHandle | None = None
-        # Counts loads, so that a late report about an earlier source is dropped.
-        self._generation = 0
-        # mpv's reports, mapped onto this engine's state in the loop's thread.
-        self._events = MpvEventMapper(self)
+        # mpv's reports, mapped onto the playback state in the loop's thread.
+        self._events = MpvEventMapper(self._playback, self)
 
     def __repr__(self) -> str:
-        return f"<MpvEngine {self._state.value} {self._current_source!r}>"
+        return f"<MpvEngine {self._playback.state.value} {self._playback.current_source!r}>"
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -189,7 +176,8 @@ class MpvEngine:
         module = _import_mpv()
         self._loop = asyncio.get_running_loop()
         self._listener = listener
-        self._watch = StartWatch(self._loop, self._time_pos, lambda _: self._report_buffering())
+        self._events.open(self._loop, listener)
+        self._watch = StartWatch(self._loop, self._time_pos, lambda _: self.report_buffering())
         self._mpv = await asyncio.to_thread(self._create, module)
 
     def _create(self, module: Any) -> Any:
@@ -241,13 +229,14 @@ class MpvEngine:
     async def close(self) -> None:
         """Terminate libmpv; its shutdown (joining its threads) runs in a worker thread."""
         self._closed = True
+        self._events.close()
         self._fail_load(EngineError("the engine was closed"))
         self._cancel_drain()
         self._listener = None
         self._watch_stop()
         player, self._mpv = self._mpv, None
         self._listener = None
-        self._state = _State.IDLE
+        self._playback.state = _State.IDLE
         if player is None:
             return
         try:
@@ -282,22 +271,18 @@ class MpvEngine:
             raise EngineError("this libmpv is too old: it does not number playlist entries")
         loaded = asyncio.get_running_loop().create_future()
         self._load = loaded
-        self._generation += 1
+        playback = self._playback
+        playback.generation += 1
         self._cancel_drain()
-        self._state = _State.LOADING
-        self._current_id, self._current_source = entry, source
-        self._next_id = self._advanced_from = None
-        self._start, self._seek_target = start, None
-        self._duration, self._tags, self._buffering = None, None, False
-        self._reported_buffering = False
-        self._errors.clear()
+        playback.begin(entry, start)
+        playback.current_source, playback.advanced_from = source, None
         try:
             await loaded
         except asyncio.CancelledError:
             if self._load is loaded and self._mpv is not None:
                 # Nobody waits for this source any more: it must not start playing later.
                 self._load = None
-                self._state, self._current_id = _State.IDLE, None
+                playback.state, playback.current_id = _State.IDLE, None
                 with contextlib.suppress(EngineError):
                     self._call(player.command, "stop")
             raise
@@ -309,20 +294,21 @@ class MpvEngine:
         if source is not None:
             check_str(source, "source", empty=False, c_string=True)
         player = self._player()
-        if self._next_id is not None:
-            self._remove_entry(self._next_id)
-            self._next_id = None
+        playback = self._playback
+        if playback.next_id is not None:
+            self.remove_entry(playback.next_id)
+            playback.next_id = None
         if source is None:
             return
         index = ("-1",) if self._version >= (0, 38, 0) else ()
         result = self._call(player.command, "loadfile", source, "append", *index, "")
         entry = result.get("playlist_entry_id") if isinstance(result, Mapping) else None
-        self._next_id = entry if isinstance(entry, int) else None
+        playback.next_id = entry if isinstance(entry, int) else None
 
     async def play(self) -> None:
         self._call(setattr, self._player(), "pause", False)
         self._unpaused = True
-        if self._state is _State.LOADED:
+        if self._playback.state is _State.LOADED:
             self._watch_start()
 
     async def pause(self) -> None:
@@ -335,15 +321,15 @@ class MpvEngine:
         if not isinstance(position, timedelta):
             raise TypeError(f"position must be a timedelta, not {position!r}")
         player = self._player()
-        if self._state is not _State.LOADED:
+        playback = self._playback
+        if playback.state is not _State.LOADED:
             return
         seconds = max(position.total_seconds(), 0.0)
-        if self._duration is not None:
-            seconds = min(seconds, self._duration)
+        if playback.duration is not None:
+            seconds = min(seconds, playback.duration)
         self._call(player.command, "seek", f"{seconds:.6f}", "absolute+exact")
         self._watch_stop()
-        # time-pos keeps the old position until mpv has done the seek (playback-restart).
-        self._seek_target = timedelta(seconds=seconds)
+        playback.seek_target = timedelta(seconds=seconds)
 
     async def set_speed(self, speed: float) -> None:
         if not is_number(speed):
@@ -362,13 +348,14 @@ class MpvEngine:
         self._call(setattr, self._player(), "volume", 100.0 * float(volume) ** (1 / 3))
 
     def position(self) -> timedelta:
-        if self._seek_target is not None:
-            return self._seek_target
-        if self._state is _State.LOADING:
-            return self._start
-        if self._state is _State.DRAINING and self._duration is not None:
-            return timedelta(seconds=self._duration)
-        if self._state is not _State.LOADED or self._mpv is None:
+        playback = self._playback
+        if playback.seek_target is not None:
+            return playback.seek_target
+        if playback.state is _State.LOADING:
+            return playback.start
+        if playback.state is _State.DRAINING and playback.duration is not None:
+            return timedelta(seconds=playback.duration)
+        if playback.state is not _State.LOADED or self._mpv is None:
             return _ZERO
         try:
             seconds = _seconds(self._mpv.time_pos)
@@ -382,9 +369,10 @@ class MpvEngine:
         self._watch_stop()
         self._fail_load(EngineError("stopped"))
         self._cancel_drain()
-        self._generation += 1
-        self._state, self._current_id, self._next_id = _State.IDLE, None, None
-        self._seek_target = None
+        playback = self._playback
+        playback.generation += 1
+        playback.state, playback.current_id, playback.next_id = _State.IDLE, None, None
+        playback.seek_target = None
         # Unloading closes mpv's audio output: no stream is left on the server.
         self._call(player.command, "stop")
 
@@ -399,20 +387,13 @@ class MpvEngine:
             self._watch.stop()
 
     def _time_pos(self) -> float | None:
-        if self._state is not _State.LOADED or self._mpv is None or self._buffering:
+        playback = self._playback
+        if playback.state is not _State.LOADED or self._mpv is None or playback.buffering:
             return None
         try:
             return _seconds(self._mpv.time_pos)
         except Exception:  # a dying core answers with anything
             return None
-
-    def _report_buffering(self) -> None:
-        """Tell the listener whether playback waits: for the cache, or for the output to start."""
-        buffering = self._buffering or (self._watch is not None and self._watch.stalled)
-        if buffering != self._reported_buffering:
-            self._reported_buffering = buffering
-            if self._listener is not None:
-                self._listener.on_buffering(buffering)
 
     def _player(self) -> Any:
         if self._mpv is None:
@@ -435,7 +416,38 @@ class MpvEngine:
             loading.set_exception(error)
             loading.exception()  # retrieved: the awaiter may be gone already
 
-    def _remove_entry(self, entry: int) -> None:
+    def _cancel_drain(self) -> None:
+        timer, self._drain_timer = self._drain_timer, None
+        if timer is not None:
+            timer.cancel()
+
+    # ------------------------------------------- what mpv's reports call for
+    # (the mapper's EngineOperations; not part of the PlayerEngine API)
+
+    def finish_load(self) -> None:
+        """The current source has opened: load() returns, the output's start is watched."""
+        if self._unpaused:
+            self._watch_start()
+        loading, self._load = self._load, None
+        if loading is not None and not loading.done():
+            loading.set_result(None)
+
+    def take_load(self) -> asyncio.Future[None] | None:
+        """The pending load()'s future, now the caller's to settle (once mpv has said why)."""
+        loading, self._load = self._load, None
+        return loading
+
+    def report_buffering(self) -> None:
+        """Tell the listener whether playback waits: for the cache, or for the output to start."""
+        playback = self._playback
+        buffering = playback.buffering or (self._watch is not None and self._watch.stalled)
+        if buffering != playback.reported_buffering:
+            playback.reported_buffering = buffering
+            if self._listener is not None:
+                self._listener.on_buffering(buffering)
+
+    def remove_entry(self, entry: int) -> None:
+        """Remove ``entry`` from mpv's playlist."""
         player = self._mpv
         if player is None:
             return
@@ -446,37 +458,48 @@ class MpvEngine:
                     self._call(player.command, "playlist-remove", str(index))
                     return
 
-    def _drain(self) -> None:
+    def remove_entries_after(self, entry: int, count: int) -> None:
+        """Remove up to ``count`` entries that follow ``entry`` in mpv's playlist."""
+        player = self._mpv
+        if player is None:
+            return
+        with contextlib.suppress(EngineError):
+            playlist = self._call(getattr, player, "playlist") or []
+            ids = [item.get("id") for item in playlist if isinstance(item, Mapping)]
+            if entry in ids:
+                at = ids.index(entry) + 1
+                for _ in range(min(count, len(ids) - at)):
+                    self._call(player.command, "playlist-remove", str(at))
+
+    def drain(self) -> None:
         """The source is decoded to its end: report the end once mpv has played it out.
 
         With gapless audio mpv reports a source's end as soon as it has handed
         its last samples to the server, up to a second before they are heard;
         it goes idle once they are (while it drains, it answers no calls).
         """
-        self._state = _State.DRAINING
+        self._playback.state = _State.DRAINING
         self._cancel_drain()
         if self._loop is not None:
-            self._drain_timer = self._loop.call_later(_DRAIN_TIMEOUT, self._drained)
+            self._drain_timer = self._loop.call_later(_DRAIN_TIMEOUT, self.drained)
 
-    def _drained(self) -> None:
+    def drained(self) -> None:
+        """mpv went idle, or did not say so in time: what was draining has been heard."""
         self._cancel_drain()
-        if self._state is not _State.DRAINING:
+        playback = self._playback
+        if playback.state is not _State.DRAINING:
             return
-        self._state, self._current_id = _State.ENDED, None
+        playback.state, playback.current_id = _State.ENDED, None
         if self._listener is not None:
             self._listener.on_ended(False)
 
-    def _cancel_drain(self) -> None:
-        timer, self._drain_timer = self._drain_timer, None
-        if timer is not None:
-            timer.cancel()
-
-    def _shut_down(self) -> None:
-        # Someone quit mpv (it has a quit command): this engine cannot play any more.
-        was_playing = self._state in (_State.LOADED, _State.ADVANCING, _State.DRAINING)
+    def shut_down(self) -> None:
+        """Someone quit mpv (it has a quit command): this engine cannot play any more."""
+        playback = self._playback
+        was_playing = playback.state in (_State.LOADED, _State.ADVANCING, _State.DRAINING)
         self._fail_load(EngineError("mpv shut down"))
         self._cancel_drain()
-        self._state, self._current_id, self._next_id = _State.IDLE, None, None
+        playback.state, playback.current_id, playback.next_id = _State.IDLE, None, None
         self._dead = True
         if was_playing and self._listener is not None:
             self._listener.on_error("mpv shut down")
