@@ -194,6 +194,8 @@ async def test_preloaded_source_follows_gaplessly_then_the_end_is_reported(
     # B's own duration and tags come after the end of A (they belong to B).
     after = reports.events[reports.events.index(("ended", True)) :]
     assert after[1:3] == [("duration", timedelta(seconds=0.5)), ("tags", {"title": "B"})]
+    # B is the source now: a failure from here on names it (the engine's repr shows it too).
+    assert str(tmp_path / "b.wav") in repr(player)
     second = await our_stream(server, by_client)
     assert first is not None
     assert second is not None

@@ -149,9 +149,10 @@ class MpvEventMapper:
         playback = self._playback
         self._opening = entry
         if playback.state is _State.ADVANCING and entry == playback.next_id:
-            advanced_from = playback.current_id
+            advanced_from, source = playback.current_id, playback.next_source
             playback.begin(entry, _ZERO)
-            playback.advanced_from = advanced_from
+            # A failure of the advanced-to source names it, not the one before.
+            playback.advanced_from, playback.current_source = advanced_from, source
         if entry == playback.current_id:
             playback.errors.clear()
 

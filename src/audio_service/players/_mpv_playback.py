@@ -31,9 +31,11 @@ class MpvPlayback:
 
     state: _State = _State.IDLE
     current_id: int | None = None
-    # Named in failure messages; a gapless advance keeps the name of the loaded source.
+    # Named in failure messages.
     current_source: str | None = None
     next_id: int | None = None
+    # The preloaded source's name, which becomes the current one when mpv advances to it.
+    next_source: str | None = None
     # Set from a gapless advance until the next source opens, when the previous one
     # is reported ended (and leaves mpv's playlist).
     advanced_from: int | None = None
@@ -55,7 +57,7 @@ class MpvPlayback:
     def begin(self, entry: int, start: timedelta) -> None:
         """Entry ``entry`` opens: nothing known of the previous source applies to it."""
         self.state = _State.LOADING
-        self.current_id, self.next_id = entry, None
+        self.current_id, self.next_id, self.next_source = entry, None, None
         self.start, self.seek_target = start, None
         self.duration, self.tags, self.buffering = None, None, False
         self.reported_buffering = False

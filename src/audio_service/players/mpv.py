@@ -297,13 +297,14 @@ class MpvEngine:
         playback = self._playback
         if playback.next_id is not None:
             self.remove_entry(playback.next_id)
-            playback.next_id = None
+            playback.next_id = playback.next_source = None
         if source is None:
             return
         index = ("-1",) if self._version >= (0, 38, 0) else ()
         result = self._call(player.command, "loadfile", source, "append", *index, "")
         entry = result.get("playlist_entry_id") if isinstance(result, Mapping) else None
         playback.next_id = entry if isinstance(entry, int) else None
+        playback.next_source = source if playback.next_id is not None else None
 
     async def play(self) -> None:
         self._call(setattr, self._player(), "pause", False)
