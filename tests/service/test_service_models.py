@@ -24,6 +24,17 @@ from audio_service import (
     Rating,
     RatingStyle,
     ServiceConfig,
+    ServiceNotRunningError,
+    TaskError,
+    TaskErrorInfo,
+)
+from audio_service._connect._wire import (
+    SUCCEEDED_NONE,
+    Failed,
+    NotRunning,
+    Succeeded,
+    decode_outcome,
+    encode_outcome,
 )
 from audio_service._model._events import (
     ChildrenChanged,
@@ -38,7 +49,7 @@ from audio_service._model._events import (
     StateChanged,
 )
 from audio_service._model._queue import QueueReplace, QueueSplice, QueueUpdate
-from audio_service._service._requests import REQUEST_TYPES, Request, SeekTo
+from audio_service._service._requests import REQUEST_TYPES, CustomAction, Play, Request, SeekTo
 from service_support import ITEM_A, ITEM_B, REQUEST_TABLE, request_made_by
 
 # ------------------------------------------------------------------------ enums
@@ -292,6 +303,21 @@ def test_every_event_round_trips_through_the_tagged_union() -> None:
     for event in events:
         decoded = msgspec.msgpack.decode(msgspec.msgpack.encode(event), type=ServiceEvent)
         assert decoded == event
+
+
+def test_a_reply_of_nothing_is_one_constant_and_every_outcome_still_decodes() -> None:
+    # Most replies (play, pause, seek…) are "succeeded with nothing": encoded once, and
+    # recognised by their bytes, without the outcome decoder.
+    assert encode_outcome(Succeeded(value=None)) == SUCCEEDED_NONE
+    assert decode_outcome(SUCCEEDED_NONE, Play()) is None
+    # A request that returns something takes the general path, also for a None result.
+    assert decode_outcome(SUCCEEDED_NONE, CustomAction(name="x")) is None
+    assert decode_outcome(encode_outcome(Succeeded(value=[1])), CustomAction(name="x")) == [1]
+    info = TaskErrorInfo(request="play", error_type="RuntimeError", message="bad")
+    with pytest.raises(TaskError, match="bad"):
+        decode_outcome(encode_outcome(Failed(info=info)), Play())
+    with pytest.raises(ServiceNotRunningError, match="gone"):
+        decode_outcome(encode_outcome(NotRunning(message="gone")), Play())
 
 
 # ------------------------------------------------------------- wire errors

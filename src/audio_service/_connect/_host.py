@@ -26,6 +26,7 @@ from audio_service._connect._wire import (
     METHOD_REQUEST,
     METHOD_SNAPSHOT,
     METHOD_STATUS,
+    SUCCEEDED_NONE,
     TOPIC_EVENT,
     TOPIC_SYNCED,
     Failed,
@@ -78,6 +79,8 @@ def _outcome(value: Any, error: BaseException | None) -> bytes:
         return encode_outcome(NotRunning(message=str(error)))
     if error is not None:
         raise error
+    if value is None:
+        return SUCCEEDED_NONE
     return encode_outcome(Succeeded(value=value))
 
 

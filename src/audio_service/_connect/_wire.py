@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable
-from typing import Any, TypeAlias, get_args
+from typing import Any, Final, TypeAlias, get_args
 
 import msgspec
 
@@ -29,6 +29,7 @@ __all__ = [
     "METHOD_REQUEST",
     "METHOD_SNAPSHOT",
     "METHOD_STATUS",
+    "SUCCEEDED_NONE",
     "TOPIC_EVENT",
     "TOPIC_SYNCED",
     "Failed",
@@ -110,14 +111,20 @@ def encode_outcome(outcome: Outcome) -> bytes:
     return _encoder.encode(outcome)
 
 
+#: The reply of every callback that returns nothing, encoded once.
+SUCCEEDED_NONE: Final = encode_outcome(Succeeded(value=None))
+
+
 def decode_outcome(data: bytes, request: Request) -> Any:
     """The result of ``request`` from its reply; raises what the task raised."""
+    result_type = type(request).result_type
+    if result_type is None and data == SUCCEEDED_NONE:  # play, pause, seek…: most replies
+        return None
     outcome = (_outcome_decoder or _new_outcome_decoder()).decode(data)
     if isinstance(outcome, Failed):
         raise TaskError(outcome.info)
     if isinstance(outcome, NotRunning):
         raise ServiceNotRunningError(outcome.message or "the background task is not running")
-    result_type = type(request).result_type
     if result_type is None:
         return None
     return msgspec.msgpack.decode(outcome.value, type=result_type)
