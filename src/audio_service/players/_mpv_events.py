@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any, Final, Protocol
 
 from audio_service.players._engine import EngineError, EngineListener
-from audio_service.players._mpv_playback import _ZERO, MpvPlayback, _State
+from audio_service.players._mpv_playback import _ZERO, MpvPlayback, MpvState
 from audio_session._checks import is_number
 
 # The engine's logger: mpv's lines have always been logged under it.
@@ -148,7 +148,7 @@ class MpvEventMapper:
     def _started(self, entry: int) -> None:
         playback = self._playback
         self._opening = entry
-        if playback.state is _State.ADVANCING and entry == playback.next_id:
+        if playback.state is MpvState.ADVANCING and entry == playback.next_id:
             advanced_from, source = playback.current_id, playback.next_source
             playback.begin(entry, _ZERO)
             # A failure of the advanced-to source names it, not the one before.
@@ -158,9 +158,9 @@ class MpvEventMapper:
 
     def _loaded(self, duration: float | None, tags: dict[str, str]) -> None:
         playback = self._playback
-        if playback.state is not _State.LOADING or self._opening != playback.current_id:
+        if playback.state is not MpvState.LOADING or self._opening != playback.current_id:
             return
-        playback.state = _State.LOADED
+        playback.state = MpvState.LOADED
         listener = self._listener
         advanced_from, playback.advanced_from = playback.advanced_from, None
         if advanced_from is not None:
@@ -178,12 +178,12 @@ class MpvEventMapper:
         if entry != playback.current_id or entry is None:
             return
         reason = info.get("reason")
-        if reason == "redirect" and playback.state is _State.LOADING:
+        if reason == "redirect" and playback.state is MpvState.LOADING:
             # A playlist (an internet radio's .m3u/.pls) was opened: follow its first entry.
             self._follow_redirect(info)
             return
         listener = self._listener
-        if playback.state is _State.LOADING:
+        if playback.state is MpvState.LOADING:
             if playback.advanced_from is not None:
                 # The preloaded source could not be opened: the task loads it itself and
                 # gets the reason from load().
@@ -191,7 +191,7 @@ class MpvEventMapper:
                 self._engine.drain()
             elif reason in ("error", "eof"):
                 loading = self._engine.take_load()
-                playback.state, playback.current_id = _State.IDLE, None
+                playback.state, playback.current_id = MpvState.IDLE, None
                 if loading is not None and not loading.done():
 
                     def fail(text: str) -> None:
@@ -200,18 +200,18 @@ class MpvEventMapper:
 
                     self._explained(self._failure(info), fail)
             return
-        if playback.state is not _State.LOADED:
+        if playback.state is not MpvState.LOADED:
             return
         nothing_played = info.get("file_error") == "no audio or video data played"
         if reason == "eof" or (reason == "error" and nothing_played and playback.start > _ZERO):
             # (Started at or past the end: mpv calls that an error, the user an end.)
             playback.seek_target = None
             if playback.next_id is not None:
-                playback.state = _State.ADVANCING
+                playback.state = MpvState.ADVANCING
             else:
                 self._engine.drain()
         elif reason == "error":
-            playback.state, playback.current_id = _State.IDLE, None
+            playback.state, playback.current_id = MpvState.IDLE, None
             if listener is not None:
                 self._explained(self._failure(info), listener.on_error)
 
@@ -253,10 +253,10 @@ class MpvEventMapper:
     def _property(self, name: str, value: Any) -> None:
         playback = self._playback
         if name == "idle-active":
-            if value is True and playback.state is _State.DRAINING:
+            if value is True and playback.state is MpvState.DRAINING:
                 self._engine.drained()
             return
-        if playback.state is not _State.LOADED:
+        if playback.state is not MpvState.LOADED:
             return
         if name == "paused-for-cache":
             playback.buffering = value is True

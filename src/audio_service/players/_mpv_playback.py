@@ -16,7 +16,9 @@ from typing import Final
 _ZERO: Final = timedelta(0)
 
 
-class _State(Enum):
+class MpvState(Enum):
+    """Where the engine is with the source it plays (shared by its commands and mpv's reports)."""
+
     IDLE = "idle"  # nothing loaded
     LOADING = "loading"  # load() waits for the source to open
     ADVANCING = "advancing"  # the current source ended; mpv opens the preloaded one
@@ -29,7 +31,7 @@ class _State(Enum):
 class MpvPlayback:
     """The source mpv plays (by playlist entry id), the one preloaded, and what is known of it."""
 
-    state: _State = _State.IDLE
+    state: MpvState = MpvState.IDLE
     current_id: int | None = None
     # Named in failure messages.
     current_source: str | None = None
@@ -56,7 +58,7 @@ class MpvPlayback:
 
     def begin(self, entry: int, start: timedelta) -> None:
         """Entry ``entry`` opens: nothing known of the previous source applies to it."""
-        self.state = _State.LOADING
+        self.state = MpvState.LOADING
         self.current_id, self.next_id, self.next_source = entry, None, None
         self.start, self.seek_target = start, None
         self.duration, self.tags, self.buffering = None, None, False

@@ -36,7 +36,7 @@ from audio_service.players._covers import read_cover
 from audio_service.players._engine import EngineError, EngineListener, PlayerEngine
 from audio_service.players._interruptions import InterruptionOptions
 from audio_service.players._mpv_events import MpvEventMapper, _seconds, _tags
-from audio_service.players._mpv_playback import _ZERO, MpvPlayback, _State
+from audio_service.players._mpv_playback import _ZERO, MpvPlayback, MpvState
 from audio_service.players._player import QueuePlayerTask
 from audio_service.players._start_watch import StartWatch
 from audio_session import AudioSession, AudioSessionConfiguration
@@ -236,7 +236,7 @@ class MpvEngine:
         self._watch_stop()
         player, self._mpv = self._mpv, None
         self._listener = None
-        self._playback.state = _State.IDLE
+        self._playback.state = MpvState.IDLE
         if player is None:
             return
         try:
@@ -282,7 +282,7 @@ class MpvEngine:
             if self._load is loaded and self._mpv is not None:
                 # Nobody waits for this source any more: it must not start playing later.
                 self._load = None
-                playback.state, playback.current_id = _State.IDLE, None
+                playback.state, playback.current_id = MpvState.IDLE, None
                 with contextlib.suppress(EngineError):
                     self._call(player.command, "stop")
             raise
@@ -309,7 +309,7 @@ class MpvEngine:
     async def play(self) -> None:
         self._call(setattr, self._player(), "pause", False)
         self._unpaused = True
-        if self._playback.state is _State.LOADED:
+        if self._playback.state is MpvState.LOADED:
             self._watch_start()
 
     async def pause(self) -> None:
@@ -323,7 +323,7 @@ class MpvEngine:
             raise TypeError(f"position must be a timedelta, not {position!r}")
         player = self._player()
         playback = self._playback
-        if playback.state is not _State.LOADED:
+        if playback.state is not MpvState.LOADED:
             return
         seconds = max(position.total_seconds(), 0.0)
         if playback.duration is not None:
@@ -352,11 +352,11 @@ class MpvEngine:
         playback = self._playback
         if playback.seek_target is not None:
             return playback.seek_target
-        if playback.state is _State.LOADING:
+        if playback.state is MpvState.LOADING:
             return playback.start
-        if playback.state is _State.DRAINING and playback.duration is not None:
+        if playback.state is MpvState.DRAINING and playback.duration is not None:
             return timedelta(seconds=playback.duration)
-        if playback.state is not _State.LOADED or self._mpv is None:
+        if playback.state is not MpvState.LOADED or self._mpv is None:
             return _ZERO
         try:
             seconds = _seconds(self._mpv.time_pos)
@@ -372,7 +372,7 @@ class MpvEngine:
         self._cancel_drain()
         playback = self._playback
         playback.generation += 1
-        playback.state, playback.current_id, playback.next_id = _State.IDLE, None, None
+        playback.state, playback.current_id, playback.next_id = MpvState.IDLE, None, None
         playback.seek_target = None
         # Unloading closes mpv's audio output: no stream is left on the server.
         self._call(player.command, "stop")
@@ -389,7 +389,7 @@ class MpvEngine:
 
     def _time_pos(self) -> float | None:
         playback = self._playback
-        if playback.state is not _State.LOADED or self._mpv is None or playback.buffering:
+        if playback.state is not MpvState.LOADED or self._mpv is None or playback.buffering:
             return None
         try:
             return _seconds(self._mpv.time_pos)
@@ -479,7 +479,7 @@ class MpvEngine:
         its last samples to the server, up to a second before they are heard;
         it goes idle once they are (while it drains, it answers no calls).
         """
-        self._playback.state = _State.DRAINING
+        self._playback.state = MpvState.DRAINING
         self._cancel_drain()
         if self._loop is not None:
             self._drain_timer = self._loop.call_later(_DRAIN_TIMEOUT, self.drained)
@@ -488,19 +488,19 @@ class MpvEngine:
         """mpv went idle, or did not say so in time: what was draining has been heard."""
         self._cancel_drain()
         playback = self._playback
-        if playback.state is not _State.DRAINING:
+        if playback.state is not MpvState.DRAINING:
             return
-        playback.state, playback.current_id = _State.ENDED, None
+        playback.state, playback.current_id = MpvState.ENDED, None
         if self._listener is not None:
             self._listener.on_ended(False)
 
     def shut_down(self) -> None:
         """Someone quit mpv (it has a quit command): this engine cannot play any more."""
         playback = self._playback
-        was_playing = playback.state in (_State.LOADED, _State.ADVANCING, _State.DRAINING)
+        was_playing = playback.state in (MpvState.LOADED, MpvState.ADVANCING, MpvState.DRAINING)
         self._fail_load(EngineError("mpv shut down"))
         self._cancel_drain()
-        playback.state, playback.current_id, playback.next_id = _State.IDLE, None, None
+        playback.state, playback.current_id, playback.next_id = MpvState.IDLE, None, None
         self._dead = True
         if was_playing and self._listener is not None:
             self._listener.on_error("mpv shut down")
