@@ -190,122 +190,133 @@ async def main() -> None:
     notes: list[str] = []
     with private_runtime("bench-service-queue-") as directory:
         echo_child = await start_child_server(ECHO_SERVER_SCRIPT, Path(directory, "echo.sock"))
-        _, echo = await asyncio.get_running_loop().create_unix_connection(
-            EchoClient, os.fspath(Path(directory, "echo.sock"))
-        )
-        # As long as an insert's request frame.
-        sample = encode_request(AddQueueItemAt(media_item=_items("m", 1)[0], index=0))
-        message = b"\x00" * len(encode_frame(encoder(), Request(1, METHOD_REQUEST, sample)))
-        async with running_host(APP_ID) as host:
-            requester = host.client
-            # Connected while the queue is empty: see the notes on dropped clients.
-            watcher = host_client()
-            await watcher.connect(APP_ID, in_process=False)
-            other: AudioServiceClient | None = watcher
-            raw = await _wire_client()
-            try:
-                for size in SIZES:
-                    sets: list[_SetResult] = []
-                    for trial in range(SETS[size]):
-                        items = _items(f"q{size}-{trial}", size)
-                        result = await _set_queue(requester, other, items)
-                        sets.append(result)
-                        if result.failure is None:
-                            continue
-                        notes.append(f"update_queue of {size:,} items: {result.failure}")
-                        why = await _reconnect(requester)
-                        if why is not None:
-                            notes.append(f"reconnecting to a host with {size:,} items: {why}")
-                            if other is None:
-                                raise RuntimeError("no client is left connected to the host")
-                            requester, other = other, None
-                        break  # the failure repeats: no more trials of this size
-                    if list(requester.queue) != items or not all(
-                        a.same_content(b) for a, b in zip(requester.queue, items, strict=True)
-                    ):
-                        raise RuntimeError("the client's queue differs from the one set")
-                    set_event = len(
-                        encode_event(QueueChanged(ops=(QueueReplace(tuple(items)),), length=size))
-                    )
-                    inserts: dict[str, list[int]] = {}
-                    for mode, count in INSERTS.items():
-                        await requester.custom_action("insert_mode", mode)
-                        new = _items(f"i{size}-{mode}", INSERT_WARM_UP + count)
-                        for item in new[:INSERT_WARM_UP]:
-                            await _insert(requester, item, len(requester.queue) // 2)
-                        inserts[mode] = [
-                            await _insert(requester, item, len(requester.queue) // 2)
-                            for item in new[INSERT_WARM_UP:]
-                        ]
-                    await requester.custom_action("insert_mode", "splice")
-                    paced, echoes = [], []
-                    for item in _items(f"p{size}", PACED_INSERTS):
-                        # The baseline paced alike, in turn: what waking both sides costs.
-                        await asyncio.sleep(PACE)
-                        start = time.perf_counter_ns()
-                        await echo.round_trip(message)
-                        echoes.append(time.perf_counter_ns() - start)
-                        await asyncio.sleep(PACE)
-                        paced.append(await _insert(requester, item, len(requester.queue) // 2))
-                    extra = _items(f"w{size}", 1)[0]
-                    middle = len(requester.queue) // 2
-                    frame = await _insert_on_the_wire(requester, raw, extra, middle)
-                    request = encode_request(AddQueueItemAt(media_item=extra, index=middle))
-                    request_frame = len(
-                        encode_frame(encoder(), Request(1, METHOD_REQUEST, request))
-                    )
+        try:
+            _, echo = await asyncio.get_running_loop().create_unix_connection(
+                EchoClient, os.fspath(Path(directory, "echo.sock"))
+            )
+            # As long as an insert's request frame.
+            sample = encode_request(AddQueueItemAt(media_item=_items("m", 1)[0], index=0))
+            message = b"\x00" * len(encode_frame(encoder(), Request(1, METHOD_REQUEST, sample)))
+            await _run(rows, targets, notes, echo, message)
+            echo.transport.close()
+        finally:
+            await end_child(echo_child)
+    _print(rows, targets, notes)
 
-                    done = [r.requester for r in sets if r.requester is not None]
-                    seen = [r.other for r in sets if r.other is not None]
-                    dropped = sum(r.failure is not None for r in sets)
-                    requester_cell = _ms_or_dash(done)
-                    if dropped:
-                        requester_cell += f" **dropped {dropped}/{len(sets)}**"
-                    rows.append(
-                        f"| {size:,} | {requester_cell} | {_ms_or_dash(seen)} "
-                        f"| {set_event / 1e6:.2f} MB "
-                        f"| {ms(percentile(inserts['splice'], 0.5))} "
-                        f"| {ms(percentile(inserts['splice'], 0.99))} "
-                        f"| {ms(percentile(inserts['set_queue'], 0.5))} "
-                        f"| {ms(percentile(inserts['set_queue'], 0.99))} "
-                        f"| {ms(percentile(paced, 0.5))} | {ms(max(paced))} "
-                        f"| {ms(percentile(echoes, 0.5))} "
-                        f"| {percentile(paced, 0.5) / percentile(echoes, 0.5):.1f}x "
-                        f"| {frame} B | {request_frame} B |"
-                    )
-                    if size == max(SIZES):
-                        if dropped:
-                            measured = "requester dropped"
-                            if seen:
-                                measured += f"; another client had it in {ms(max(seen))}"
-                            ok = False
-                        else:
-                            measured, ok = ms(max(done)), max(done) < 500_000_000
-                        targets.append(
-                            f"| set {size:,} items < 0.5 s (slowest) | {measured} | {verdict(ok)} |"
-                        )
-                    splice_p99 = percentile(inserts["splice"], 0.99)
-                    paced_p50 = percentile(paced, 0.5)
-                    set_p99 = percentile(inserts["set_queue"], 0.99)
-                    targets += [
-                        f"| insert at {size:,}, splice_queue task, p99 < 1 ms "
-                        f"| {ms(splice_p99)} | {verdict(splice_p99 < 1_000_000)} |",
-                        f"| insert at {size:,}, paced, splice_queue task, p50 < 1 ms "
-                        f"| {ms(paced_p50)} | {verdict(paced_p50 < 1_000_000)} |",
-                        f"| insert at {size:,}, set_queue task, p99 < 1 ms "
-                        f"| {ms(set_p99)} | {verdict(set_p99 < 1_000_000)} |",
-                        f"| insert at {size:,}: event frame < 1 KB | {frame} B "
-                        f"| {verdict(frame < 1024)} |",
+
+async def _run(
+    rows: list[str], targets: list[str], notes: list[str], echo: EchoClient, message: bytes
+) -> None:
+    """Every size against one host; appends its table rows, targets and notes."""
+    async with running_host(APP_ID) as host:
+        requester = host.client
+        # Connected while the queue is empty: see the notes on dropped clients.
+        watcher = host_client()
+        await watcher.connect(APP_ID, in_process=False)
+        other: AudioServiceClient | None = watcher
+        raw = await _wire_client()
+        try:
+            for size in SIZES:
+                sets: list[_SetResult] = []
+                for trial in range(SETS[size]):
+                    items = _items(f"q{size}-{trial}", size)
+                    result = await _set_queue(requester, other, items)
+                    sets.append(result)
+                    if result.failure is None:
+                        continue
+                    notes.append(f"update_queue of {size:,} items: {result.failure}")
+                    why = await _reconnect(requester)
+                    if why is not None:
+                        notes.append(f"reconnecting to a host with {size:,} items: {why}")
+                        if other is None:
+                            raise RuntimeError("no client is left connected to the host")
+                        requester, other = other, None
+                    break  # the failure repeats: no more trials of this size
+                if list(requester.queue) != items or not all(
+                    a.same_content(b) for a, b in zip(requester.queue, items, strict=True)
+                ):
+                    raise RuntimeError("the client's queue differs from the one set")
+                set_event = len(
+                    encode_event(QueueChanged(ops=(QueueReplace(tuple(items)),), length=size))
+                )
+                inserts: dict[str, list[int]] = {}
+                for mode, count in INSERTS.items():
+                    await requester.custom_action("insert_mode", mode)
+                    new = _items(f"i{size}-{mode}", INSERT_WARM_UP + count)
+                    for item in new[:INSERT_WARM_UP]:
+                        await _insert(requester, item, len(requester.queue) // 2)
+                    inserts[mode] = [
+                        await _insert(requester, item, len(requester.queue) // 2)
+                        for item in new[INSERT_WARM_UP:]
                     ]
-                # Stop through a client that is still connected (the starter may not be).
-                await requester.stop()
-            finally:
-                await raw.close()
-                for client in (requester, other):
-                    if client is not None:
-                        await client.disconnect()
-                echo.transport.close()
-                await end_child(echo_child)
+                await requester.custom_action("insert_mode", "splice")
+                paced, echoes = [], []
+                for item in _items(f"p{size}", PACED_INSERTS):
+                    # The baseline paced alike, in turn: what waking both sides costs.
+                    await asyncio.sleep(PACE)
+                    start = time.perf_counter_ns()
+                    await echo.round_trip(message)
+                    echoes.append(time.perf_counter_ns() - start)
+                    await asyncio.sleep(PACE)
+                    paced.append(await _insert(requester, item, len(requester.queue) // 2))
+                extra = _items(f"w{size}", 1)[0]
+                middle = len(requester.queue) // 2
+                frame = await _insert_on_the_wire(requester, raw, extra, middle)
+                request = encode_request(AddQueueItemAt(media_item=extra, index=middle))
+                request_frame = len(encode_frame(encoder(), Request(1, METHOD_REQUEST, request)))
+
+                done = [r.requester for r in sets if r.requester is not None]
+                seen = [r.other for r in sets if r.other is not None]
+                dropped = sum(r.failure is not None for r in sets)
+                requester_cell = _ms_or_dash(done)
+                if dropped:
+                    requester_cell += f" **dropped {dropped}/{len(sets)}**"
+                rows.append(
+                    f"| {size:,} | {requester_cell} | {_ms_or_dash(seen)} "
+                    f"| {set_event / 1e6:.2f} MB "
+                    f"| {ms(percentile(inserts['splice'], 0.5))} "
+                    f"| {ms(percentile(inserts['splice'], 0.99))} "
+                    f"| {ms(percentile(inserts['set_queue'], 0.5))} "
+                    f"| {ms(percentile(inserts['set_queue'], 0.99))} "
+                    f"| {ms(percentile(paced, 0.5))} | {ms(max(paced))} "
+                    f"| {ms(percentile(echoes, 0.5))} "
+                    f"| {percentile(paced, 0.5) / percentile(echoes, 0.5):.1f}x "
+                    f"| {frame} B | {request_frame} B |"
+                )
+                if size == max(SIZES):
+                    if dropped:
+                        measured = "requester dropped"
+                        if seen:
+                            measured += f"; another client had it in {ms(max(seen))}"
+                        ok = False
+                    else:
+                        measured, ok = ms(max(done)), max(done) < 500_000_000
+                    targets.append(
+                        f"| set {size:,} items < 0.5 s (slowest) | {measured} | {verdict(ok)} |"
+                    )
+                splice_p99 = percentile(inserts["splice"], 0.99)
+                paced_p50 = percentile(paced, 0.5)
+                set_p99 = percentile(inserts["set_queue"], 0.99)
+                targets += [
+                    f"| insert at {size:,}, splice_queue task, p99 < 1 ms "
+                    f"| {ms(splice_p99)} | {verdict(splice_p99 < 1_000_000)} |",
+                    f"| insert at {size:,}, paced, splice_queue task, p50 < 1 ms "
+                    f"| {ms(paced_p50)} | {verdict(paced_p50 < 1_000_000)} |",
+                    f"| insert at {size:,}, set_queue task, p99 < 1 ms "
+                    f"| {ms(set_p99)} | {verdict(set_p99 < 1_000_000)} |",
+                    f"| insert at {size:,}: event frame < 1 KB | {frame} B "
+                    f"| {verdict(frame < 1024)} |",
+                ]
+            # Stop through a client that is still connected (the starter may not be).
+            await requester.stop()
+        finally:
+            await raw.close()
+            for client in (requester, other):
+                if client is not None:
+                    await client.disconnect()
+
+
+def _print(rows: list[str], targets: list[str], notes: list[str]) -> None:
     print(
         f"update_queue: {SETS} replacements per size (new ids each time), timed until the "
         "requesting client, and another connected client, hold the new queue; inserts in the "
