@@ -235,7 +235,6 @@ class MpvEngine:
         self._listener = None
         self._watch_stop()
         player, self._mpv = self._mpv, None
-        self._listener = None
         self._playback.state = MpvState.IDLE
         if player is None:
             return
@@ -449,28 +448,26 @@ class MpvEngine:
 
     def remove_entry(self, entry: int) -> None:
         """Remove ``entry`` from mpv's playlist."""
-        player = self._mpv
-        if player is None:
-            return
-        with contextlib.suppress(EngineError):
-            playlist = self._call(getattr, player, "playlist")
-            for index, item in enumerate(playlist or ()):
-                if isinstance(item, Mapping) and item.get("id") == entry:
-                    self._call(player.command, "playlist-remove", str(index))
-                    return
+        self._remove_entries(entry, 0, 1)
 
     def remove_entries_after(self, entry: int, count: int) -> None:
         """Remove up to ``count`` entries that follow ``entry`` in mpv's playlist."""
+        self._remove_entries(entry, 1, count)
+
+    def _remove_entries(self, entry: int, offset: int, count: int) -> None:
+        # Up to ``count`` entries from ``offset`` places after ``entry``; mpv renumbers
+        # what follows a removed entry, so each removal is at the same index.
         player = self._mpv
         if player is None:
             return
         with contextlib.suppress(EngineError):
             playlist = self._call(getattr, player, "playlist") or []
-            ids = [item.get("id") for item in playlist if isinstance(item, Mapping)]
-            if entry in ids:
-                at = ids.index(entry) + 1
-                for _ in range(min(count, len(ids) - at)):
-                    self._call(player.command, "playlist-remove", str(at))
+            for index, item in enumerate(playlist):
+                if isinstance(item, Mapping) and item.get("id") == entry:
+                    at = index + offset
+                    for _ in range(min(count, len(playlist) - at)):
+                        self._call(player.command, "playlist-remove", str(at))
+                    return
 
     def drain(self) -> None:
         """The source is decoded to its end: report the end once mpv has played it out.
