@@ -4,8 +4,8 @@ On a VM whose idle vCPUs halt (this project's machines: guest halt polling off),
 waking a process on the *other* CPU costs an exit to the hypervisor and an
 interrupt, tens of µs in a slow phase; waking one that shares the waker's CPU
 costs a context switch. The scheduler decides which per pair of processes: a
-bare echo's two ends are small and usually end up sharing a CPU, a host that
-works longer often does not. A wall-clock ratio measured as scheduled then
+bare echo's two ends are small and often end up sharing a CPU, a host that
+works longer seldom does. A wall-clock ratio measured as scheduled then
 compares two placements as much as two programs, so the round-trip benchmarks
 also run with both ends on one CPU and on two, and read each end's CPU time
 (``/proc/<pid>/task/*/schedstat``), which does not depend on placement.
@@ -53,6 +53,8 @@ def available(placement: str) -> bool:
 @contextlib.contextmanager
 def placed(placement: str, client: int, servers: Iterable[int]) -> Iterator[None]:
     """Run ``client`` and ``servers`` (pids) as ``placement`` says until the block ends."""
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {PLACEMENTS}, not {placement!r}")
     servers = list(servers)
     everyone = os.sched_getaffinity(0)
     if placement == "as scheduled":

@@ -80,3 +80,10 @@ def test_cpu_time_of_another_process_follows_its_work_not_its_sleep(
     finally:
         busy.kill()
         busy.wait()
+
+
+def test_an_unknown_placement_is_refused_before_anything_is_pinned() -> None:
+    before = os.sched_getaffinity(0)
+    with pytest.raises(ValueError, match="one CPU"), placed("one cpu", os.getpid(), []):
+        pass
+    assert os.sched_getaffinity(0) == before
