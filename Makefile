@@ -1,9 +1,12 @@
 # `make test` and `make demo` set everything up on a bare Debian 12 machine and
 # are quick no-ops for the set-up part once it is done.
-PYTHON ?= python3
+# The interpreter the venv is made from: Debian's own python3 when it is new enough
+# (built with PGO and LTO; see scripts/choose-python.sh). PYTHON=... picks another.
+ifndef PYTHON
+PYTHON := $(shell scripts/choose-python.sh)
+endif
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
 EXTRAS := dev,mpv,tui,qt,gtk
 LINTED := src tests benchmarks examples
 
@@ -16,17 +19,12 @@ test: setup lint typecheck unit
 demo: setup
 	$(BIN)/audio-service demo $(DEMO_ARGS)
 
-setup: system-deps $(STAMP)
+# Makes the venv again when PYTHON changed; re-installs only when the project's metadata did.
+setup: system-deps
+	@scripts/ensure-venv.sh '$(PYTHON)' '$(VENV)' '$(EXTRAS)'
 
 system-deps:
-	@scripts/ensure-system-deps.sh
-
-# Re-installs only when the project's metadata changed.
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]'
-	@touch $@
+	@PYTHON='$(PYTHON)' scripts/ensure-system-deps.sh
 
 lint: setup
 	$(BIN)/ruff check --no-cache $(LINTED)

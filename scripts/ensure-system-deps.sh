@@ -27,10 +27,19 @@ packages=(
     xfce4-power-manager             # ... and Xfce's power manager
 )
 
-# Debian's own python3 ships venv without ensurepip unless python3-venv is installed.
-if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
-    py_minor=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
-    packages+=("python${py_minor}-venv")
+# The interpreter the venv is made from (the Makefile's PYTHON). Debian's own ships venv
+# without ensurepip unless python3.X-venv is installed, and without the C headers
+# (PyGObject compiles against them) unless python3.X-dev is.
+python=${PYTHON:-python3}
+if "$python" -c 'import sys' >/dev/null 2>&1; then
+    py_minor=$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        packages+=("python${py_minor}-venv")
+    fi
+    headers=$("$python" -c 'import os, sysconfig; print(os.path.join(sysconfig.get_paths()["include"], "Python.h"))')
+    if [ ! -e "$headers" ] && [ "${headers#/usr/include/}" != "$headers" ]; then
+        packages+=("python${py_minor}-dev")
+    fi
 fi
 
 missing=()
