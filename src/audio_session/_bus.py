@@ -11,6 +11,8 @@ then from the event loop, so that every pending call fails through its own futur
 
 The same wrapper can hold what is sent for one write (:func:`write_hold`): a reply
 and the signals that go with it leave in one system call, and wake the daemon once.
+A message sent again and again (the same signal, the same empty reply) can be
+marshalled once (:class:`Marshalled`) and held under a new serial each time.
 
 Also the one way to end such a connection (:func:`close_bus`), to wait for its end
 (:func:`wait_disconnected`), and the delays between reconnection attempts
@@ -25,9 +27,10 @@ import asyncio
 import contextlib
 import logging
 import socket
+import struct
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from audio_session._checks import is_number
 
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Backoff",
+    "Marshalled",
     "WriteHold",
     "close_bus",
     "connect_bus",
@@ -46,6 +50,56 @@ __all__ = [
 ]
 
 _log = logging.getLogger("audio_session.bus")
+
+#: The header's serial: bytes 8 to 11 of every message (the D-Bus spec), in the byte
+#: order of its first byte, little-endian ("l") for all that dbus-fast marshals.
+_SERIAL_AT: Final = 8
+_UINT32: Final = struct.Struct("<I")
+
+
+class Marshalled:
+    """A message's bytes, marshalled once, to be sent again under new serials.
+
+    Marshalling (a Variant per header field, then the header and the body) costs
+    more than the rest of sending a small message; a signal or a reply sent over
+    and over differs between sends only in its serial and its reply serial. The
+    reply serial's place is found by marshalling the message with two values.
+    """
+
+    __slots__ = ("_data", "_reply_at")
+
+    def __init__(self, message: Message) -> None:
+        if message.unix_fds:
+            raise ValueError("a message carrying file descriptors cannot be sent again")
+        reply_serial = message.reply_serial
+        serial = message.serial
+        try:
+            message.serial = 1
+            data = message._marshall(False)
+            if data[0] != ord("l"):
+                raise ValueError("only little-endian messages are renumbered")
+            self._reply_at: int | None = None
+            if reply_serial:
+                # Another reply serial, every byte different, changes those 4 bytes only.
+                message.reply_serial = reply_serial ^ 0xFFFFFFFF or 1
+                other = message._marshall(False)
+                changed = [i for i, (a, b) in enumerate(zip(data, other, strict=True)) if a != b]
+                at = changed[0] if changed else 0
+                if changed != list(range(at, at + 4)) or at < _SERIAL_AT + 4:
+                    raise ValueError("the reply serial is not where it can be renumbered")
+                self._reply_at = at
+        finally:
+            message.serial = serial
+            message.reply_serial = reply_serial
+        self._data = bytes(data)
+
+    def renumbered(self, serial: int, reply_serial: int = 0) -> bytearray:
+        """The message's bytes under ``serial`` (and ``reply_serial``, for a reply)."""
+        data = bytearray(self._data)
+        _UINT32.pack_into(data, _SERIAL_AT, serial)
+        if self._reply_at is not None:
+            _UINT32.pack_into(data, self._reply_at, reply_serial)
+        return data
 
 
 class WriteHold:
@@ -97,6 +151,17 @@ class WriteHold:
         if not message.serial:
             message.serial = bus.next_serial()
         self._held += marshall(writer.negotiate_unix_fd)
+        return True
+
+    def take_marshalled(self, marshalled: Marshalled, reply_serial: int = 0) -> bool:
+        """Like :meth:`take`, for a message marshalled before: held under a new serial."""
+        if not self._holds:
+            return False
+        bus: Any = self._bus
+        writer = bus._writer
+        if writer.messages or writer.buf is not None or not bus.unique_name:
+            return False
+        self._held += marshalled.renumbered(bus.next_serial(), reply_serial)
         return True
 
     def _queue_first(self, rest: bytearray) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from functools import partial
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from audio_service import ServiceConfig
 from audio_service._service._core import ServiceCore
 from audio_service._surfaces._linux._mpris import MprisServer
 from audio_service._surfaces._linux._mpris._interfaces import PlayerInterface
+from audio_service._surfaces._linux._mpris._link import MARSHALLED_KEPT
 from audio_session._bus import write_hold
 from audio_session.testing import PrivateSessionBus
 
@@ -312,3 +314,57 @@ async def test_closing_answers_the_calls_still_running(player: Harness) -> None:
     finally:
         release.set()
         bus.disconnect()
+
+
+async def test_toggling_sends_the_signals_and_replies_marshalled_once_renumbered(
+    player: Harness,
+) -> None:
+    bus = player.server._bus
+    assert bus is not None
+    writes = write_hold(bus)
+    assert writes is not None
+    recorder = _RecordingSocket(writes._socket)
+    writes._socket = recorder  # type: ignore[assignment]
+    caller = await MessageBus(bus_address=player.bus.address).connect()
+    serials = []
+    try:
+        for _ in range(4):
+            call = Message(destination=BUS_NAME, path=PATH, interface=PLAYER, member="PlayPause")
+            reply = await caller.call(call)
+            assert reply is not None
+            assert reply.message_type is MessageType.METHOD_RETURN
+            serials.append(call.serial)
+    finally:
+        caller.disconnect()
+    sent = [m for data in recorder.sent for m in _messages(data)]
+    signals = [m for m in sent if m.member == "PropertiesChanged" and m.body[0] == PLAYER]
+    replies = [m for m in sent if m.message_type is MessageType.METHOD_RETURN]
+    statuses = [m.body[1]["PlaybackStatus"].value for m in signals]
+    assert statuses == ["Playing", "Paused", "Playing", "Paused"]
+    assert [m.reply_serial for m in replies] == serials
+    assert all(m.destination == caller.unique_name for m in replies)
+    ours = [m.serial for m in sent]
+    assert len(set(ours)) == len(ours)
+    assert ours == sorted(ours)
+    # Two signals and one reply, each marshalled once: the same bytes but for the serials.
+    assert set(player.server.link._marshalled) >= {
+        (PLAYER, ("PlaybackStatus", "Playing")),
+        (PLAYER, ("PlaybackStatus", "Paused")),
+        ("empty method return to", caller.unique_name),
+    }
+
+
+async def test_a_connection_keeps_a_bounded_number_of_marshalled_messages(
+    player: Harness,
+) -> None:
+    link = player.server.link
+    writes = link.hold_writes()
+    assert writes is not None
+    try:
+        for key in range(MARSHALLED_KEPT + 5):
+            link.send_marshalled(
+                key, partial(Message.new_signal, PATH, "org.example.Test", "Tick", "i", [key])
+            )
+    finally:
+        writes.release()
+    assert list(link._marshalled) == list(range(5, MARSHALLED_KEPT + 5))  # the oldest went

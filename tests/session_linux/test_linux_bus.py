@@ -6,10 +6,17 @@ import asyncio
 from typing import Any
 
 import pytest
-from dbus_fast import Message, MessageFlag, MessageType, NameFlag, RequestNameReply
+from dbus_fast import Message, MessageFlag, MessageType, NameFlag, RequestNameReply, Variant
 from dbus_fast.aio import MessageBus
 
-from audio_session._bus import Backoff, close_bus, connect_bus, wait_disconnected, write_hold
+from audio_session._bus import (
+    Backoff,
+    Marshalled,
+    close_bus,
+    connect_bus,
+    wait_disconnected,
+    write_hold,
+)
 from audio_session.testing import PrivateSessionBus
 
 NAME = "org.example.BusHelpers"
@@ -204,4 +211,67 @@ async def test_write_hold_is_none_for_a_connection_made_elsewhere(
     try:
         assert write_hold(bus) is None  # dbus-fast's own socket: nothing is held
     finally:
+        await close_bus(bus)
+
+
+def _signal(status: str) -> Message:
+    return Message.new_signal(
+        "/org/example", NAME, "Changed", "sa{sv}", [status, {"n": Variant("d", 1.5)}]
+    )
+
+
+def test_a_marshalled_signal_renumbered_is_the_signal_marshalled_with_that_serial() -> None:
+    marshalled = Marshalled(_signal("Playing"))
+    for serial in (1, 7, 0x01020304, 0xFFFFFFFF):
+        fresh = _signal("Playing")
+        fresh.serial = serial
+        assert marshalled.renumbered(serial) == fresh._marshall(False)
+
+
+def test_a_marshalled_reply_is_renumbered_with_its_reply_serial_too() -> None:
+    call = Message(destination=":1.9", path="/", interface=NAME, member="Call", serial=41)
+    call.sender = ":1.7"
+    reply = Message.new_method_return(call, "s", ["done"])
+    marshalled = Marshalled(reply)
+    assert reply.serial == 0
+    assert reply.reply_serial == 41
+    for serial, reply_serial in ((2, 42), (300, 0x0A0B0C0D), (5, 0xFFFFFFFF)):
+        call.serial = reply_serial
+        fresh = Message.new_method_return(call, "s", ["done"])
+        fresh.serial = serial
+        assert marshalled.renumbered(serial, reply_serial) == fresh._marshall(False)
+
+
+def test_a_message_with_file_descriptors_is_not_marshalled_for_later() -> None:
+    message = _signal("Playing")
+    message.unix_fds = [0]
+    with pytest.raises(ValueError, match="file descriptors"):
+        Marshalled(message)
+
+
+async def test_a_held_marshalled_message_goes_out_under_a_new_serial(
+    dbus_session: PrivateSessionBus,
+) -> None:
+    bus = await connect_bus(dbus_session.address)
+    receiver, members = await _receiver(dbus_session.address)
+    try:
+        writes = write_hold(bus)
+        assert writes is not None
+        recorder = _RecordingSocket(writes._socket)
+        writes._socket = recorder  # type: ignore[assignment]
+        to = receiver.unique_name
+        assert to is not None
+        marshalled = Marshalled(_message(to, "Again"))
+        assert not writes.take_marshalled(marshalled)  # not holding: the caller sends it
+        writes.hold()
+        before = bus.next_serial()
+        assert writes.take_marshalled(marshalled)
+        assert writes.take_marshalled(marshalled)
+        _note(bus, to, "Last")
+        writes.release()
+        assert len(recorder.sends) == 1
+        assert await _received(members, 3) == ["Again", "Again", "Last"]
+        assert bus.next_serial() == before + 4  # two renumbered, one sent, this one
+    finally:
+        await close_bus(receiver)
         await close_bus(bus)

@@ -237,15 +237,24 @@ class Changes:
 
     def _properties_changed(self, interface: str, changed: dict[str, Any]) -> None:
         # What ServiceInterface.emit_properties_changed sends, without its search of every
-        # property and export on each call: this is on the path of every PlayPause.
+        # property and export on each call: this is on the path of every PlayPause. A player
+        # toggled back and forth sends the same few signals: each is marshalled once.
         signatures = self._signatures[interface]
-        body = {name: Variant(signatures[name], value) for name, value in changed.items()}
-        self._server.link.send(
-            Message.new_signal(
+
+        def build() -> Message:
+            body = {name: Variant(signatures[name], value) for name, value in changed.items()}
+            return Message.new_signal(
                 OBJECT_PATH,
                 PROPERTIES_INTERFACE,
                 "PropertiesChanged",
                 "sa{sv}as",
                 [interface, body, []],
             )
-        )
+
+        key = (interface, *changed.items())
+        try:
+            hash(key)
+        except TypeError:  # a dict (Metadata) or a list among the values: not kept
+            self._server.link.send(build())
+            return
+        self._server.link.send_marshalled(key, build)

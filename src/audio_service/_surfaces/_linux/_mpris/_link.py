@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Final
 
 from dbus_fast import Message, NameFlag, RequestNameReply
@@ -14,6 +15,7 @@ from audio_service._surfaces._linux._mpris._changes import OBJECT_PATH
 from audio_service._surfaces._linux._mpris._ids import bus_name_for, instance_name
 from audio_session._bus import (
     Backoff,
+    Marshalled,
     WriteHold,
     close_bus,
     connect_bus,
@@ -24,7 +26,7 @@ from audio_session._bus import (
 if TYPE_CHECKING:
     from audio_service._surfaces._linux._mpris._server import MprisServer
 
-__all__ = ["RECONNECT_FIRST", "RECONNECT_MAX", "BusLink"]
+__all__ = ["MARSHALLED_KEPT", "RECONNECT_FIRST", "RECONNECT_MAX", "BusLink"]
 
 _log = logging.getLogger("audio_service.mpris")
 
@@ -32,6 +34,9 @@ _log = logging.getLogger("audio_service.mpris")
 RECONNECT_FIRST: Final = 0.25
 RECONNECT_MAX: Final = 30.0
 _RECONNECT: Final = Backoff(RECONNECT_FIRST, RECONNECT_MAX)
+#: How many marshalled messages a connection keeps (the oldest goes first): a toggling
+#: player repeats a few signals and replies; a changing track list must not grow it.
+MARSHALLED_KEPT: Final = 32
 
 
 class BusLink:
@@ -45,12 +50,15 @@ class BusLink:
         #: The well-known name owned on it.
         self.bus_name: str | None = None
         self._writes: WriteHold | None = None
+        #: Messages marshalled on this connection, to send again under new serials.
+        self._marshalled: dict[Hashable, Marshalled] = {}
 
     async def connect(self) -> MessageBus:
         server = self._server
         bus = await connect_bus(self._address)
         self.bus = bus
         self._writes = write_hold(bus)
+        self._marshalled.clear()
         try:
             for interface in server.interfaces():
                 bus.export(OBJECT_PATH, interface)
@@ -117,9 +125,44 @@ class BusLink:
         """
         writes = self._writes
         if writes is None or not writes.take(message):
-            bus = self.bus
-            assert bus is not None
-            bus.send(message)
+            self._send_to_bus(message)
+
+    def send_marshalled(
+        self, key: Hashable, build: Callable[[], Message], reply_serial: int = 0
+    ) -> None:
+        """Send the message ``build()`` makes, marshalled once per ``key`` on this connection.
+
+        ``key`` stands for the whole message but its serials: messages sent under one
+        key must differ in nothing else (``reply_serial`` is the one of a reply).
+        Held, a message already marshalled is only renumbered; otherwise this is
+        :meth:`send` of ``build()``.
+        """
+        writes = self._writes
+        if writes is not None:
+            kept = self._marshalled
+            marshalled = kept.get(key)
+            if marshalled is None:
+                message = build()
+                if not writes.take(message):
+                    self._send_to_bus(message)
+                    return
+                try:
+                    marshalled = Marshalled(message)
+                except ValueError as error:  # not renumberable: sent as it is each time
+                    _log.debug("MPRIS: %s", error)
+                    return
+                if len(kept) >= MARSHALLED_KEPT:
+                    del kept[next(iter(kept))]
+                kept[key] = marshalled
+                return
+            if writes.take_marshalled(marshalled, reply_serial):
+                return
+        self._send_to_bus(build())
+
+    def _send_to_bus(self, message: Message) -> None:
+        bus = self.bus
+        assert bus is not None
+        bus.send(message)
 
     async def disconnect(self) -> None:
         bus, self.bus, self._writes = self.bus, None, None

@@ -64,6 +64,8 @@ _log = logging.getLogger("audio_service.mpris")
 
 _ZERO = timedelta(0)
 _NO_REPLY_EXPECTED: Final = MessageFlag.NO_REPLY_EXPECTED.value
+#: Marks the key of an empty method return among a connection's marshalled messages.
+_REPLY: Final = "empty method return to"
 
 
 class Transport:
@@ -320,6 +322,9 @@ class Transport:
             if error is not None:
                 link.send(Message.new_error(call, error.type, error.text))
             else:
-                link.send(Message.new_method_return(call))
+                # The same empty reply to the same client each time but for its reply serial.
+                link.send_marshalled(
+                    (_REPLY, call.sender), partial(Message.new_method_return, call), call.serial
+                )
         except OSError as failure:  # the connection is going away, and the caller with it
             _log.debug("MPRIS: could not answer %s: %s", call.member, failure)
