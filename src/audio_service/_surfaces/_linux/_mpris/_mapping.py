@@ -48,6 +48,14 @@ def microseconds(value: timedelta) -> int:
     return value // timedelta(microseconds=1)
 
 
+# Enum members the statuses below read on every change: module globals, since on
+# Python 3.11 each AudioProcessingState.X is a lookup through the enum's metaclass.
+_STOPPED_STATES: Final = frozenset({AudioProcessingState.IDLE, AudioProcessingState.ERROR})
+_COMPLETED: Final = AudioProcessingState.COMPLETED
+_REPEAT_NONE: Final = AudioServiceRepeatMode.NONE
+_REPEAT_ONE: Final = AudioServiceRepeatMode.ONE
+
+
 def playback_status(state: PlaybackState) -> str:
     """``Playing``, ``Paused`` or ``Stopped``.
 
@@ -55,19 +63,19 @@ def playback_status(state: PlaybackState) -> str:
     "Playing". Nothing loaded (idle) or failed reads as "Stopped"; a completed
     track that is not meant to play on reads as "Paused".
     """
-    stopped = state.processing_state in (AudioProcessingState.IDLE, AudioProcessingState.ERROR)
-    if stopped:
+    processing = state.processing_state
+    if processing in _STOPPED_STATES:
         return "Stopped"
-    if state.playing and state.processing_state is not AudioProcessingState.COMPLETED:
+    if state.playing and processing is not _COMPLETED:
         return "Playing"
     return "Paused"
 
 
 def loop_status(mode: AudioServiceRepeatMode) -> str:
     """The ``LoopStatus`` of a repeat mode; ``group`` has no MPRIS name and reads as a playlist."""
-    if mode is AudioServiceRepeatMode.NONE:
+    if mode is _REPEAT_NONE:
         return "None"
-    if mode is AudioServiceRepeatMode.ONE:
+    if mode is _REPEAT_ONE:
         return "Track"
     return "Playlist"
 

@@ -64,6 +64,12 @@ _log = logging.getLogger("audio_service.mpris")
 
 _ZERO = timedelta(0)
 _NO_REPLY_EXPECTED: Final = MessageFlag.NO_REPLY_EXPECTED.value
+_METHOD_CALL: Final = MessageType.METHOD_CALL
+# Read on every PlayPause: module globals, since on Python 3.11 each MediaAction.X
+# is a lookup through the enum's metaclass.
+_SET_SPEED: Final = MediaAction.SET_SPEED
+#: What every PlayPause asks of the task: requests are immutable, so one serves them all.
+_PLAY_PAUSE_CLICK: Final = Click(button=MediaButton.MEDIA)
 #: Marks the key of an empty method return among a connection's marshalled messages.
 _REPLY: Final = "empty method return to"
 
@@ -115,7 +121,7 @@ class Transport:
         return self._core.state.shuffle_mode is not AudioServiceShuffleMode.NONE
 
     def rate_limits(self, actions: frozenset[MediaAction]) -> tuple[float, float]:
-        return self._rate_range if MediaAction.SET_SPEED in actions else (1.0, 1.0)
+        return self._rate_range if _SET_SPEED in actions else (1.0, 1.0)
 
     def rate_range(self) -> tuple[float, float]:
         return self.rate_limits(self._actions())
@@ -179,7 +185,7 @@ class Transport:
         if self._on_play_pause is not None:
             self._on_play_pause()
             return None
-        return Click(button=MediaButton.MEDIA)
+        return _PLAY_PAUSE_CLICK
 
     def _stop_request(self) -> Request | None:
         # The spec's Stop keeps the player (Play starts again); Quit is what ends it.
@@ -290,7 +296,7 @@ class Transport:
         serves the same members through :class:`PlayerInterface`.
         """
         if (
-            message.message_type is not MessageType.METHOD_CALL
+            message.message_type is not _METHOD_CALL
             or message.path != OBJECT_PATH
             or message.interface != PLAYER_INTERFACE
             or message.signature
