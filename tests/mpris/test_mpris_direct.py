@@ -368,3 +368,18 @@ async def test_a_connection_keeps_a_bounded_number_of_marshalled_messages(
     finally:
         writes.release()
     assert list(link._marshalled) == list(range(5, MARSHALLED_KEPT + 5))  # the oldest went
+
+
+async def test_the_metadata_key_of_the_same_item_is_the_same_object(player: Harness) -> None:
+    artwork = player.server.artwork
+    item = player.core.media_item
+    assert item is not None
+    key = artwork.metadata_key(item)
+    # The flush compares what it sends by identity first: an unchanged item gives the same key.
+    assert artwork.metadata_key(item) is key
+    retitled = item.copy_with(title="Another title")
+    other = artwork.metadata_key(retitled)
+    assert other is not key
+    assert other != key
+    assert artwork.metadata_key(retitled) is other
+    assert artwork.metadata_key(item) == key

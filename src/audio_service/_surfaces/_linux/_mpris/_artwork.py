@@ -75,6 +75,9 @@ class Artwork:
         self.updated: set[str] = set()
         #: The last metadata built, with the (item, art URL) it was built from.
         self._memo: tuple[MetadataKey, dict[str, Variant]] | None = None
+        #: The last key made: given again for the same item and URL, the flush's
+        #: comparison with what it sent is an identity test.
+        self._last_key: MetadataKey | None = None
         #: Remote playlist icons being fetched, or that failed (not retried).
         self._icons_tried: set[str] = set()
 
@@ -85,7 +88,12 @@ class Artwork:
     def metadata_key(self, item: MediaItem | None) -> MetadataKey:
         """What the metadata of ``item`` is built from: the item and its published art."""
         self._follow(item)
-        return MetadataKey((item, self.url(item) if item is not None else None))
+        url = self.url(item) if item is not None else None
+        last = self._last_key
+        if last is not None and last[0] is item and last[1] == url:
+            return last
+        key = self._last_key = MetadataKey((item, url))
+        return key
 
     def metadata(self) -> dict[str, Variant]:
         """``Metadata``: the current item's, built once per item and art URL."""

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from dbus_fast import Message, Variant
 
 from audio_service._model._events import MediaItemChanged, QueueChanged, ServiceEvent, StateChanged
-from audio_service._model._models import AudioServiceShuffleMode, MediaAction
+from audio_service._model._models import (
+    AudioProcessingState,
+    AudioServiceShuffleMode,
+    MediaAction,
+)
 from audio_service._surfaces._linux._mpris._interfaces import PlaylistsInterface
 from audio_service._surfaces._linux._mpris._mapping import loop_status, playback_status
 
@@ -31,6 +36,16 @@ PLAYER_INTERFACE: Final = "org.mpris.MediaPlayer2.Player"
 PROPERTIES_INTERFACE: Final = "org.freedesktop.DBus.Properties"
 #: A position this far (seconds) from the extrapolated one is a jump clients must hear of.
 JUMP_TOLERANCE: Final = 1.0
+_JUMP: Final = timedelta(seconds=JUMP_TOLERANCE)
+_ZERO: Final = timedelta(0)
+
+# Enum members read on every change: on Python 3.11 each MediaAction.X is a lookup
+# through the enum's metaclass, several times slower than a module global.
+_READY: Final = AudioProcessingState.READY
+_NO_SHUFFLE: Final = AudioServiceShuffleMode.NONE
+_SKIP_TO_NEXT: Final = MediaAction.SKIP_TO_NEXT
+_SKIP_TO_PREVIOUS: Final = MediaAction.SKIP_TO_PREVIOUS
+_SEEK: Final = MediaAction.SEEK
 
 
 class Changes:
@@ -74,11 +89,22 @@ class Changes:
             self._last_state = new
             item = self._core.media_item
             duration = item.duration if item is not None else None
-            expected = old.position_at(new.update_time, duration)
-            actual = new.update_position  # new.position_at(new.update_time, duration), inline
-            if duration is not None and actual > duration:
-                actual = duration
-            if abs((actual - expected).total_seconds()) > JUMP_TOLERANCE:
+            # old.position_at(new.update_time, duration) and new's own, inline: this runs on
+            # every state change.
+            expected = old.update_position
+            if old.playing and old.processing_state is _READY and old.speed > 0:
+                elapsed = new.update_time - old.update_time
+                if elapsed > 0:
+                    expected = expected + timedelta(seconds=elapsed * old.speed)
+            actual = new.update_position
+            if duration is not None:
+                if expected > duration:
+                    expected = duration
+                if actual > duration:
+                    actual = duration
+            if expected < _ZERO:
+                expected = _ZERO
+            if abs(actual - expected) > _JUMP:
                 self._seek_pending = True
             if new.queue_index != old.queue_index:
                 self.tracklist_dirty = True
@@ -176,17 +202,17 @@ class Changes:
             "PlaybackStatus": playback_status(state),
             "LoopStatus": loop_status(state.repeat_mode),
             "Rate": min(max(state.speed, low), high),
-            "Shuffle": state.shuffle_mode is not AudioServiceShuffleMode.NONE,
+            "Shuffle": state.shuffle_mode is not _NO_SHUFFLE,
             # Items are immutable: the item and its published art stand for the metadata.
             "Metadata": server.artwork.metadata_key(item),
             "Volume": transport.volume,
             "MinimumRate": low,
             "MaximumRate": high,
-            "CanGoNext": MediaAction.SKIP_TO_NEXT in actions,
-            "CanGoPrevious": MediaAction.SKIP_TO_PREVIOUS in actions,
+            "CanGoNext": _SKIP_TO_NEXT in actions,
+            "CanGoPrevious": _SKIP_TO_PREVIOUS in actions,
             "CanPlay": playable,
             "CanPause": playable,
-            "CanSeek": item is not None and MediaAction.SEEK in actions,
+            "CanSeek": item is not None and _SEEK in actions,
         }
 
     def _playlists_values(self) -> dict[str, Any]:
@@ -213,10 +239,15 @@ class Changes:
 
     def _send_changes(self) -> None:
         values = self.player_values()
-        changed = {
-            name: value for name, value in values.items() if self._sent_player.get(name) != value
-        }
+        sent = self._sent_player
         self._sent_player = values
+        # Most values are the very objects sent last time (the same strings, the same
+        # MetadataKey): the identity test spares their comparison.
+        changed = {}
+        for name, value in values.items():
+            old = sent.get(name)
+            if value is not old and value != old:
+                changed[name] = value
         if changed:
             if "Metadata" in changed:
                 changed["Metadata"] = self._server.artwork.metadata()
@@ -230,9 +261,10 @@ class Changes:
             self.tracklist_dirty = False
             self._server.track_list.flush()
         playlists = self._playlists_values()
-        changed = {k: v for k, v in playlists.items() if self._sent_playlists.get(k) != v}
-        self._sent_playlists = playlists
-        if changed:
+        sent = self._sent_playlists
+        if playlists != sent:  # one comparison in C when nothing changed, as is usual
+            self._sent_playlists = playlists
+            changed = {k: v for k, v in playlists.items() if sent.get(k) != v}
             self._properties_changed(self._server._playlists.name, changed)
 
     def _properties_changed(self, interface: str, changed: dict[str, Any]) -> None:
