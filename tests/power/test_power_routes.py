@@ -7,6 +7,7 @@ test services (see ``power_services``).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -308,3 +309,29 @@ def _seek(seconds: float) -> object:
     from audio_service._service._requests import SeekTo
 
     return SeekTo(position=timedelta(seconds=seconds))
+
+
+async def test_a_release_timer_that_fires_after_playback_stopped_again_waits_the_rest(
+    session_bus: PrivateSessionBus,
+    logind: Logind,
+    journal: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("XDG_CURRENT_DESKTOP", "sway")
+    async with service(journal, release_delay=RELEASE_DELAY, pause_on_sleep=False) as svc:
+        await svc.play()
+        await svc.keeper.settled()
+        (lock,) = logind.held()
+        await svc.pause()
+        timer = svc.keeper._timer
+        assert timer is not None
+        await asyncio.sleep(RELEASE_DELAY / 2)
+        # Playing again leaves the timer armed; stopping again counts the delay from now.
+        await svc.play()
+        paused = time.monotonic()
+        await svc.pause()
+        assert svc.keeper._timer is timer
+        await lock.released.wait()
+        assert lock.released_at is not None
+        assert lock.released_at - paused >= RELEASE_DELAY
+        assert svc.keeper.status.inhibitor is None

@@ -59,6 +59,9 @@ _log = logging.getLogger("audio_service.power")
 RELEASE_DELAY: Final = 2.0
 #: Seconds before routes that all failed are tried again.
 RETRY_AFTER: Final = 30.0
+#: A release timer firing this little (seconds) before its deadline has reached it (the
+#: loop runs timers up to its clock's resolution early).
+_ON_TIME: Final = 0.001
 _PLAYING_STATES: Final = frozenset({AudioProcessingState.READY, AudioProcessingState.BUFFERING})
 
 
@@ -107,6 +110,8 @@ class KeepAwake:
         #: The target changed, or playback started again, since the worker last looked.
         self._dirty = False
         self._timer: asyncio.TimerHandle | None = None
+        #: When (loop time) the inhibitor goes, unless playback starts again before.
+        self._release_at = 0.0
         self._worker: asyncio.Task[None] | None = None
         self._idle = asyncio.Event()
         self._idle.set()
@@ -202,7 +207,8 @@ class KeepAwake:
         if not self._routes and self._sleep is None:
             return  # nothing to take, give back or debounce: a toggle costs no timer, no worker
         if playing:
-            self._cancel_timer()
+            # A release timer under way stays: it finds playback on and does nothing.
+            # Cancelled and armed again on every toggle, it cost a heap entry each time.
             # Only when playback starts: a state change while playing (position, speed)
             # costs nothing here, and a route that failed is not asked again each time.
             if not was or not self._target:
@@ -210,13 +216,23 @@ class KeepAwake:
         elif not debounce:
             self._cancel_timer()
             self._retarget(False)
-        elif self._target and self._timer is None:
-            self._timer = self._running_loop().call_later(self._release_delay, self._debounced)
+        elif self._target and (was or self._timer is None):
+            # The delay counts from when playback stopped, not from later changes while stopped.
+            loop = self._running_loop()
+            self._release_at = loop.time() + self._release_delay
+            if self._timer is None:
+                self._timer = loop.call_at(self._release_at, self._debounced)
 
     def _debounced(self) -> None:
         self._timer = None
-        if not self._playing:
-            self._retarget(False)
+        if self._playing:
+            return
+        loop = self._running_loop()
+        if self._release_at - loop.time() > _ON_TIME:
+            # Playback stopped again after this timer was armed: the delay counts from then.
+            self._timer = loop.call_at(self._release_at, self._debounced)
+            return
+        self._retarget(False)
 
     def _cancel_timer(self) -> None:
         if self._timer is not None:
