@@ -16,6 +16,7 @@ from mpris_support import APP_ID, BUS_NAME, PATH, PLAYER, Harness, PlayerTask
 
 from audio_service import ServiceConfig
 from audio_service._service._core import ServiceCore
+from audio_service._service._requests import Play
 from audio_service._surfaces._linux._mpris import MprisServer
 from audio_service._surfaces._linux._mpris._interfaces import PlayerInterface
 from audio_service._surfaces._linux._mpris._link import MARSHALLED_KEPT
@@ -383,3 +384,28 @@ async def test_the_metadata_key_of_the_same_item_is_the_same_object(player: Harn
     assert other != key
     assert artwork.metadata_key(retitled) is other
     assert artwork.metadata_key(item) == key
+
+
+async def test_wait_idle_waits_for_the_calls_still_running(player: Harness) -> None:
+    release = asyncio.Event()
+
+    async def play_and_wait() -> None:
+        await release.wait()
+
+    replies = player.server.replies
+    await asyncio.wait_for(replies.wait_idle(5.0), 1.0)  # nothing running: at once
+    assert replies._idle is None  # and nothing made for it
+    player.task.on_play = play_and_wait  # type: ignore[method-assign]
+    player.server._reply_after = 3600.0  # only the callback's end answers the call
+    answers: list[object] = []
+    replies.submit(Play(), lambda value, error: answers.append((value, error)))
+    await replies.wait_idle(0.05)  # times out: the callback runs on
+    first = asyncio.ensure_future(replies.wait_idle(5.0))
+    second = asyncio.ensure_future(replies.wait_idle(5.0))
+    await asyncio.sleep(0.01)
+    assert not first.done()
+    assert not second.done()
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, second), 1.0)
+    assert answers == [(None, None)]
+    assert replies._idle is None

@@ -8,7 +8,7 @@ import msgspec
 import pytest
 
 from audio_service import MediaItem, MediaQueue
-from audio_service._model._events import QueueChanged, ServiceSnapshot
+from audio_service._model._events import QueueChanged, ServiceSnapshot, StateChanged
 from audio_service._model._models import PlaybackState, ServiceConfig
 from audio_service._model._queue import QueueSplice, queue_blocks
 from audio_service._service._persistence import SessionStore
@@ -69,4 +69,23 @@ async def test_the_store_saves_the_edited_queue_in_large_pages(tmp_path: Path) -
     ]
     with store._db_lock:
         assert store._connection().execute("PRAGMA page_size").fetchone() == (65536,)
+    await store.close()
+
+
+async def test_changes_while_a_save_is_armed_go_with_it(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "session.sqlite3", delay=60.0)
+    store.observe(
+        ServiceSnapshot(
+            running=True, config=ServiceConfig(), state=PlaybackState(), media_item=None
+        )
+    )
+    store.observe(StateChanged(state=PlaybackState(speed=1.5)))
+    timer = store._timer
+    assert timer is not None
+    store.observe(StateChanged(state=PlaybackState(speed=2.0)))
+    assert store._timer is timer  # one save for both
+    await store.flush()
+    saved = store.load()
+    assert saved is not None
+    assert saved.speed == 2.0
     await store.close()

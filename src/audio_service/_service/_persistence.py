@@ -166,7 +166,8 @@ class SessionStore:
             return
         else:
             return
-        self._schedule(self._delay)
+        if self._timer is None:  # a save already armed takes this change too
+            self._schedule(self._delay)
 
     def _schedule(self, delay: float) -> None:
         if self._timer is not None:

@@ -57,8 +57,8 @@ class Replies:
         self._server = server
         self.reply_after = reply_after
         self._inflight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        #: Made by wait_idle only, done when no request waits: nobody waits on most calls.
+        self._idle: asyncio.Future[None] | None = None
         # Requests not answered yet, oldest first, with when to answer them anyway. One timer
         # for all of them (armed for the oldest) instead of one per request: a timer per
         # request costs a heap entry that a quick callback cancels right away.
@@ -76,8 +76,14 @@ class Replies:
 
     async def wait_idle(self, timeout: float) -> None:
         """Return once no request is waiting for its answer, or after ``timeout`` seconds."""
+        if not self._inflight:
+            return
+        idle = self._idle
+        if idle is None:
+            idle = self._idle = self._running_loop().create_future()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            # Shielded: a waiter that times out leaves the future to the others.
+            await asyncio.wait_for(asyncio.shield(idle), timeout)
 
     def submit(self, request: Request, on_answer: Callable[[Any, DBusError | None], None]) -> None:
         """Start ``request``; ``on_answer(value, error)`` is called once, when to reply.
@@ -120,7 +126,6 @@ class Replies:
 
         # Counted first: a callback that ends without awaiting is answered inside submit.
         self._inflight += 1
-        self._idle.clear()
         # Such a callback also flushes there; one that awaits leaves what it published so
         # far to the flush at release, at the end of this turn.
         changes.hold()
@@ -141,8 +146,10 @@ class Replies:
 
     def _finished(self) -> None:
         self._inflight -= 1
-        if self._inflight == 0:
-            self._idle.set()
+        if self._inflight == 0 and self._idle is not None:
+            idle, self._idle = self._idle, None
+            if not idle.done():
+                idle.set_result(None)
 
     def answer_late(self, everything: bool = False) -> None:
         """Answer the requests whose callbacks outlast ``reply_after`` (at close: all)."""
