@@ -18,7 +18,7 @@ from audio_service import ServiceConfig
 from audio_service._service._core import ServiceCore
 from audio_service._service._requests import Play
 from audio_service._surfaces._linux._mpris import MprisServer
-from audio_service._surfaces._linux._mpris._interfaces import PlayerInterface
+from audio_service._surfaces._linux._mpris._interfaces import PlayerInterface, PlaylistsInterface
 from audio_service._surfaces._linux._mpris._link import MARSHALLED_KEPT
 from audio_session._bus import write_hold
 from audio_session.testing import PrivateSessionBus
@@ -250,6 +250,10 @@ async def test_the_flushed_values_are_the_properties_that_signal_changes(player:
         if name != "Metadata":
             assert getattr(player.server._player, name) == value, name
     assert values["Metadata"][0] is player.core.media_item
+    playlists = player.server.changes._playlists_values()
+    assert list(playlists) == list(PlaylistsInterface.CHANGING)
+    for name, value in playlists.items():
+        assert getattr(player.server._playlists, name) == value, name
 
 
 async def test_callbacks_that_outlast_the_reply_are_each_answered_after_reply_after(

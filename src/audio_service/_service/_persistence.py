@@ -147,13 +147,13 @@ class SessionStore:
 
     def observe(self, event: ServiceEvent) -> None:
         """Feed every event of the service here (a core observer), in order."""
-        if isinstance(event, ServiceSnapshot):
+        if isinstance(event, StateChanged):  # by far the most frequent: tested first
+            self._state = event.state
+            self._current_dirty = True
+        elif isinstance(event, ServiceSnapshot):
             self._queue = MediaQueue(event.queue)
             self._state, self._media_item = event.state, event.media_item
             return
-        if isinstance(event, StateChanged):
-            self._state = event.state
-            self._current_dirty = True
         elif isinstance(event, MediaItemChanged):
             self._media_item = event.media_item
             self._current_dirty = True

@@ -21,7 +21,6 @@ from audio_service._model._models import (
     AudioServiceShuffleMode,
     MediaAction,
 )
-from audio_service._surfaces._linux._mpris._interfaces import PlaylistsInterface
 from audio_service._surfaces._linux._mpris._mapping import loop_status, playback_status
 
 if TYPE_CHECKING:
@@ -216,8 +215,9 @@ class Changes:
         }
 
     def _playlists_values(self) -> dict[str, Any]:
-        playlists = self._server._playlists
-        return {name: getattr(playlists, name) for name in PlaylistsInterface.CHANGING}
+        # PlaylistsInterface.CHANGING, read from where its getters read them (every flush).
+        playlists = self._server.playlist_list
+        return {"PlaylistCount": playlists.count(), "ActivePlaylist": playlists.active()}
 
     def flush(self) -> None:
         self._flush_handle = None

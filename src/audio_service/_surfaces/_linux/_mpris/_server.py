@@ -31,6 +31,7 @@ from audio_service._model._events import (
     ServiceEvent,
     ServiceStarted,
     ServiceStopped,
+    StateChanged,
 )
 from audio_service._model._models import MEDIA_ROOT_ID
 from audio_service._service._core import ServiceCore
@@ -240,7 +241,9 @@ class MprisServer:
         return self._background.spawn(coro)
 
     def _on_event(self, event: ServiceEvent) -> None:
-        if isinstance(event, ServiceStarted):
+        if isinstance(event, StateChanged):  # by far the most frequent: tested first
+            self.changes.on_event(event)
+        elif isinstance(event, ServiceStarted):
             self.playlist_list.reload()
             self.changes.schedule()
         elif isinstance(event, ChildrenChanged):

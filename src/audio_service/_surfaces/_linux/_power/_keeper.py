@@ -193,10 +193,10 @@ class KeepAwake:
         return self._detach
 
     def on_event(self, event: ServiceEvent) -> None:
-        if isinstance(event, ServiceSnapshot):
-            self._set_playing(event.running and _is_playing(event.state), debounce=True)
-        elif isinstance(event, StateChanged):
+        if isinstance(event, StateChanged):  # by far the most frequent: tested first
             self._set_playing(_is_playing(event.state), debounce=True)
+        elif isinstance(event, ServiceSnapshot):
+            self._set_playing(event.running and _is_playing(event.state), debounce=True)
         elif isinstance(event, ServiceStopped):
             self._set_playing(False, debounce=False)
 
