@@ -318,14 +318,16 @@ async def test_a_release_timer_that_fires_after_playback_stopped_again_waits_the
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("XDG_CURRENT_DESKTOP", "sway")
-    async with service(journal, release_delay=RELEASE_DELAY, pause_on_sleep=False) as svc:
+    # Long enough that the play and pause below happen before the first timer fires.
+    delay = 1.0
+    async with service(journal, release_delay=delay, pause_on_sleep=False) as svc:
         await svc.play()
         await svc.keeper.settled()
         (lock,) = logind.held()
         await svc.pause()
         timer = svc.keeper._timer
         assert timer is not None
-        await asyncio.sleep(RELEASE_DELAY / 2)
+        await asyncio.sleep(delay / 4)
         # Playing again leaves the timer armed; stopping again counts the delay from now.
         await svc.play()
         paused = time.monotonic()
@@ -333,5 +335,5 @@ async def test_a_release_timer_that_fires_after_playback_stopped_again_waits_the
         assert svc.keeper._timer is timer
         await lock.released.wait()
         assert lock.released_at is not None
-        assert lock.released_at - paused >= RELEASE_DELAY
+        assert lock.released_at - paused >= delay
         assert svc.keeper.status.inhibitor is None
