@@ -112,7 +112,8 @@ class ServiceMirror:
     def publish_state(self, state: PlaybackState) -> None:
         self.state = state
         self.state_ctl.add(state)
-        self.position_changed()
+        if self.position_controllers:  # none runs unless a position stream has a listener
+            self.position_changed()
 
     def publish_media_item(self, media_item: MediaItem | None) -> None:
         self.media_item = media_item

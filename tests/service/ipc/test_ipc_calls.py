@@ -467,3 +467,54 @@ async def test_a_busy_server_pushes_back_on_a_flooding_client(make_server: MakeS
         assert not client._protocol.write_paused
     finally:
         await client.close()
+
+
+async def test_start_call_sends_at_once_and_returns_the_future_of_the_reply(
+    client: Client, server: Server
+) -> None:
+    reply = client.start_call("echo", encode("now"))
+    assert isinstance(reply, asyncio.Future)  # no coroutine around it
+    assert await reply == encode("now")
+    assert not client._protocol.pending
+
+
+async def test_start_call_refuses_at_once_what_call_refuses(client: Client) -> None:
+    with pytest.raises(TypeError, match="payload must be bytes"):
+        client.start_call("echo", "text")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="method must be a str"):
+        client.start_call(b"echo")  # type: ignore[arg-type]
+    await client.close()
+    with pytest.raises(ConnectionLostError, match="the client was closed"):
+        client.start_call("echo")
+
+
+async def test_start_call_waits_like_call_while_the_server_reads_too_slowly(
+    client: Client,
+) -> None:
+    protocol = client._protocol
+    protocol.pause_writing()
+    reply = client.start_call("echo", b"\x01")
+    assert not isinstance(reply, asyncio.Future)
+    waiting = asyncio.ensure_future(reply)
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    assert not protocol.pending  # not sent yet
+    protocol.resume_writing()
+    assert await waiting == b"\x01"
+
+
+async def test_a_reply_that_comes_after_start_call_s_caller_gave_up_is_dropped(
+    make_server: MakeServer, make_client: MakeClient
+) -> None:
+    gate = Gate()
+    await make_server(gate.handler)
+    client = await make_client()
+    reply = client.start_call("gate")
+    await gate.entered()
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.01):
+            await reply
+    assert client._protocol.pending  # the entry waits for the reply
+    gate.release.set()
+    await wait_until(lambda: not client._protocol.pending)
+    assert await client.call("echo", b"\x02") == b"\x02"

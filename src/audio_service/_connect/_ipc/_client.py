@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ from audio_service._connect._ipc._errors import (
 )
 from audio_service._connect._ipc._framing import (
     DEFAULT_MAX_FRAME_SIZE,
+    HEADER_SIZE,
     FrameReader,
-    body_size,
     check_max_frame_size,
     encode_frame,
 )
@@ -202,22 +203,10 @@ class Client:
         :class:`TimeoutError` after ``timeout`` seconds (a late reply is dropped).
         """
         protocol = self._protocol
-        if protocol.lost is not None:
-            raise ConnectionLostError(str(protocol.lost))
-        if protocol.closing_locally:
-            raise ConnectionLostError("the client was closed")
-        if type(method) is not str:
-            raise TypeError(f"method must be a str, not {type(method).__name__}")
-        self._next_id += 1
-        request_id = self._next_id
-        frame = encode_frame(self._encoder, Request(request_id, method, as_payload(payload)))
-        if body_size(frame) > protocol.server_max_frame:
-            raise FrameTooLargeError(
-                body_size(frame), protocol.server_max_frame, f"request {method!r}"
-            )
+        request_id, frame = self._request_frame(method, payload)
         if protocol.write_paused:
             await protocol.drain()
-        future: asyncio.Future[bytes] = protocol.loop.create_future()
+        future: asyncio.Future[bytes] = protocol.new_future()
         protocol.pending[request_id] = (future, method)
         protocol.transport.write(frame)
         try:
@@ -227,6 +216,45 @@ class Client:
                 return await future
         finally:
             protocol.pending.pop(request_id, None)
+
+    def start_call(self, method: str, payload: Payload = b"") -> Awaitable[bytes]:
+        """Send ``method`` now and return what to await for its reply payload.
+
+        :meth:`call` without a timeout, for a caller with a coroutine of its own
+        (a service client): the request leaves before this returns, and what it
+        returns is the future of the reply rather than a coroutine that would wrap
+        it (a coroutine frame more to make and resume, per request). A caller that
+        stops waiting leaves the reply to be dropped when it comes; the server
+        answers every request once. While the server reads too slowly for the
+        request to leave, it waits as :meth:`call`'s does: that is then what is returned.
+        """
+        protocol = self._protocol
+        if protocol.write_paused:
+            return self.call(method, payload)
+        request_id, frame = self._request_frame(method, payload)
+        future: asyncio.Future[bytes] = protocol.new_future()
+        protocol.pending[request_id] = (future, method)
+        protocol.transport.write(frame)
+        return future
+
+    def _request_frame(self, method: str, payload: Payload) -> tuple[int, bytearray]:
+        """The next request id and its frame; raises what a call of ``method`` cannot be."""
+        protocol = self._protocol
+        if protocol.lost is not None:
+            raise ConnectionLostError(str(protocol.lost))
+        if protocol.closing_locally:
+            raise ConnectionLostError("the client was closed")
+        if type(method) is not str:
+            raise TypeError(f"method must be a str, not {type(method).__name__}")
+        if type(payload) is not bytes:  # bytes, a service client's every request, needs no check
+            payload = as_payload(payload)
+        self._next_id += 1
+        request_id = self._next_id
+        frame = encode_frame(self._encoder, Request(request_id, method, payload))
+        size = len(frame) - HEADER_SIZE
+        if size > protocol.server_max_frame:
+            raise FrameTooLargeError(size, protocol.server_max_frame, f"request {method!r}")
+        return request_id, frame
 
     @property
     def is_closed(self) -> bool:
@@ -263,6 +291,13 @@ class _ClientProtocol(asyncio.BufferedProtocol):
         self, loop: asyncio.AbstractEventLoop, label: str, max_frame_size: int, event_buffer: int
     ) -> None:
         self.loop = loop
+        # A future for each call: asyncio's own made directly where the loop would make one
+        # (create_future is a frame of Python per request), else whatever the loop makes.
+        self.new_future: Callable[[], asyncio.Future[Any]] = (
+            functools.partial(asyncio.Future, loop=loop)
+            if type(loop).create_future is asyncio.BaseEventLoop.create_future
+            else loop.create_future
+        )
         self.label = label
         self.encoder = encoder()
         self._decoder = client_decoder()
@@ -362,7 +397,15 @@ class _ClientProtocol(asyncio.BufferedProtocol):
             if entry is not None and not entry[0].done():
                 entry[0].set_result(message.payload)
         elif type(message) is Event:
-            self._deliver(message)
+            sink = self._sink
+            if sink is None:
+                self._deliver(message)
+            else:
+                # What _deliver would do, minus two frames: every pushed state comes here.
+                try:
+                    sink(message)
+                except Exception:
+                    _log.exception("the event sink of %s raised", self.label)
         elif type(message) is Error:
             self._on_error(message)
         elif type(message) is Welcome:
