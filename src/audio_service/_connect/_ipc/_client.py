@@ -53,6 +53,11 @@ __all__ = ["Client", "connect"]
 
 _log = logging.getLogger(__name__)
 
+# The task each loop is running a step of (the dict asyncio's own bookkeeping uses).
+_current_tasks: dict[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = getattr(
+    asyncio.tasks, "_current_tasks", None
+)
+
 DEFAULT_CONNECT_TIMEOUT = 5.0
 #: Events kept for the first listener when they arrive before anyone listens.
 DEFAULT_EVENT_BUFFER = 1024
@@ -299,6 +304,11 @@ class _ClientProtocol(asyncio.BufferedProtocol):
             else loop.create_future
         )
         self.label = label
+        # The loop's queue of ready callbacks, where it is asyncio's own (see _wake_now).
+        ready = getattr(loop, "_ready", None)
+        self._ready: deque[asyncio.Handle] | None = ready if type(ready) is deque else None
+        # A reply settled a call's future during the read being handled.
+        self._replied = False
         self.encoder = encoder()
         self._decoder = client_decoder()
         self._reader = FrameReader(max_frame_size, _READ_SIZE)
@@ -348,6 +358,33 @@ class _ClientProtocol(asyncio.BufferedProtocol):
             self._notice = f"it sent a frame that breaks the protocol: {error}"
             _log.warning("%s %s; disconnecting", self.label, self._notice)
             self.transport.abort()
+            return
+        if self._replied:
+            self._replied = False
+            self._wake_now()
+
+    def _wake_now(self) -> None:
+        """Run the callback a reply made ready (its caller's next step) now, not next iteration.
+
+        Only when it is the one callback ready, outside any task, with the loop not stopping:
+        the next iteration would run it first, and what that iteration's poll of the sockets
+        and timers brings would queue behind it, so nothing runs in another order; what
+        is saved is the iteration, poll included. Asyncio's own loop only (its queue of
+        ready callbacks is read, as ``_service._eager`` does).
+        """
+        ready = self._ready
+        loop = self.loop
+        if (
+            ready is None
+            or len(ready) != 1
+            or _current_tasks is None
+            or _current_tasks.get(loop) is not None
+            or getattr(loop, "_stopping", True)
+        ):
+            return
+        handle = ready.popleft()
+        if not handle._cancelled:
+            handle._run()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.closing_locally:
@@ -396,6 +433,7 @@ class _ClientProtocol(asyncio.BufferedProtocol):
             entry = self.pending.pop(message.id, None)
             if entry is not None and not entry[0].done():
                 entry[0].set_result(message.payload)
+                self._replied = True
         elif type(message) is Event:
             sink = self._sink
             if sink is None:
