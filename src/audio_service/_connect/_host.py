@@ -192,6 +192,9 @@ class Host:
             raise _ipc.BadRequestError(f"malformed request: {error}") from None
 
         def settle(value: Any, error: BaseException | None) -> None:
+            if value is None and error is None:  # play, pause, seek...: _outcome's first case
+                reply.resolve(SUCCEEDED_NONE)
+                return
             try:
                 reply.resolve(_outcome(value, error))
             except Exception as failure:  # an unencodable return value, say

@@ -763,8 +763,15 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
         update_time = changes.pop("update_time", UNSET)
         base_time = now if update_time is UNSET else check_finite_time(update_time, "update_time")
         position = changes.pop("position", UNSET)
-        if position is UNSET:
-            position = self.position_at(base_time, duration)
+        if position is UNSET:  # position_at's, without its frame
+            position = extrapolate(
+                self.update_position,
+                self.update_time,
+                self.speed,
+                self.advancing,
+                base_time,
+                duration,
+            )
         else:
             check_duration(position, "position")
         changes["update_position"] = position

@@ -125,14 +125,9 @@ class FrameReader:
             end = held
         return memoryview(buffer)[end:]
 
-    def received(self, count: int, on_frame: Callable[[Frame], bool | None]) -> None:
-        """``count`` bytes were read into the last :meth:`get_buffer`: hand over what is whole."""
-        self._end += count
-        self._parse(on_frame)
-
     def resume(self, on_frame: Callable[[Frame], bool | None]) -> None:
         """Hand over the frames kept when ``on_frame`` last stopped the reader."""
-        self._parse(on_frame)
+        self.received(0, on_frame)
 
     def feed(self, data: bytes, on_frame: Callable[[Frame], bool | None]) -> None:
         """Copy ``data`` in (in pieces when it is larger than the free space) and parse."""
@@ -147,7 +142,10 @@ class FrameReader:
             if not view:
                 return
 
-    def _parse(self, on_frame: Callable[[Frame], bool | None]) -> None:
+    def received(self, count: int, on_frame: Callable[[Frame], bool | None]) -> None:
+        """``count`` bytes were read into the last :meth:`get_buffer`: hand over what is whole."""
+        # The parsing is here, not in a method of its own: every read of both ends comes here.
+        self._end += count
         if self._parsing:
             # Called again from inside on_frame (a reply settled there resumes the
             # reader): the running loop below goes on with the next frame anyway.

@@ -87,7 +87,13 @@ class Deferred:
 
     def resolve(self, payload: Payload) -> None:
         """Reply with ``payload``."""
-        self._settle(payload, None)
+        # _settle's body, not a call of it: every request of the host's is answered here.
+        if self._settled:
+            return
+        self._settled = True
+        self._payload = payload
+        if self._sink is not None:
+            self._sink(payload, None)
 
     def reject(self, error: BaseException) -> None:
         """Reply with an error, mapped as for an exception raised by a handler."""
@@ -669,15 +675,12 @@ class _ServerProtocol(asyncio.BufferedProtocol):
         return self._reader.get_buffer()
 
     def buffer_updated(self, nbytes: int) -> None:
+        """Hand the frames of ``nbytes`` new bytes (0: of those kept while busy) to _on_frame."""
         if self.closing:
             self._reader.clear()
-        else:
-            self._feed(nbytes)
-
-    def _feed(self, count: int) -> None:
-        """Hand the frames of ``count`` new bytes (0: of those kept while busy) to _on_frame."""
+            return
         try:
-            self._reader.received(count, self._on_frame)
+            self._reader.received(nbytes, self._on_frame)
         except FrameTooLargeError as error:
             # The length prefix cannot be trusted, so neither can anything after it.
             self.close(
@@ -855,12 +858,12 @@ class _ServerProtocol(asyncio.BufferedProtocol):
         if not holding:
             self._flush()
         if self._reading_paused and not self.closing:
-            self._feed(0)  # as _resume_if_idle
+            self.buffer_updated(0)  # as _resume_if_idle
 
     def _resume_if_idle(self) -> None:
         if self._reading_paused and not self.closing:
             # Frames held back while busy come first, then the socket is read again.
-            self._feed(0)
+            self.buffer_updated(0)
 
     async def _run(self, number: int, request: Request, awaitable: Awaitable[Payload]) -> None:
         try:
