@@ -481,14 +481,22 @@ async def test_start_call_sends_at_once_and_returns_the_future_of_the_reply(
     assert not client._protocol.pending
 
 
-async def test_start_call_refuses_at_once_what_call_refuses(client: Client) -> None:
+async def test_start_call_leaves_the_unusual_to_call(
+    make_server: MakeServer, make_client: MakeClient
+) -> None:
+    await make_server(max_frame_size=4096)
+    client = await make_client()
     with pytest.raises(TypeError, match="payload must be bytes"):
-        client.start_call("echo", "text")  # type: ignore[arg-type]
+        await client.start_call("echo", "text")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="method must be a str"):
-        client.start_call(b"echo")  # type: ignore[arg-type]
+        await client.start_call(b"echo")  # type: ignore[arg-type]
+    with pytest.raises(FrameTooLargeError, match="request 'echo' of 5"):
+        await client.start_call("echo", b"x" * 5000)
+    assert await client.start_call("echo", bytearray(b"\x03")) == b"\x03"
+    assert not client._protocol.pending
     await client.close()
     with pytest.raises(ConnectionLostError, match="the client was closed"):
-        client.start_call("echo")
+        await client.start_call("echo")
 
 
 async def test_start_call_waits_like_call_while_the_server_reads_too_slowly(
@@ -592,7 +600,7 @@ async def test_sequential_calls_cost_one_loop_iteration_less_each(
 
     monkeypatch.setattr(selector, "select", counting)
     with_shortcut = await polls_for_50_calls()
-    monkeypatch.setattr(_client._ClientProtocol, "_wake_now", lambda self: None)
+    monkeypatch.setattr(client._protocol, "_ready", None)  # as on a loop not asyncio's own
     without = await polls_for_50_calls()
     # The server is in this loop too (each of its requests takes iterations of its own).
     assert with_shortcut <= without - 45

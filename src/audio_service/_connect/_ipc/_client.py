@@ -230,13 +230,25 @@ class Client:
         returns is the future of the reply rather than a coroutine that would wrap
         it (a coroutine frame more to make and resume, per request). A caller that
         stops waiting leaves the reply to be dropped when it comes; the server
-        answers every request once. While the server reads too slowly for the
-        request to leave, it waits as :meth:`call`'s does: that is then what is returned.
+        answers every request once. Anything out of the ordinary (a closed client,
+        a bad argument, a request too large, a server that reads too slowly for the
+        request to leave) is left to :meth:`call`: its coroutine is then what is
+        returned, and raises (or waits) as it does.
         """
         protocol = self._protocol
-        if protocol.write_paused:
+        if (
+            type(payload) is not bytes
+            or type(method) is not str
+            or protocol.write_paused
+            or protocol.lost is not None
+            or protocol.closing_locally
+        ):
             return self.call(method, payload)
-        request_id, frame = self._request_frame(method, payload)
+        self._next_id += 1
+        request_id = self._next_id
+        frame = encode_frame(self._encoder, Request(request_id, method, payload))
+        if len(frame) - HEADER_SIZE > protocol.server_max_frame:
+            return self.call(method, payload)
         future: asyncio.Future[bytes] = protocol.new_future()
         protocol.pending[request_id] = (future, method)
         protocol.transport.write(frame)
@@ -304,7 +316,7 @@ class _ClientProtocol(asyncio.BufferedProtocol):
             else loop.create_future
         )
         self.label = label
-        # The loop's queue of ready callbacks, where it is asyncio's own (see _wake_now).
+        # The loop's queue of ready callbacks, where it is asyncio's own (see buffer_updated).
         ready = getattr(loop, "_ready", None)
         self._ready: deque[asyncio.Handle] | None = ready if type(ready) is deque else None
         # A reply settled a call's future during the read being handled.
@@ -359,19 +371,15 @@ class _ClientProtocol(asyncio.BufferedProtocol):
             _log.warning("%s %s; disconnecting", self.label, self._notice)
             self.transport.abort()
             return
-        if self._replied:
-            self._replied = False
-            self._wake_now()
-
-    def _wake_now(self) -> None:
-        """Run the callback a reply made ready (its caller's next step) now, not next iteration.
-
-        Only when it is the one callback ready, outside any task, with the loop not stopping:
-        the next iteration would run it first, and what that iteration's poll of the sockets
-        and timers brings would queue behind it, so nothing runs in another order; what
-        is saved is the iteration, poll included. Asyncio's own loop only (its queue of
-        ready callbacks is read, as ``_service._eager`` does).
-        """
+        if not self._replied:
+            return
+        # A reply made its caller's next step ready: run it now, not in the next iteration.
+        # Only when it is the one callback ready, outside any task, with the loop not stopping:
+        # the next iteration would run it first, and what that iteration's poll of the sockets
+        # and timers brings would queue behind it, so nothing runs in another order; what is
+        # saved is the iteration, poll included. Asyncio's own loop only (its queue of ready
+        # callbacks is read, as _service._eager does).
+        self._replied = False
         ready = self._ready
         loop = self.loop
         if (
