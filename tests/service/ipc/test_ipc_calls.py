@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 import random
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from audio_service._connect._ipc import (
     _client,
 )
 from audio_service._connect._ipc._framing import DEFAULT_MAX_FRAME_SIZE, encode_frame
-from audio_service._connect._ipc._protocol import Reply, encoder
+from audio_service._connect._ipc._protocol import Event, Reply, encoder
 from audio_session.testing import wait_until
 from conftest import MakeClient, MakeServer
 
@@ -531,19 +530,31 @@ async def test_a_reply_that_comes_after_start_call_s_caller_gave_up_is_dropped(
     assert await client.call("echo", b"\x02") == b"\x02"
 
 
-def _reply_reader(
-    loop: asyncio.AbstractEventLoop,
-) -> tuple[_client._ClientProtocol, Callable[[int], None]]:
-    """A client protocol, and what hands it a reply to request ``n`` as one read would."""
-    protocol = _client._ClientProtocol(loop, "test", DEFAULT_MAX_FRAME_SIZE, 16)
+def _reader_protocol(loop: asyncio.AbstractEventLoop) -> _client._ClientProtocol:
+    return _client._ClientProtocol(loop, "test", DEFAULT_MAX_FRAME_SIZE, 16)
 
-    def read_reply(request_id: int) -> None:
-        frame = encode_frame(encoder(), Reply(request_id, b"ok"))
-        buffer = protocol.get_buffer(-1)
-        buffer[: len(frame)] = frame
-        protocol.buffer_updated(len(frame))
 
-    return protocol, read_reply
+def _read(protocol: _client._ClientProtocol, *messages: Any) -> None:
+    """Hand ``messages`` to ``protocol`` as one read would, from a loop callback."""
+    data = b"".join(encode_frame(encoder(), message) for message in messages)
+    buffer = protocol.get_buffer(-1)
+    buffer[: len(data)] = data
+    protocol.buffer_updated(len(data))
+
+
+async def _waiting_caller(
+    protocol: _client._ClientProtocol, order: list[str]
+) -> asyncio.Task[None]:
+    future: asyncio.Future[bytes] = protocol.new_future()
+    protocol.pending[1] = (future, "m")
+
+    async def caller() -> None:
+        assert await future == b"ok"
+        order.append("caller")
+
+    task = asyncio.ensure_future(caller())
+    await asyncio.sleep(0)  # the caller waits for its reply
+    return task
 
 
 @pytest.mark.parametrize("others", [0, 1])
@@ -551,23 +562,16 @@ async def test_a_reply_resumes_its_caller_in_the_read_only_when_nothing_else_is_
     others: int,
 ) -> None:
     loop = asyncio.get_running_loop()
-    protocol, read_reply = _reply_reader(loop)
+    protocol = _reader_protocol(loop)
     order: list[str] = []
-    future: asyncio.Future[bytes] = loop.create_future()
-    protocol.pending[1] = (future, "m")
-
-    async def caller() -> None:
-        assert await future == b"ok"
-        order.append("caller")
+    task = await _waiting_caller(protocol, order)
 
     def read() -> None:
         for _ in range(others):
             loop.call_soon(order.append, "ready before")
-        read_reply(1)
+        _read(protocol, Reply(1, b"ok"))
         order.append("read done")
 
-    task = asyncio.ensure_future(caller())
-    await asyncio.sleep(0)  # the caller waits for its reply
     loop.call_soon(read)
     await task
     if others:
@@ -575,6 +579,43 @@ async def test_a_reply_resumes_its_caller_in_the_read_only_when_nothing_else_is_
         assert order == ["read done", "ready before", "caller"]
     else:
         assert order == ["caller", "read done"]  # resumed inside the read: an iteration saved
+
+
+async def test_what_frames_after_a_reply_schedule_runs_after_its_caller() -> None:
+    loop = asyncio.get_running_loop()
+    protocol = _reader_protocol(loop)
+    order: list[str] = []
+    protocol.set_sink(lambda event: loop.call_soon(order.append, f"after {event.topic}"))
+    task = await _waiting_caller(protocol, order)
+
+    def read() -> None:
+        _read(protocol, Reply(1, b"ok"), Event("state", b""))
+        order.append("read done")
+
+    loop.call_soon(read)
+    await task
+    await asyncio.sleep(0)
+    # As if the reply had been settled as its frame was read: its caller first.
+    assert order == ["read done", "caller", "after state"]
+
+
+async def test_a_done_callback_that_raises_is_reported_and_the_connection_lives_on(
+    client: Client,
+) -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda loop, context: reported.append(context))
+    try:
+        reply = client.start_call("echo", b"\x01")
+        assert isinstance(reply, asyncio.Future)
+        reply.add_done_callback(lambda future: 1 / 0)
+        await wait_until(lambda: bool(reported))
+    finally:
+        loop.set_exception_handler(previous)
+    assert isinstance(reported[0]["exception"], ZeroDivisionError)
+    assert reply.result() == b"\x01"
+    assert await client.call("echo", b"\x02") == b"\x02"
 
 
 async def test_sequential_calls_cost_one_loop_iteration_less_each(

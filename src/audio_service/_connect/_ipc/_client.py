@@ -319,8 +319,8 @@ class _ClientProtocol(asyncio.BufferedProtocol):
         # The loop's queue of ready callbacks, where it is asyncio's own (see buffer_updated).
         ready = getattr(loop, "_ready", None)
         self._ready: deque[asyncio.Handle] | None = ready if type(ready) is deque else None
-        # A reply settled a call's future during the read being handled.
-        self._replied = False
+        # A reply read while nothing else was ready, settled at the end of the read (see there).
+        self._held: tuple[asyncio.Future[bytes], bytes] | None = None
         self.encoder = encoder()
         self._decoder = client_decoder()
         self._reader = FrameReader(max_frame_size, _READ_SIZE)
@@ -370,29 +370,41 @@ class _ClientProtocol(asyncio.BufferedProtocol):
             self._notice = f"it sent a frame that breaks the protocol: {error}"
             _log.warning("%s %s; disconnecting", self.label, self._notice)
             self.transport.abort()
-            return
-        if not self._replied:
-            return
-        # A reply made its caller's next step ready: run it now, not in the next iteration.
-        # Only when it is the one callback ready, outside any task, with the loop not stopping:
-        # the next iteration would run it first, and what that iteration's poll of the sockets
-        # and timers brings would queue behind it, so nothing runs in another order; what is
-        # saved is the iteration, poll included. Asyncio's own loop only (its queue of ready
-        # callbacks is read, as _service._eager does).
-        self._replied = False
-        ready = self._ready
-        loop = self.loop
-        if (
-            ready is None
-            or len(ready) != 1
-            or _current_tasks is None
-            or _current_tasks.get(loop) is not None
-            or getattr(loop, "_stopping", True)
-        ):
-            return
-        handle = ready.popleft()
-        if not handle._cancelled:
-            handle._run()
+        finally:
+            held = self._held
+            if held is not None:
+                # A reply read while nothing else was ready (see _on_frame). Settled now, its
+                # caller's next step would be the first callback of the loop's next iteration
+                # (what that iteration's poll of the sockets and timers brings queues behind
+                # it): with nothing else ready yet, that step is run here instead, which saves
+                # the iteration, its poll, and scheduling the step. Otherwise its callbacks go
+                # to the front of the ready queue, where settling it at once would have put them.
+                self._held = None
+                future, payload = held
+                ready = self._ready
+                assert ready is not None
+                if not future.done():
+                    callbacks = future._callbacks
+                    if not ready and len(callbacks) == 1 and not getattr(self.loop, "_stopping", 1):
+                        callback, context = callbacks[0]
+                        future.remove_done_callback(callback)
+                        future.set_result(payload)
+                        try:
+                            context.run(callback, future)
+                        except (SystemExit, KeyboardInterrupt):
+                            raise
+                        except BaseException as failure:  # reported as the loop would have
+                            self.loop.call_exception_handler(
+                                {
+                                    "message": f"Exception in callback {callback!r}",
+                                    "exception": failure,
+                                    "future": future,
+                                }
+                            )
+                    else:
+                        before = len(ready)
+                        future.set_result(payload)
+                        ready.rotate(len(ready) - before)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.closing_locally:
@@ -440,8 +452,20 @@ class _ClientProtocol(asyncio.BufferedProtocol):
         if type(message) is Reply:
             entry = self.pending.pop(message.id, None)
             if entry is not None and not entry[0].done():
-                entry[0].set_result(message.payload)
-                self._replied = True
+                future = entry[0]
+                ready = self._ready
+                if (
+                    self._held is None
+                    and ready is not None
+                    and not ready
+                    and type(future) is asyncio.Future
+                    and _current_tasks is not None
+                    and _current_tasks.get(self.loop) is None
+                ):
+                    # Asyncio's own loop with nothing ready: settled at the end of the read.
+                    self._held = (future, message.payload)
+                else:
+                    future.set_result(message.payload)
         elif type(message) is Event:
             sink = self._sink
             if sink is None:
