@@ -8,6 +8,7 @@ which is where the first step runs at once; these tests submit from a plain
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from audio_service import AudioServiceBackground, BackgroundAudioTask
 from audio_service._service._core import ServiceCore, ServicePhase
 from audio_service._service._eager import start_eagerly
 from audio_service._service._requests import CustomAction, Pause, Play, Request, Stop
+from audio_session.testing import wait_until
 
 pytestmark = pytest.mark.usefixtures("no_leftover_service")
 
@@ -152,3 +154,65 @@ async def test_started_from_inside_a_task_it_still_runs_to_its_end() -> None:
     # it runs each step once and ends with its result.
     assert await task == "done"
     assert steps == ["first", "second"]
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="3.12 starts eagerly by itself")
+async def test_a_loop_with_a_task_factory_gets_its_own_task_started_as_usual() -> None:
+    loop = asyncio.get_running_loop()
+    made: list[asyncio.Task[Any]] = []
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        made.append(task)
+        return task
+
+    steps: list[str] = []
+
+    async def work() -> str:
+        steps.append("first")
+        return "done"
+
+    started: list[asyncio.Task[str]] = []
+    seen: list[list[str]] = []
+
+    def start() -> None:
+        started.append(start_eagerly(loop, work(), name="eager?"))
+        seen.append(list(steps))
+
+    loop.set_task_factory(factory)
+    try:
+        loop.call_soon(start)
+        await wait_until(lambda: bool(started))
+        (task,) = started
+        assert made == [task]
+        assert task.get_name() == "eager?"
+        assert await task == "done"
+    finally:
+        loop.set_task_factory(None)
+    assert seen == [[]]  # its first step ran in a later iteration, as the factory's task's do
+    assert steps == ["first"]
+
+
+async def test_without_a_task_factory_the_first_step_runs_inside_the_call() -> None:
+    loop = asyncio.get_running_loop()
+    steps: list[str] = []
+
+    async def work() -> None:
+        steps.append("first")
+        await asyncio.sleep(0)
+        steps.append("second")
+
+    seen: list[list[str]] = []
+
+    def start() -> None:
+        task = start_eagerly(loop, work(), name="eager")
+        seen.append(list(steps))
+        tasks.append(task)
+
+    tasks: list[asyncio.Task[None]] = []
+    loop.call_soon(start)
+    await wait_until(lambda: bool(tasks))
+    await tasks[0]
+    assert seen == [["first"]]  # the first step ran before start_eagerly returned
+    assert steps == ["first", "second"]
+    assert tasks[0].get_name() == "eager"

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, overload
 
@@ -495,14 +495,15 @@ class AudioServiceClient(ServiceRequests):
     # --------------------------------------------------------------- requests
 
     @overload
-    async def _request(self, request: LoadChildren) -> list[MediaItem]: ...
+    def _request(self, request: LoadChildren) -> Awaitable[list[MediaItem]]: ...
     @overload
-    async def _request(self, request: CustomAction) -> Any: ...  # whatever the task returns
+    def _request(self, request: CustomAction) -> Awaitable[Any]: ...  # what the task returns
     @overload
-    async def _request(self, request: UnitRequest) -> None: ...
+    def _request(self, request: UnitRequest) -> Awaitable[None]: ...
 
-    async def _request(self, request: Request) -> Any:
+    def _request(self, request: Request) -> Awaitable[Any]:
         # Typed by each request's result type (the overloads); the reply was decoded as it.
+        # Not a coroutine (see ServiceRequests): what it raises, it raises in the awaiting one.
         if not self._connected:
             raise NotConnectedError(
                 f"cannot {request.method}: call AudioService.connect() or start() first"
@@ -512,7 +513,7 @@ class AudioServiceClient(ServiceRequests):
             raise ServiceNotRunningError(
                 f"cannot {request.method}: the background task is not running"
             )
-        return await connection.request(request)
+        return connection.request(request)
 
     async def stop(self) -> None:
         """Ask the task to stop (``on_stop``); does nothing when no task runs."""

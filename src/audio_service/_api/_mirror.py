@@ -67,7 +67,11 @@ class ServiceMirror:
     def apply(self, event: ReceivedEvent) -> bool:
         """Apply a state event; False for the events about the service's lifecycle."""
         if isinstance(event, StateChanged):
-            self.publish_state(event.state)
+            # publish_state's body, without its frame: the event of every request comes here.
+            state = self.state = event.state
+            self.state_ctl.add(state)
+            if self.position_controllers:
+                self.position_changed()
         elif isinstance(event, QueueChanged | EncodedQueueChanged):
             try:
                 self.queue = apply(event.ops, self.queue)
@@ -112,7 +116,8 @@ class ServiceMirror:
     def publish_state(self, state: PlaybackState) -> None:
         self.state = state
         self.state_ctl.add(state)
-        self.position_changed()
+        if self.position_controllers:  # none runs unless a position stream has a listener
+            self.position_changed()
 
     def publish_media_item(self, media_item: MediaItem | None) -> None:
         self.media_item = media_item

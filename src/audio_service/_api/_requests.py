@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any, overload
 
 from audio_service._model._models import (
@@ -60,14 +60,16 @@ class ServiceRequests:
     live on the client.
     """
 
+    # A plain function returning what to await, not a coroutine: each request method awaits
+    # it at once, and a coroutine between them would be a frame more per request.
     @overload
-    async def _request(self, request: LoadChildren) -> list[MediaItem]: ...
+    def _request(self, request: LoadChildren) -> Awaitable[list[MediaItem]]: ...
     @overload
-    async def _request(self, request: CustomAction) -> Any: ...  # whatever the task returns
+    def _request(self, request: CustomAction) -> Awaitable[Any]: ...  # what the task returns
     @overload
-    async def _request(self, request: UnitRequest) -> None: ...
+    def _request(self, request: UnitRequest) -> Awaitable[None]: ...
 
-    async def _request(self, request: Request) -> Any:
+    def _request(self, request: Request) -> Awaitable[Any]:
         raise NotImplementedError
 
     async def play(self) -> None:

@@ -73,15 +73,14 @@ SESSION_MODULE = "audio_session._session"
 
 
 def _outcome(value: Any, error: BaseException | None) -> bytes:
+    if error is None:
+        # Play, pause, seek...: most callbacks return nothing, and every request comes here.
+        return SUCCEEDED_NONE if value is None else encode_outcome(Succeeded(value=value))
     if isinstance(error, TaskError):
         return encode_outcome(Failed(info=error.info))
     if isinstance(error, ServiceNotRunningError):
         return encode_outcome(NotRunning(message=str(error)))
-    if error is not None:
-        raise error
-    if value is None:
-        return SUCCEEDED_NONE
-    return encode_outcome(Succeeded(value=value))
+    raise error
 
 
 class _Reporter:
@@ -160,17 +159,18 @@ class Host:
 
     def _broadcast(self, event: ServiceEvent) -> None:
         # A host playing on with its UI closed encodes nothing (MPRIS is its only audience).
-        if self.server.connection_count:
+        server = self.server
+        if server.connection_count:
             # A client that fell behind needs only the latest state and item, and a
             # snapshot instead of a pile of queue diffs (see _ipc.Server).
             key = _COALESCED.get(type(event))
-            self.server.broadcast(
+            server.broadcast(
                 TOPIC_EVENT,
                 encode_event(event),
                 key=key,
-                resyncable=isinstance(event, QueueChanged),
+                resyncable=key is None and isinstance(event, QueueChanged),
             )
-        if isinstance(event, ServiceStopped):
+        if type(event) is ServiceStopped:
             # Before the stop request's reply: whoever saw the stop finds no service left.
             self.server.stop_accepting()
 
@@ -178,20 +178,23 @@ class Host:
         # A Deferred, not a coroutine: the request costs one task (the callback's), and the reply
         # is queued in the callback's last step, together with the state it published.
         reply = _ipc.Deferred()
-        if method == METHOD_SNAPSHOT:
-            reply.resolve(encode_event(self.core.snapshot()))
-            return reply
-        if method == METHOD_STATUS:
-            reply.resolve(msgspec.msgpack.encode(self._status()))
-            return reply
         if method != METHOD_REQUEST:
-            raise _ipc.UnknownMethodError(f"unknown method {method!r}")
+            if method == METHOD_SNAPSHOT:
+                reply.resolve(encode_event(self.core.snapshot()))
+            elif method == METHOD_STATUS:
+                reply.resolve(msgspec.msgpack.encode(self._status()))
+            else:
+                raise _ipc.UnknownMethodError(f"unknown method {method!r}")
+            return reply
         try:
             request = self._decode_request(payload)
         except (msgspec.DecodeError, msgspec.ValidationError, ValueError, TypeError) as error:
             raise _ipc.BadRequestError(f"malformed request: {error}") from None
 
         def settle(value: Any, error: BaseException | None) -> None:
+            if value is None and error is None:  # play, pause, seek...: _outcome's first case
+                reply.resolve(SUCCEEDED_NONE)
+                return
             try:
                 reply.resolve(_outcome(value, error))
             except Exception as failure:  # an unencodable return value, say

@@ -30,11 +30,12 @@ from audio_service._connect._launcher import (
 )
 from audio_service._connect._wire import (
     METHOD_REQUEST,
+    SUCCEEDED_NONE,
     TOPIC_EVENT,
     TOPIC_SYNCED,
     decode_outcome,
-    decode_received_event,
     encode_request,
+    received_event_decoder,
 )
 from audio_service._errors import (
     AudioServiceError,
@@ -76,13 +77,20 @@ class RemoteConnection:
         # chunks, then "synced"; all of that is delivered before this returns.
         loop = asyncio.get_running_loop()
         synced: asyncio.Future[None] = loop.create_future()
+        decode = received_event_decoder()
 
         def sink(event: _ipc.Event) -> None:
-            if event.topic == TOPIC_SYNCED:
-                if not synced.done():
-                    synced.set_result(None)
-                return
-            self._deliver_one(event, on_event)
+            # Every state the service pushes passes here: decoded in place, not through helpers.
+            topic = event.topic
+            if topic == TOPIC_EVENT:
+                try:
+                    decoded = decode(event.payload)
+                except (msgspec.DecodeError, msgspec.ValidationError) as error:
+                    _log.error("ignoring an unreadable event from the service: %s", error)
+                    return
+                on_event(decoded)
+            elif topic == TOPIC_SYNCED and not synced.done():
+                synced.set_result(None)
 
         self._client.set_event_sink(sink)
         closed = self._client.closed
@@ -101,17 +109,6 @@ class RemoteConnection:
             raise
         self._pump = asyncio.create_task(self._announce_end(on_event))
 
-    @staticmethod
-    def _deliver_one(event: _ipc.Event, on_event: EventSink) -> None:
-        if event.topic != TOPIC_EVENT:
-            return
-        try:
-            decoded = decode_received_event(event.payload)
-        except (msgspec.DecodeError, msgspec.ValidationError) as error:
-            _log.error("ignoring an unreadable event from the service: %s", error)
-            return
-        on_event(decoded)
-
     async def _announce_end(self, on_event: EventSink) -> None:
         reason = "the connection was closed"
         try:
@@ -124,7 +121,7 @@ class RemoteConnection:
 
     async def request(self, request: Request) -> Any:
         try:
-            reply = await self._client.call(METHOD_REQUEST, encode_request(request))
+            reply = await self._client.start_call(METHOD_REQUEST, encode_request(request))
         except _ipc.ConnectionLostError as error:
             if error.code == _ipc.ErrorCode.TOO_SLOW:
                 # The service runs on; only this client was cut off.
@@ -139,6 +136,8 @@ class RemoteConnection:
             raise ValueError(f"{request.method}: the request is too large: {error}") from None
         except _ipc.IpcError as error:
             raise ServiceConnectionError(f"{request.method}: {error}") from None
+        if reply == SUCCEEDED_NONE and type(request).result_type is None:
+            return None  # play, pause, seek...: decode_outcome's first case, without its frame
         return decode_outcome(reply, request)
 
     async def close(self) -> None:

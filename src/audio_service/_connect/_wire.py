@@ -42,6 +42,7 @@ __all__ = [
     "encode_event",
     "encode_outcome",
     "encode_request",
+    "received_event_decoder",
     "request_decoder",
 ]
 
@@ -99,16 +100,18 @@ _outcome_decoder: msgspec.msgpack.Decoder[_RawSucceeded | Failed | NotRunning] |
 _received_decoder: msgspec.msgpack.Decoder[ReceivedEvent] | None = None
 
 
-def encode_request(request: Request) -> bytes:
-    return _encoder.encode(request)
+# The encoders are the encoder's own bound method: a request encodes its request and its
+# outcome, and the host each event it broadcasts, and a wrapper's frame would cost a call each.
+#: A request as it crosses the socket.
+encode_request: Callable[[Request], bytes] = _encoder.encode
 
 
 def request_decoder() -> Callable[[bytes], Request]:
     return msgspec.msgpack.Decoder(Request).decode
 
 
-def encode_outcome(outcome: Outcome) -> bytes:
-    return _encoder.encode(outcome)
+#: What a callback ended in, as the reply's payload.
+encode_outcome: Callable[[Outcome], bytes] = _encoder.encode
 
 
 #: The reply of every callback that returns nothing, encoded once.
@@ -130,8 +133,8 @@ def decode_outcome(data: bytes, request: Request) -> Any:
     return msgspec.msgpack.decode(outcome.value, type=result_type)
 
 
-def encode_event(event: ServiceEvent) -> bytes:
-    return _encoder.encode(event)
+#: An event as the host pushes it.
+encode_event: Callable[[ServiceEvent], bytes] = _encoder.encode
 
 
 def decode_event(data: bytes) -> ServiceEvent:
@@ -148,6 +151,11 @@ def _new_outcome_decoder() -> msgspec.msgpack.Decoder[_RawSucceeded | Failed | N
     global _outcome_decoder
     _outcome_decoder = msgspec.msgpack.Decoder(_RawSucceeded | Failed | NotRunning)
     return _outcome_decoder
+
+
+def received_event_decoder() -> Callable[[bytes], ReceivedEvent]:
+    """:func:`decode_received_event` for bytes only (an event's payload), without its frame."""
+    return (_received_decoder or _new_received_decoder()).decode
 
 
 def decode_received_event(data: bytes | bytearray | memoryview) -> ReceivedEvent:

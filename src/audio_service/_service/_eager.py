@@ -40,18 +40,24 @@ def start_eagerly(
     """
     if sys.version_info >= (3, 12):
         return asyncio.Task(coro, loop=loop, name=name, eager_start=True)
-    task = loop.create_task(coro, name=name)
     ready = getattr(loop, "_ready", None)
     # A step cannot run inside another task's step (asyncio refuses to enter a task
-    # then): called from a task, the new one starts in the next iteration as usual.
+    # then): called from a task, the new one starts in the next iteration as usual. A
+    # loop with a task factory gets its own kind of task, also started as usual.
     if (
-        type(ready) is deque
-        and ready
-        and _current_tasks is not None
-        and _current_tasks.get(loop) is None
+        type(ready) is not deque
+        or getattr(loop, "_task_factory", True) is not None
+        or _current_tasks is None
+        or _current_tasks.get(loop) is not None
     ):
-        handle = ready[-1]
-        if getattr(getattr(handle, "_callback", None), "__self__", None) is task:
-            ready.pop()
-            handle._run()
+        return loop.create_task(coro, name=name)
+    # What create_task does without a factory, minus its own frame and checks (a closed
+    # loop refuses the step Task() schedules all the same).
+    task = asyncio.Task(coro, loop=loop, name=name)
+    handle = ready[-1]
+    if getattr(getattr(handle, "_callback", None), "__self__", None) is task:
+        ready.pop()
+        # Handle._run's frame left out: a task's step catches what its coroutine raises,
+        # and what escapes it (SystemExit, KeyboardInterrupt) Handle._run re-raises too.
+        handle._context.run(handle._callback, *handle._args)
     return task

@@ -26,6 +26,8 @@ from audio_service._connect._ipc import (
     VersionMismatchError,
     _client,
 )
+from audio_service._connect._ipc._framing import DEFAULT_MAX_FRAME_SIZE, encode_frame
+from audio_service._connect._ipc._protocol import Event, Reply, encoder
 from audio_session.testing import wait_until
 from conftest import MakeClient, MakeServer
 
@@ -467,3 +469,179 @@ async def test_a_busy_server_pushes_back_on_a_flooding_client(make_server: MakeS
         assert not client._protocol.write_paused
     finally:
         await client.close()
+
+
+async def test_start_call_sends_at_once_and_returns_the_future_of_the_reply(
+    client: Client, server: Server
+) -> None:
+    reply = client.start_call("echo", encode("now"))
+    assert isinstance(reply, asyncio.Future)  # no coroutine around it
+    assert await reply == encode("now")
+    assert not client._protocol.pending
+
+
+async def test_start_call_leaves_the_unusual_to_call(
+    make_server: MakeServer, make_client: MakeClient
+) -> None:
+    await make_server(max_frame_size=4096)
+    client = await make_client()
+    with pytest.raises(TypeError, match="payload must be bytes"):
+        await client.start_call("echo", "text")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="method must be a str"):
+        await client.start_call(b"echo")  # type: ignore[arg-type]
+    with pytest.raises(FrameTooLargeError, match="request 'echo' of 5"):
+        await client.start_call("echo", b"x" * 5000)
+    assert await client.start_call("echo", bytearray(b"\x03")) == b"\x03"
+    assert not client._protocol.pending
+    await client.close()
+    with pytest.raises(ConnectionLostError, match="the client was closed"):
+        await client.start_call("echo")
+
+
+async def test_start_call_waits_like_call_while_the_server_reads_too_slowly(
+    client: Client,
+) -> None:
+    protocol = client._protocol
+    protocol.pause_writing()
+    reply = client.start_call("echo", b"\x01")
+    assert not isinstance(reply, asyncio.Future)
+    waiting = asyncio.ensure_future(reply)
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    assert not protocol.pending  # not sent yet
+    protocol.resume_writing()
+    assert await waiting == b"\x01"
+
+
+async def test_a_reply_that_comes_after_start_call_s_caller_gave_up_is_dropped(
+    make_server: MakeServer, make_client: MakeClient
+) -> None:
+    gate = Gate()
+    await make_server(gate.handler)
+    client = await make_client()
+    reply = client.start_call("gate")
+    await gate.entered()
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.01):
+            await reply
+    assert client._protocol.pending  # the entry waits for the reply
+    gate.release.set()
+    await wait_until(lambda: not client._protocol.pending)
+    assert await client.call("echo", b"\x02") == b"\x02"
+
+
+def _reader_protocol(loop: asyncio.AbstractEventLoop) -> _client._ClientProtocol:
+    return _client._ClientProtocol(loop, "test", DEFAULT_MAX_FRAME_SIZE, 16)
+
+
+def _read(protocol: _client._ClientProtocol, *messages: Any) -> None:
+    """Hand ``messages`` to ``protocol`` as one read would, from a loop callback."""
+    data = b"".join(encode_frame(encoder(), message) for message in messages)
+    buffer = protocol.get_buffer(-1)
+    buffer[: len(data)] = data
+    protocol.buffer_updated(len(data))
+
+
+async def _waiting_caller(
+    protocol: _client._ClientProtocol, order: list[str]
+) -> asyncio.Task[None]:
+    future: asyncio.Future[bytes] = protocol.new_future()
+    protocol.pending[1] = (future, "m")
+
+    async def caller() -> None:
+        assert await future == b"ok"
+        order.append("caller")
+
+    task = asyncio.ensure_future(caller())
+    await asyncio.sleep(0)  # the caller waits for its reply
+    return task
+
+
+@pytest.mark.parametrize("others", [0, 1])
+async def test_a_reply_resumes_its_caller_in_the_read_only_when_nothing_else_is_ready(
+    others: int,
+) -> None:
+    loop = asyncio.get_running_loop()
+    protocol = _reader_protocol(loop)
+    order: list[str] = []
+    task = await _waiting_caller(protocol, order)
+
+    def read() -> None:
+        for _ in range(others):
+            loop.call_soon(order.append, "ready before")
+        _read(protocol, Reply(1, b"ok"))
+        order.append("read done")
+
+    loop.call_soon(read)
+    await task
+    if others:
+        # What was ready first runs first, as it would have without the shortcut.
+        assert order == ["read done", "ready before", "caller"]
+    else:
+        assert order == ["caller", "read done"]  # resumed inside the read: an iteration saved
+
+
+async def test_what_frames_after_a_reply_schedule_runs_after_its_caller() -> None:
+    loop = asyncio.get_running_loop()
+    protocol = _reader_protocol(loop)
+    order: list[str] = []
+    protocol.set_sink(lambda event: loop.call_soon(order.append, f"after {event.topic}"))
+    task = await _waiting_caller(protocol, order)
+
+    def read() -> None:
+        _read(protocol, Reply(1, b"ok"), Event("state", b""))
+        order.append("read done")
+
+    loop.call_soon(read)
+    await task
+    await asyncio.sleep(0)
+    # As if the reply had been settled as its frame was read: its caller first.
+    assert order == ["read done", "caller", "after state"]
+
+
+async def test_a_done_callback_that_raises_is_reported_and_the_connection_lives_on(
+    client: Client,
+) -> None:
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda loop, context: reported.append(context))
+    try:
+        reply = client.start_call("echo", b"\x01")
+        assert isinstance(reply, asyncio.Future)
+        reply.add_done_callback(lambda future: 1 / 0)
+        await wait_until(lambda: bool(reported))
+    finally:
+        loop.set_exception_handler(previous)
+    assert isinstance(reported[0]["exception"], ZeroDivisionError)
+    assert reply.result() == b"\x01"
+    assert await client.call("echo", b"\x02") == b"\x02"
+
+
+async def test_sequential_calls_cost_one_loop_iteration_less_each(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loop = asyncio.get_running_loop()
+    selector = loop._selector  # type: ignore[attr-defined]
+    select = selector.select
+    polls = 0
+
+    def counting(timeout: float | None = None) -> Any:
+        nonlocal polls
+        polls += 1
+        return select(timeout)
+
+    async def polls_for_50_calls() -> int:
+        nonlocal polls
+        await client.call("echo")
+        polls = 0
+        for _ in range(50):
+            await client.call("echo", b"x")
+        return polls
+
+    monkeypatch.setattr(selector, "select", counting)
+    with_shortcut = await polls_for_50_calls()
+    monkeypatch.setattr(client._protocol, "_ready", None)  # as on a loop not asyncio's own
+    without = await polls_for_50_calls()
+    # The server is in this loop too (each of its requests takes iterations of its own).
+    assert with_shortcut <= without - 45

@@ -220,3 +220,23 @@ def _split(data: bytes) -> list[Any]:
         messages.append(decode(data[offset + 4 : offset + 4 + size]))
         offset += 4 + size
     return messages
+
+
+@pytest.mark.parametrize("when", ["now", "later"])
+async def test_a_deferred_reply_larger_than_the_client_limit_becomes_an_error(
+    pending: Pending, when: str
+) -> None:
+    client = await _client.connect(APP_ID, "t", max_frame_size=2048)
+    try:
+        if when == "now":
+            big = asyncio.ensure_future(client.call("now", b"y" * 3000))
+        else:
+            big = asyncio.ensure_future(client.call("big", b""))
+            await wait_until(lambda: "big" in pending.waiting)
+            pending.waiting["big"].resolve(b"y" * 3000)
+        with pytest.raises(RemoteError) as caught:
+            await big
+        assert caught.value.code == ErrorCode.TOO_LARGE
+        assert await client.call("now", b"fits") == b"fits"
+    finally:
+        await client.close()

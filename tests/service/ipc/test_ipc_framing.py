@@ -143,6 +143,29 @@ def test_a_large_frame_gets_room_for_all_of_it_and_gives_it_back() -> None:
     assert small.obj is not rest.obj
 
 
+def test_an_empty_reader_hands_out_the_same_view_of_its_own_buffer() -> None:
+    reader = FrameReader(1 << 20, read_size=1024)
+    frames: list[bytes] = []
+    first = _read(reader, _frame(b"one"), frames)
+    assert reader.get_buffer() is first  # nothing held: all of the buffer, the same view
+    partial = _read(reader, _frame(b"two")[:3], frames)
+    assert partial is first
+    rest = reader.get_buffer()  # a frame is held: the space after it
+    assert rest is not first
+    assert len(rest) == 1024 - 3
+    _read(reader, _frame(b"two")[3:], frames)
+    big = bytes(2000)
+    _read(reader, _frame(big)[:10], frames)
+    grown = reader.get_buffer()
+    assert len(grown.obj) > 1024  # type: ignore[arg-type]
+    grown[: len(big) + 4 - 10] = _frame(big)[10:]
+    reader.received(len(big) + 4 - 10, lambda body: frames.append(bytes(body)))
+    again = reader.get_buffer()  # back to a buffer of its own size, reused from now on
+    assert len(again) == 1024
+    assert reader.get_buffer() is again
+    assert frames == [b"one", b"two", big]
+
+
 def test_a_partial_frame_is_moved_to_the_front_when_the_end_is_full() -> None:
     reader = FrameReader(1 << 20, read_size=64)
     frames: list[bytes] = []

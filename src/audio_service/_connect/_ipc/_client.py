@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,8 @@ from audio_service._connect._ipc._errors import (
 )
 from audio_service._connect._ipc._framing import (
     DEFAULT_MAX_FRAME_SIZE,
+    HEADER_SIZE,
     FrameReader,
-    body_size,
     check_max_frame_size,
     encode_frame,
 )
@@ -51,6 +52,11 @@ from audio_session._stream import Stream, StreamController
 __all__ = ["Client", "connect"]
 
 _log = logging.getLogger(__name__)
+
+# The task each loop is running a step of (the dict asyncio's own bookkeeping uses).
+_current_tasks: dict[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = getattr(
+    asyncio.tasks, "_current_tasks", None
+)
 
 DEFAULT_CONNECT_TIMEOUT = 5.0
 #: Events kept for the first listener when they arrive before anyone listens.
@@ -202,22 +208,10 @@ class Client:
         :class:`TimeoutError` after ``timeout`` seconds (a late reply is dropped).
         """
         protocol = self._protocol
-        if protocol.lost is not None:
-            raise ConnectionLostError(str(protocol.lost))
-        if protocol.closing_locally:
-            raise ConnectionLostError("the client was closed")
-        if type(method) is not str:
-            raise TypeError(f"method must be a str, not {type(method).__name__}")
-        self._next_id += 1
-        request_id = self._next_id
-        frame = encode_frame(self._encoder, Request(request_id, method, as_payload(payload)))
-        if body_size(frame) > protocol.server_max_frame:
-            raise FrameTooLargeError(
-                body_size(frame), protocol.server_max_frame, f"request {method!r}"
-            )
+        request_id, frame = self._request_frame(method, payload)
         if protocol.write_paused:
             await protocol.drain()
-        future: asyncio.Future[bytes] = protocol.loop.create_future()
+        future: asyncio.Future[bytes] = protocol.new_future()
         protocol.pending[request_id] = (future, method)
         protocol.transport.write(frame)
         try:
@@ -227,6 +221,57 @@ class Client:
                 return await future
         finally:
             protocol.pending.pop(request_id, None)
+
+    def start_call(self, method: str, payload: Payload = b"") -> Awaitable[bytes]:
+        """Send ``method`` now and return what to await for its reply payload.
+
+        :meth:`call` without a timeout, for a caller with a coroutine of its own
+        (a service client): the request leaves before this returns, and what it
+        returns is the future of the reply rather than a coroutine that would wrap
+        it (a coroutine frame more to make and resume, per request). A caller that
+        stops waiting leaves the reply to be dropped when it comes; the server
+        answers every request once. Anything out of the ordinary (a closed client,
+        a bad argument, a request too large, a server that reads too slowly for the
+        request to leave) is left to :meth:`call`: its coroutine is then what is
+        returned, and raises (or waits) as it does.
+        """
+        protocol = self._protocol
+        if (
+            type(payload) is not bytes
+            or type(method) is not str
+            or protocol.write_paused
+            or protocol.lost is not None
+            or protocol.closing_locally
+        ):
+            return self.call(method, payload)
+        self._next_id += 1
+        request_id = self._next_id
+        frame = encode_frame(self._encoder, Request(request_id, method, payload))
+        if len(frame) - HEADER_SIZE > protocol.server_max_frame:
+            return self.call(method, payload)
+        future: asyncio.Future[bytes] = protocol.new_future()
+        protocol.pending[request_id] = (future, method)
+        protocol.transport.write(frame)
+        return future
+
+    def _request_frame(self, method: str, payload: Payload) -> tuple[int, bytearray]:
+        """The next request id and its frame; raises what a call of ``method`` cannot be."""
+        protocol = self._protocol
+        if protocol.lost is not None:
+            raise ConnectionLostError(str(protocol.lost))
+        if protocol.closing_locally:
+            raise ConnectionLostError("the client was closed")
+        if type(method) is not str:
+            raise TypeError(f"method must be a str, not {type(method).__name__}")
+        if type(payload) is not bytes:  # bytes, a service client's every request, needs no check
+            payload = as_payload(payload)
+        self._next_id += 1
+        request_id = self._next_id
+        frame = encode_frame(self._encoder, Request(request_id, method, payload))
+        size = len(frame) - HEADER_SIZE
+        if size > protocol.server_max_frame:
+            raise FrameTooLargeError(size, protocol.server_max_frame, f"request {method!r}")
+        return request_id, frame
 
     @property
     def is_closed(self) -> bool:
@@ -263,7 +308,19 @@ class _ClientProtocol(asyncio.BufferedProtocol):
         self, loop: asyncio.AbstractEventLoop, label: str, max_frame_size: int, event_buffer: int
     ) -> None:
         self.loop = loop
+        # A future for each call: asyncio's own made directly where the loop would make one
+        # (create_future is a frame of Python per request), else whatever the loop makes.
+        self.new_future: Callable[[], asyncio.Future[Any]] = (
+            functools.partial(asyncio.Future, loop=loop)
+            if type(loop).create_future is asyncio.BaseEventLoop.create_future
+            else loop.create_future
+        )
         self.label = label
+        # The loop's queue of ready callbacks, where it is asyncio's own (see buffer_updated).
+        ready = getattr(loop, "_ready", None)
+        self._ready: deque[asyncio.Handle] | None = ready if type(ready) is deque else None
+        # A reply read while nothing else was ready, settled at the end of the read (see there).
+        self._held: tuple[asyncio.Future[bytes], bytes] | None = None
         self.encoder = encoder()
         self._decoder = client_decoder()
         self._reader = FrameReader(max_frame_size, _READ_SIZE)
@@ -313,6 +370,41 @@ class _ClientProtocol(asyncio.BufferedProtocol):
             self._notice = f"it sent a frame that breaks the protocol: {error}"
             _log.warning("%s %s; disconnecting", self.label, self._notice)
             self.transport.abort()
+        finally:
+            held = self._held
+            if held is not None:
+                # A reply read while nothing else was ready (see _on_frame). Settled now, its
+                # caller's next step would be the first callback of the loop's next iteration
+                # (what that iteration's poll of the sockets and timers brings queues behind
+                # it): with nothing else ready yet, that step is run here instead, which saves
+                # the iteration, its poll, and scheduling the step. Otherwise its callbacks go
+                # to the front of the ready queue, where settling it at once would have put them.
+                self._held = None
+                future, payload = held
+                ready = self._ready
+                assert ready is not None
+                if not future.done():
+                    callbacks = future._callbacks
+                    if not ready and len(callbacks) == 1 and not getattr(self.loop, "_stopping", 1):
+                        callback, context = callbacks[0]
+                        future.remove_done_callback(callback)
+                        future.set_result(payload)
+                        try:
+                            context.run(callback, future)
+                        except (SystemExit, KeyboardInterrupt):
+                            raise
+                        except BaseException as failure:  # reported as the loop would have
+                            self.loop.call_exception_handler(
+                                {
+                                    "message": f"Exception in callback {callback!r}",
+                                    "exception": failure,
+                                    "future": future,
+                                }
+                            )
+                    else:
+                        before = len(ready)
+                        future.set_result(payload)
+                        ready.rotate(len(ready) - before)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.closing_locally:
@@ -360,9 +452,30 @@ class _ClientProtocol(asyncio.BufferedProtocol):
         if type(message) is Reply:
             entry = self.pending.pop(message.id, None)
             if entry is not None and not entry[0].done():
-                entry[0].set_result(message.payload)
+                future = entry[0]
+                ready = self._ready
+                if (
+                    self._held is None
+                    and ready is not None
+                    and not ready
+                    and type(future) is asyncio.Future
+                    and _current_tasks is not None
+                    and _current_tasks.get(self.loop) is None
+                ):
+                    # Asyncio's own loop with nothing ready: settled at the end of the read.
+                    self._held = (future, message.payload)
+                else:
+                    future.set_result(message.payload)
         elif type(message) is Event:
-            self._deliver(message)
+            sink = self._sink
+            if sink is None:
+                self._deliver(message)
+            else:
+                # What _deliver would do, minus two frames: every pushed state comes here.
+                try:
+                    sink(message)
+                except Exception:
+                    _log.exception("the event sink of %s raised", self.label)
         elif type(message) is Error:
             self._on_error(message)
         elif type(message) is Welcome:

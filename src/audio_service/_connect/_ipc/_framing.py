@@ -80,7 +80,15 @@ class FrameReader:
     connection.
     """
 
-    __slots__ = ("_buffer", "_end", "_parsing", "_read_size", "_start", "max_frame_size")
+    __slots__ = (
+        "_buffer",
+        "_end",
+        "_parsing",
+        "_read_size",
+        "_start",
+        "_whole",
+        "max_frame_size",
+    )
 
     def __init__(
         self, max_frame_size: int = DEFAULT_MAX_FRAME_SIZE, read_size: int = DEFAULT_READ_SIZE
@@ -88,6 +96,9 @@ class FrameReader:
         self.max_frame_size = max_frame_size
         self._read_size = read_size
         self._buffer = bytearray(read_size)
+        # While the buffer is the reader's own (read_size bytes), a view of all of it: what
+        # an empty reader hands out for each read, made once (None while a larger one is in use).
+        self._whole: memoryview | None = memoryview(self._buffer) if read_size else None
         # Received and not handed over yet: _buffer[_start:_end].
         self._start = 0
         self._end = 0
@@ -101,6 +112,10 @@ class FrameReader:
     def get_buffer(self) -> memoryview:
         """The free space the next read should fill: room for the frame being
         received when its length is known, else at least a quarter of the read size."""
+        if self._end == 0 and self._whole is not None:
+            # Empty (a reader that handed over all it had starts again at 0) in its own buffer:
+            # all of it, as below, without a view made per read.
+            return self._whole
         start, end = self._start, self._end
         buffer = self._buffer
         held = end - start
@@ -108,6 +123,9 @@ class FrameReader:
             # The large frame is handed over: give its memory back.
             buffer = self._buffer = bytearray(self._read_size)
             self._start = self._end = start = end = 0
+            if self._read_size:
+                whole = self._whole = memoryview(buffer)
+                return whole
         wanted = self._read_size // 4
         if held >= HEADER_SIZE:
             size = _HEADER.unpack_from(buffer, start)[0]
@@ -121,18 +139,14 @@ class FrameReader:
                 grown = bytearray(max(self._read_size, held + wanted))
                 grown[:held] = buffer[start:end]
                 buffer = self._buffer = grown
+                self._whole = memoryview(grown) if len(grown) == self._read_size else None
             self._start, self._end = 0, held
             end = held
         return memoryview(buffer)[end:]
 
-    def received(self, count: int, on_frame: Callable[[Frame], bool | None]) -> None:
-        """``count`` bytes were read into the last :meth:`get_buffer`: hand over what is whole."""
-        self._end += count
-        self._parse(on_frame)
-
     def resume(self, on_frame: Callable[[Frame], bool | None]) -> None:
         """Hand over the frames kept when ``on_frame`` last stopped the reader."""
-        self._parse(on_frame)
+        self.received(0, on_frame)
 
     def feed(self, data: bytes, on_frame: Callable[[Frame], bool | None]) -> None:
         """Copy ``data`` in (in pieces when it is larger than the free space) and parse."""
@@ -141,13 +155,17 @@ class FrameReader:
             space = self.get_buffer()
             taken = min(len(space), len(view))
             space[:taken] = view[:taken]
-            space.release()
+            if space is not self._whole:  # that one is handed out again
+                space.release()
             view = view[taken:]
             self.received(taken, on_frame)
             if not view:
                 return
 
-    def _parse(self, on_frame: Callable[[Frame], bool | None]) -> None:
+    def received(self, count: int, on_frame: Callable[[Frame], bool | None]) -> None:
+        """``count`` bytes were read into the last :meth:`get_buffer`: hand over what is whole."""
+        # The parsing is here, not in a method of its own: every read of both ends comes here.
+        self._end += count
         if self._parsing:
             # Called again from inside on_frame (a reply settled there resumes the
             # reader): the running loop below goes on with the next frame anyway.

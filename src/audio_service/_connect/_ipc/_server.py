@@ -27,8 +27,8 @@ from audio_service._connect._ipc._errors import (
 )
 from audio_service._connect._ipc._framing import (
     DEFAULT_MAX_FRAME_SIZE,
+    HEADER_SIZE,
     FrameReader,
-    body_size,
     check_max_frame_size,
     encode_frame,
 )
@@ -52,6 +52,7 @@ from audio_service._connect._ipc._protocol import (
     Event,
     Hello,
     Payload,
+    Reply,
     Request,
     Welcome,
     as_payload,
@@ -86,7 +87,13 @@ class Deferred:
 
     def resolve(self, payload: Payload) -> None:
         """Reply with ``payload``."""
-        self._settle(payload, None)
+        # _settle's body, not a call of it: every request of the host's is answered here.
+        if self._settled:
+            return
+        self._settled = True
+        self._payload = payload
+        if self._sink is not None:
+            self._sink(payload, None)
 
     def reject(self, error: BaseException) -> None:
         """Reply with an error, mapped as for an exception raised by a handler."""
@@ -502,20 +509,24 @@ class Server:
                 raise TypeError(f"key must be a str or None, not {type(key).__name__}")
             self._latest[key] = frame
         resyncable = resyncable and self._resync is not None
-        size = body_size(frame)
+        size = len(frame) - HEADER_SIZE
         sent = 0
         for connection in tuple(self._connections.values()):
             protocol = connection._protocol
+            backlog = protocol._backlog
+            if backlog is None and protocol._state is _READY and size <= protocol._peer_max_frame:
+                # A client that keeps up: send_event_frame's checks done here, a frame less
+                # per client for every event (anything unusual is left to send_event_frame).
+                if protocol._send_frame(frame, key, resyncable):
+                    sent += 1
             # The common case for a stalled client, kept cheap: its latest value of this
             # key already waits at the end of its backlog and will read as this frame.
-            backlog = protocol._backlog
-            waiting = (
+            elif (
                 key is not None
                 and backlog is not None
                 and backlog.tail == key
                 and size <= protocol._peer_max_frame
-            )
-            if waiting or protocol.send_event_frame(frame, key, resyncable):
+            ) or protocol.send_event_frame(frame, key, resyncable):
                 sent += 1
         return sent
 
@@ -527,9 +538,12 @@ class Server:
     def _event_frame(self, topic: str, payload: Payload) -> bytearray:
         if type(topic) is not str:
             raise TypeError(f"topic must be a str, not {type(topic).__name__}")
-        frame = encode_frame(self._encoder, Event(topic, as_payload(payload)))
-        if body_size(frame) > self.max_frame_size:
-            raise FrameTooLargeError(body_size(frame), self.max_frame_size, f"event {topic!r}")
+        if type(payload) is not bytes:  # bytes, the host's every event, needs no check
+            payload = as_payload(payload)
+        frame = encode_frame(self._encoder, Event(topic, payload))
+        size = len(frame) - HEADER_SIZE
+        if size > self.max_frame_size:
+            raise FrameTooLargeError(size, self.max_frame_size, f"event {topic!r}")
         return frame
 
     def _make_protocol(self) -> _ServerProtocol:
@@ -665,15 +679,12 @@ class _ServerProtocol(asyncio.BufferedProtocol):
         return self._reader.get_buffer()
 
     def buffer_updated(self, nbytes: int) -> None:
+        """Hand the frames of ``nbytes`` new bytes (0: of those kept while busy) to _on_frame."""
         if self.closing:
             self._reader.clear()
-        else:
-            self._feed(nbytes)
-
-    def _feed(self, count: int) -> None:
-        """Hand the frames of ``count`` new bytes (0: of those kept while busy) to _on_frame."""
+            return
         try:
-            self._reader.received(count, self._on_frame)
+            self._reader.received(nbytes, self._on_frame)
         except FrameTooLargeError as error:
             # The length prefix cannot be trusted, so neither can anything after it.
             self.close(
@@ -683,7 +694,7 @@ class _ServerProtocol(asyncio.BufferedProtocol):
             return
         if self.closing or self._transport is None:
             return
-        busy = self._in_flight() >= self.server.max_in_flight
+        busy = len(self._tasks) + self._deferred >= self.server.max_in_flight
         if busy and not self._reading_paused:
             self._reading_paused = True
             self._transport.pause_reading()
@@ -739,7 +750,7 @@ class _ServerProtocol(asyncio.BufferedProtocol):
             return False
         if type(message) is Request:
             self._start_request(message)
-            return self._in_flight() >= self.server.max_in_flight
+            return len(self._tasks) + self._deferred >= self.server.max_in_flight
         request_id = getattr(message, "id", None)
         self._send_frame(
             self._error_frame(
@@ -803,9 +814,6 @@ class _ServerProtocol(asyncio.BufferedProtocol):
 
     # -- requests ----------------------------------------------------------------------
 
-    def _in_flight(self) -> int:
-        return len(self._tasks) + self._deferred
-
     def _start_request(self, request: Request) -> None:
         assert self.connection is not None
         # Counted as deferred from the start, so that what the handler publishes before it
@@ -822,7 +830,10 @@ class _ServerProtocol(asyncio.BufferedProtocol):
                 return
             if isinstance(result, Deferred):
                 # Settled already (its reply is queued behind the events here) or later.
-                result._bind(functools.partial(self._deferred_settled, request))
+                if result._settled:
+                    self._deferred_settled(request, result._payload, result._error)
+                else:
+                    result._bind(functools.partial(self._deferred_settled, request))
                 return
         finally:
             self._holding = holding
@@ -836,19 +847,27 @@ class _ServerProtocol(asyncio.BufferedProtocol):
         self, request: Request, payload: Payload | None, error: BaseException | None
     ) -> None:
         self._deferred -= 1
+        if error is None and type(payload) is bytes:
+            # Every request's usual reply, made here: the general path costs four calls more.
+            frame = encode_frame(self.server._encoder, Reply(request.id, payload))
+            if len(frame) - HEADER_SIZE > self._peer_max_frame:
+                frame = self._reply_frame(request, payload, error)  # says it is too large
+        else:
+            frame = self._reply_frame(request, payload, error)
         holding, self._holding = self._holding, True
         try:
-            self._send_frame(self._reply_frame(request, payload, error))
+            self._send_frame(frame)
         finally:
             self._holding = holding
         if not holding:
             self._flush()
-        self._resume_if_idle()
+        if self._reading_paused and not self.closing:
+            self.buffer_updated(0)  # as _resume_if_idle
 
     def _resume_if_idle(self) -> None:
         if self._reading_paused and not self.closing:
             # Frames held back while busy come first, then the socket is read again.
-            self._feed(0)
+            self.buffer_updated(0)
 
     async def _run(self, number: int, request: Request, awaitable: Awaitable[Payload]) -> None:
         try:
@@ -884,7 +903,7 @@ class _ServerProtocol(asyncio.BufferedProtocol):
     ) -> bool:
         if self._state is not _READY:
             return False
-        size = body_size(frame)
+        size = len(frame) - HEADER_SIZE
         if size > self._peer_max_frame:
             self.close(
                 f"an event of {size} bytes exceeds its frame limit of {self._peer_max_frame}"
