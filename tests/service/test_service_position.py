@@ -134,6 +134,51 @@ def test_an_explicit_update_time_is_kept() -> None:
     assert rebased.update_position == seconds(12)
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"playing": False},
+        {"processing_state": AudioProcessingState.BUFFERING},
+        {"playing": False, "processing_state": READY, "position": seconds(3)},
+        {"position": seconds(3), "update_time": T0 + 2},
+    ],
+)
+def test_a_copy_of_the_usual_changes_equals_a_validated_construction(
+    changes: dict[str, object],
+) -> None:
+    # set_state(playing=...) and the like are copied without a second validation; the result
+    # must be the state a construction from all the fields makes.
+    state = playing_state(controls=(MediaControl.pause,), queue_index=2)
+    copy = state.copy_with(now=T0 + 5, **changes)  # type: ignore[arg-type]
+    fields = {name: getattr(copy, name) for name in PlaybackState.__struct_fields__}
+    assert copy == PlaybackState(**fields)
+    assert type(copy.update_time) is float
+
+
+@pytest.mark.parametrize(
+    ("changes", "now", "error"),
+    [
+        ({"playing": "yes"}, T0, TypeError),
+        ({"playing": 1}, T0, TypeError),
+        ({"processing_state": "ready"}, T0, TypeError),
+        ({"playing": True}, float("nan"), ValueError),
+        ({"position": seconds(1)}, float("inf"), ValueError),
+    ],
+)
+def test_the_usual_changes_are_still_checked(
+    changes: dict[str, object], now: float, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        playing_state().copy_with(now=now, **changes)  # type: ignore[arg-type]
+
+
+def test_the_usual_changes_normalise_as_a_construction_does() -> None:
+    # An int clock and an enum's number take the slow path, which normalises them.
+    copy = playing_state().copy_with(processing_state=2, now=1000)  # type: ignore[arg-type]
+    assert copy.processing_state is AudioProcessingState.BUFFERING
+    assert type(copy.update_time) is float
+
+
 def test_copy_with_keeps_omitted_fields_and_clears_given_nones() -> None:
     state = playing_state(
         controls=(MediaControl.pause,),
