@@ -100,21 +100,11 @@ def _consume(future: asyncio.Future[Any]) -> None:
 Settle = Callable[[Any, BaseException | None], None]
 
 
-class _Once:
-    """Passes on a request's outcome once: the callback's end or the shutdown, if earlier."""
-
-    __slots__ = ("_target", "task")
-
-    def __init__(self, target: Settle) -> None:
-        self._target: Settle | None = target
-        #: The callback's task once it outlived its first step (it is then in ``_inflight``).
-        self.task: asyncio.Task[None] | None = None
-
-    def __call__(self, value: Any, error: BaseException | None) -> None:
-        target = self._target
-        if target is not None:
-            self._target = None
-            target(value, error)
+#: A request's outcome target while it may still be settled, and the callback's task once it
+#: outlived its first step (it is then in ``_inflight``): ``[settle or None, task or None]``.
+#: Settled once (the callback's end or the shutdown, if earlier) by taking ``settle`` out. A
+#: list rather than an object with methods: a request settles through it without a frame.
+_Once = list[Any]
 
 
 def _settle_future(future: asyncio.Future[Any]) -> Settle:
@@ -334,8 +324,9 @@ class ServiceCore:
         others = [task for task in self._inflight if task not in self._awaiting_shutdown]
         for task in others:
             once = self._inflight.get(task)
-            if once is not None:
-                once(None, None)
+            if once is not None and once[0] is not None:
+                settle, once[0] = once[0], None
+                settle(None, None)
         if others:
             _done, pending = await asyncio.wait(others, timeout=self._stop_grace)
             for task in pending:
@@ -394,43 +385,46 @@ class ServiceCore:
             raise ServiceNotRunningError(
                 f"cannot {request.method}: the background task is {phase.value}"
             )
-        once = _Once(_settle_future(result) if isinstance(result, asyncio.Future) else result)
+        once: _Once = [
+            _settle_future(result) if isinstance(result, asyncio.Future) else result,
+            None,
+        ]
         loop = self._loop
         assert loop is not None
         name = _task_names.get(type(request)) or _task_name(request)
         # The callback's first step runs now: a callback that does not wait is answered here.
         task = start_eagerly(loop, self._dispatch(request, once), name=name)
         if not task.done():
-            once.task = task
+            once[1] = task
             self._inflight[task] = once
 
-    async def _dispatch(self, request: _Request, result: _Once) -> None:
+    async def _dispatch(self, request: _Request, once: _Once) -> None:
+        value: Any = None
+        error: BaseException | None = None
         try:
             if self._phase is _STARTING:
                 await self._start_settled.wait()
             if self._phase is not _RUNNING:
-                result(
-                    None,
-                    ServiceNotRunningError(
-                        f"cannot {request.method}: the background task is {self._phase.value}"
-                    ),
+                error = ServiceNotRunningError(
+                    f"cannot {request.method}: the background task is {self._phase.value}"
                 )
-                return
-            value = await self.task._invoke(request)
+            else:
+                value = await self.task._invoke(request)
         except asyncio.CancelledError:
             raise
-        except Exception as error:
+        except Exception as failure:
             _log.debug("the %s callback raised", request.method, exc_info=True)
-            result(None, TaskError.from_exception(request.method, error))
-        else:
-            result(value, None)
+            error = TaskError.from_exception(request.method, failure)
         finally:
-            # Interrupted (cancelled at shutdown) or killed by a BaseException: release the caller.
-            if result._target is not None:
-                result(None, None)
+            # Also when interrupted (cancelled at shutdown) or killed by a BaseException: the
+            # caller is released, with None.
+            settle = once[0]
+            if settle is not None:
+                once[0] = None
+                settle(value, error)
             # Removed by itself rather than by a done-callback, which would cost a loop iteration.
-            if result.task is not None:
-                self._inflight.pop(result.task, None)
+            if once[1] is not None:
+                self._inflight.pop(once[1], None)
 
     # -------------------------------------------------------- publishing (task side)
 

@@ -77,13 +77,12 @@ class Deferred:
     ``_ServerProtocol._send_frame``). Settling twice keeps the first outcome.
     """
 
-    __slots__ = ("_error", "_payload", "_settled", "_sink")
-
-    def __init__(self) -> None:
-        self._sink: Callable[[Payload | None, BaseException | None], None] | None = None
-        self._settled = False
-        self._payload: Payload | None = None
-        self._error: BaseException | None = None
+    # Class defaults, not an __init__: the host makes one per request, and a call of
+    # __init__ would cost a frame for four assignments.
+    _sink: Callable[[Payload | None, BaseException | None], None] | None = None
+    _settled = False
+    _payload: Payload | None = None
+    _error: BaseException | None = None
 
     def resolve(self, payload: Payload) -> None:
         """Reply with ``payload``."""
