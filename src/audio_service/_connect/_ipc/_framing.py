@@ -14,6 +14,7 @@ from audio_session._checks import check_int
 __all__ = [
     "DEFAULT_MAX_FRAME_SIZE",
     "DEFAULT_READ_SIZE",
+    "HEADER",
     "HEADER_SIZE",
     "FrameReader",
     "encode_frame",
@@ -26,6 +27,8 @@ DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024
 _ABSOLUTE_MAX_FRAME_SIZE = 2**32 - 1
 
 _HEADER = struct.Struct(">I")
+#: The length prefix's layout, for code that makes frames without :func:`encode_frame`.
+HEADER = _HEADER
 HEADER_SIZE = _HEADER.size
 
 # A frame's body is handed over as a read-only view when it can be (no copy), else as bytes.

@@ -194,7 +194,10 @@ class KeepAwake:
 
     def on_event(self, event: ServiceEvent) -> None:
         if isinstance(event, StateChanged):  # by far the most frequent: tested first
-            self._set_playing(_is_playing(event.state), debounce=True)
+            # _is_playing's body, without its frame: every play and pause comes here.
+            state = event.state
+            playing = state.playing and state.processing_state in _PLAYING_STATES
+            self._set_playing(playing, debounce=True)
         elif isinstance(event, ServiceSnapshot):
             self._set_playing(event.running and _is_playing(event.state), debounce=True)
         elif isinstance(event, ServiceStopped):
