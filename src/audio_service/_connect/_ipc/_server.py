@@ -313,6 +313,9 @@ class Server:
         self._hello_decoder = msgspec.msgpack.Decoder(Hello)
         self._connection_ids = itertools.count(1)
         self._connections: dict[int, Connection] = {}
+        #: How many clients :attr:`connections` holds (without building it). An attribute kept
+        #: by _join and _leave, not a property: the host reads it for every event.
+        self.connection_count = 0
         self._protocols: set[_ServerProtocol] = set()
         self._callback_tasks: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
@@ -342,11 +345,6 @@ class Server:
     def backlog_bytes(self) -> int:
         """Bytes held for clients that fell behind, all clients together."""
         return self._totals.bytes
-
-    @property
-    def connection_count(self) -> int:
-        """How many clients :attr:`connections` holds (without building it)."""
-        return len(self._connections)
 
     async def start(self) -> None:
         """Listen on the socket; a stale socket of a crashed server is replaced.
@@ -560,6 +558,7 @@ class Server:
 
     def _join(self, connection: Connection) -> None:
         self._connections[connection.id] = connection
+        self.connection_count = len(self._connections)
         _log.debug("client %r (pid %d) connected", connection.client_name, connection.peer.pid)
         if self._on_connect is not None:
             self._run_callback(self._on_connect, connection, "on_connect", close_on_error=True)
@@ -567,6 +566,7 @@ class Server:
     def _leave(self, connection: Connection) -> None:
         if self._connections.pop(connection.id, None) is None:
             return
+        self.connection_count = len(self._connections)
         _log.debug("client %r disconnected: %s", connection.client_name, connection.close_reason)
         if self._on_disconnect is not None:
             self._run_callback(
@@ -868,12 +868,27 @@ class _ServerProtocol(asyncio.BufferedProtocol):
                 HEADER.pack_into(frame, 0, size)
         else:
             frame = self._reply_frame(request, payload, error)
-        holding, self._holding = self._holding, True
-        try:
-            self._send_frame(frame)
-        finally:
-            self._holding = holding
-        if not holding:
+        if self._holding:
+            # Settled while a handler runs (a callback that did not wait): the holder writes
+            # what is pending. _send_frame's usual case, without its frame.
+            pending = self._pending
+            size = len(frame)
+            if (
+                pending is not None
+                and self._backlog is None
+                and not self.closing
+                and self._pending_size + size <= _BATCH
+            ):
+                pending.append(frame)
+                self._pending_size += size
+            else:
+                self._send_frame(frame)
+        else:
+            self._holding = True
+            try:
+                self._send_frame(frame)
+            finally:
+                self._holding = False
             self._flush()
         if self._reading_paused and not self.closing:
             self.buffer_updated(0)  # as _resume_if_idle
