@@ -778,25 +778,27 @@ class PlaybackState(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
             )
         else:
             check_duration(position, "position")
-        changes["update_position"] = position
-        changes["update_time"] = base_time
         if (
             type(self) is PlaybackState
             and _copy is not None
-            and changes.keys() <= _QUICK_FIELDS
             and type(position) is timedelta  # not negative: extrapolate or check_duration saw to it
             and type(base_time) is float
             and -_INF < base_time < _INF
-            and type(changes.get("playing", False)) is bool
-            and type(changes.get("processing_state", _IDLE)) is AudioProcessingState
         ):
-            # The usual change (playing, processing state, position): each new value has the
-            # form __post_init__'s first check accepts, and the rest passed it already, so the
-            # copy is made without replace()'s call of it, half the cost of a state change.
+            # The usual change (playing, processing state, position): when each new value has
+            # the form __post_init__'s first check accepts (the rest passed it already), the copy
+            # is made without replace()'s call of it, half the cost of a state change.
             state = _copy(self)
             for name, value in changes.items():
+                if _QUICK_TYPES.get(name) is not type(value):
+                    break  # anything else is replace()'s to check
                 _force_setattr(state, name, value)
-            return state
+            else:
+                _force_setattr(state, "update_position", position)
+                _force_setattr(state, "update_time", base_time)
+                return state
+        changes["update_position"] = position
+        changes["update_time"] = base_time
         return msgspec.structs.replace(self, **changes)
 
 
@@ -825,9 +827,8 @@ _COPY_FIELDS: Final = (frozenset(PlaybackState.__struct_fields__) - {"update_pos
     "position"
 }
 
-#: The fields _derive sets on a plain copy when their values are in normal form.
-_QUICK_FIELDS: Final = frozenset({"playing", "processing_state", "update_position", "update_time"})
-_IDLE: Final = AudioProcessingState.IDLE
+#: The fields _derive sets on a plain copy, with the type each value must have for that.
+_QUICK_TYPES: Final[dict[str, type]] = {"playing": bool, "processing_state": AudioProcessingState}
 _force_setattr = msgspec.structs.force_setattr
 # A struct's copy without __post_init__ (msgspec's, for copy.copy); without it, replace() it is.
 _copy: Callable[[PlaybackState], PlaybackState] | None = getattr(PlaybackState, "__copy__", None)
