@@ -23,6 +23,7 @@ from audio_service._connect._ipc._errors import (
 )
 from audio_service._connect._ipc._framing import (
     DEFAULT_MAX_FRAME_SIZE,
+    HEADER,
     HEADER_SIZE,
     FrameReader,
     check_max_frame_size,
@@ -246,9 +247,13 @@ class Client:
             return self.call(method, payload)
         self._next_id += 1
         request_id = self._next_id
-        frame = encode_frame(self._encoder, Request(request_id, method, payload))
-        if len(frame) - HEADER_SIZE > protocol.server_max_frame:
+        # encode_frame's body, without its frame: every request of a service client comes here.
+        frame = bytearray(HEADER_SIZE)
+        self._encoder.encode_into(Request(request_id, method, payload), frame, HEADER_SIZE)
+        size = len(frame) - HEADER_SIZE
+        if size > protocol.server_max_frame:
             return self.call(method, payload)
+        HEADER.pack_into(frame, 0, size)
         future: asyncio.Future[bytes] = protocol.new_future()
         protocol.pending[request_id] = (future, method)
         protocol.transport.write(frame)

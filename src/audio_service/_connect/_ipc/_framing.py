@@ -179,18 +179,20 @@ class FrameReader:
             view = memoryview(buffer)
             limit = self.max_frame_size
             unpack_from = _HEADER.unpack_from
-            while self._end - self._start >= HEADER_SIZE:
-                start = self._start
+            start, end = self._start, self._end
+            while end - start >= HEADER_SIZE:
                 size = unpack_from(buffer, start)[0]
                 if size > limit:
                     raise FrameTooLargeError(size, limit)
                 stop = start + HEADER_SIZE + size
-                if stop > self._end:
+                if stop > end:
                     break
                 # Moved on before the call, so that what it does sees the frame as taken.
                 self._start = stop
                 if on_frame(view[stop - size : stop]):
                     break
+                # Read again: the call may have cleared the reader, or fed it.
+                start, end = self._start, self._end
         finally:
             self._parsing = False
         if self._start == self._end:
