@@ -289,6 +289,8 @@ class StreamController(Generic[T]):
             raise RuntimeError(f"{self.name} is closed")
         if self.replay:
             self._latest = value
+        if not self._subscriptions:
+            return  # the usual case of a state's stream in a host: no tuple made for nobody
         for subscription in tuple(self._subscriptions):
             try:
                 subscription._push(value)

@@ -166,12 +166,12 @@ class AudioServiceBackgroundApi:
         ``playing`` never makes it jump back); with ``position`` it is that
         position as of ``update_time`` (default: now, in :func:`time.monotonic` seconds).
         """
-        # The keywords go on as they came: set_state(playing=True) is the hot path of a request,
-        # so the core is looked up here rather than through _core's frame.
+        # The keywords' dict goes on as it came: set_state(playing=True) is the hot path of a
+        # request, so the core is looked up here rather than through _core's frame.
         core = _active
         if core is None:
             core = self._core("set_state")  # raises
-        core.set_state(**changes)
+        core.apply_state_changes(changes)
 
     async def set_media_item(self, media_item: MediaItem | None) -> None:
         """Broadcast the current media item (None: nothing is current)."""

@@ -439,6 +439,14 @@ class ServiceCore:
         never jumps back (see ``copy_with``); it is clamped to the current item's
         duration when known.
         """
+        return self.apply_state_changes(changes)
+
+    def apply_state_changes(self, changes: StateChanges) -> PlaybackState:
+        """:meth:`set_state` from a dict of the changes, which it consumes.
+
+        ``AudioServiceBackground.set_state`` comes here with the dict its keywords made:
+        passing them on as keywords would make another, on every request that sets a state.
+        """
         phase = self._phase
         if phase is _NEW or phase is _STOPPED:
             self._check_publishing("set_state")
