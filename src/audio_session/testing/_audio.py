@@ -477,11 +477,17 @@ class PipeWireServer(AudioServer):
             "pipewire-pulse", ["pipewire-pulse"], env, logs / "pipewire-pulse.log"
         )
         self.pipewire_pulse.wait_until(self._ready, "accepting pulse clients")
+        # A session priority, as real sinks have: while WirePlumber's default names a
+        # sink that is gone (or none), pipewire-pulse reports the sink of highest
+        # priority as the default. Without any it reports "@DEFAULT_SINK@", a name no
+        # sink has, for as long as that lasts: seconds on a loaded machine, or until
+        # some other device changes, so a default output removed in a test stayed unknown.
         self._pactl_sync(
             "load-module",
             "module-null-sink",
             f"sink_name={SPEAKER}",
-            "sink_properties='device.description=Speaker device.form_factor=internal'",
+            "sink_properties='device.description=Speaker device.form_factor=internal "
+            "priority.session=1000'",
         )
         # WirePlumber picks the default sink on its own schedule; make sure it is ours.
         self.wireplumber.wait_until(self._speaker_is_default, "making the speaker the default")
