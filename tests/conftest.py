@@ -17,7 +17,12 @@ def _private_user_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base: Path = tmp_path_factory.mktemp("xdg")
-    for name in ("XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+    # A runtime directory too: without one, every pulse client (espeak-ng links
+    # libpulse and looks for a server even when it only writes a file) makes a
+    # /tmp/pulse-* directory linked from the config home, a new one per test
+    # since each test has its own config home, and leaves it behind.
+    names = ("XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME")
+    for name in (*names, "XDG_RUNTIME_DIR"):
         directory = base / name.lower()
         directory.mkdir(mode=0o700)
         monkeypatch.setenv(name, str(directory))

@@ -50,6 +50,28 @@ async def test_headphones_can_be_added_made_default_and_removed(audio_server: Au
     assert await audio_server.default_sink() != "rig_headphones"
 
 
+@pytest.mark.audio_server("pipewire")
+async def test_pipewire_reports_the_speaker_while_wireplumber_names_no_default(
+    audio_server: AudioServer,
+) -> None:
+    # As with real sinks: a client never sees "@DEFAULT_SINK@", a default output no
+    # sink has, while WirePlumber is yet to choose one.
+    def metadata(*args: str) -> None:
+        subprocess.run(
+            ["pw-metadata", *args], env=audio_server.env, check=True, capture_output=True
+        )
+
+    metadata("-d", "0", "default.audio.sink")
+    try:
+        seen = set()
+        for _ in range(25):  # pipewire-pulse learns of the change a moment later
+            seen.add(await audio_server.default_sink())
+            await asyncio.sleep(0.02)
+        assert seen == {SPEAKER}
+    finally:
+        metadata("0", "default.audio.sink", '{ "name": "speaker" }', "Spa:String:JSON")
+
+
 async def test_foreign_stream_carries_its_role_and_plays_on_the_chosen_sink(
     audio_server: AudioServer,
 ) -> None:

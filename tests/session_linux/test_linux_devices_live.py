@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import pytest
 from linux_support import Harness
 
 from audio_session import AudioDevice, AudioDevicesChangedEvent, AudioDeviceType
@@ -86,6 +90,33 @@ async def test_unplugging_default_headphones_is_noisy_once(linux: Harness) -> No
     await linux.recorder.wait_count("noisy", 1)
     await linux.barrier()
     assert [kind for kind, _ in linux.events] == ["devices", "devices", "noisy"]
+
+
+async def test_activation_judges_the_output_by_the_server_as_it_is_then(
+    linux: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A loaded machine: the backend handles server events late. The default output
+    # changed to the headphones before the activation, so unplugging them is noisy
+    # even though the backend handles both changes only afterwards, in one burst.
+    handled = asyncio.Event()
+    handled.set()
+    refresh = linux.backend._refresh
+
+    async def late(pulse: Any, changed: set[str]) -> None:
+        await handled.wait()
+        await refresh(pulse, changed)
+
+    monkeypatch.setattr(linux.backend, "_refresh", late)
+    phones = await linux.server.add_sink("rig_late_phones", form_factor="headphone")
+    await linux.barrier()
+    handled.clear()
+    await linux.server.set_default_sink(phones)
+    await linux.activate()
+    await linux.server.remove_sink(phones)
+    handled.set()
+    await linux.recorder.wait_count("noisy", 1)
+    await linux.barrier()
+    assert len(linux.recorder.of("noisy")) == 1
 
 
 async def test_our_stream_leaving_headphones_is_noisy(linux: Harness) -> None:

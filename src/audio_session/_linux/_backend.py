@@ -146,6 +146,7 @@ class LinuxBackend(SessionBackend):
         #: Set while no refresh is in flight.
         self._idle = asyncio.Event()
         self._idle.set()
+        self._reading = asyncio.Lock()
         self._opened = False
         self._closed = False
         self._focus_tasks = BackgroundTasks(_log, "evaluating a focus change")
@@ -232,10 +233,12 @@ class LinuxBackend(SessionBackend):
         if self._request is None:
             pulse = self._link.pulse
             if pulse is not None:
-                # The streams playing right now, not as of the last event handled:
-                # one may have started a moment ago and must not count as new.
+                # The server as it is right now, not as of the last event handled:
+                # a stream that started a moment ago must not count as new, and an
+                # output that changed a moment ago is the one that can become noisy
+                # (the events may come later in one burst with the next change).
                 with contextlib.suppress(*CONNECTION_ERRORS):
-                    self._update_streams(await pulse.sink_input_list())
+                    await self._read(pulse, devices=True, streams=True)
             self._tracker.reset()
             self._grandfathered = {i for i, s in self._streams.items() if self._foreign_playing(s)}
         self._request = request
@@ -348,20 +351,25 @@ class LinuxBackend(SessionBackend):
     async def _refresh(self, pulse: Any, changed: set[str]) -> None:
         devices = bool(changed & _DEVICE_FACILITIES)
         streams = bool(changed & _STREAM_FACILITIES)
-        queries = []
-        if devices:
-            queries += [pulse.server_info(), pulse.sink_list(), pulse.source_list()]
-        if streams:
-            queries.append(pulse.sink_input_list())
-        if not queries:
-            return
-        results = list(await asyncio.gather(*queries))
-        if devices:
-            server, sinks, sources = results[:3]
-            self._update_devices(server, sinks, sources)
-        if streams:
-            self._update_streams(results[-1])
-        await self._evaluate()
+        if devices or streams:
+            await self._read(pulse, devices=devices, streams=streams)
+            await self._evaluate()
+
+    async def _read(self, pulse: Any, *, devices: bool, streams: bool) -> None:
+        # One read at a time: the server answers a connection's requests in order,
+        # so the read that starts later sees the newer state and is applied later.
+        async with self._reading:
+            queries = []
+            if devices:
+                queries += [pulse.server_info(), pulse.sink_list(), pulse.source_list()]
+            if streams:
+                queries.append(pulse.sink_input_list())
+            results = list(await asyncio.gather(*queries))
+            if devices:
+                server, sinks, sources = results[:3]
+                self._update_devices(server, sinks, sources)
+            if streams:
+                self._update_streams(results[-1])
 
     def _update_devices(self, server: Any, sinks: list[Any], sources: list[Any]) -> None:
         self._sinks = {e.index: e for e in map(endpoint_from_sink, sinks)}

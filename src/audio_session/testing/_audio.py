@@ -241,13 +241,8 @@ class AudioServer(ABC):
         return run_command_sync(("pactl", *args), self.env, check=check)
 
     def _ready(self) -> bool:
-        if not self.socket_path.exists():
+        if not _listening(self.socket_path):
             return False
-        with socket.socket(socket.AF_UNIX) as probe:
-            try:
-                probe.connect(str(self.socket_path))
-            except OSError:
-                return False
         return self._pactl_sync("info", check=False).returncode == 0
 
     async def server_info(self) -> dict[str, Any]:
@@ -472,7 +467,9 @@ class PipeWireServer(AudioServer):
         logs = self.root / "logs"
         self.pipewire = ManagedProcess("pipewire", ["pipewire"], env, logs / "pipewire.log")
         core = self.runtime_dir / "pipewire-0"
-        self.pipewire.wait_until(core.exists, "listening")
+        # Not core.exists: a killed pipewire leaves its socket file behind, and
+        # WirePlumber started before the new one listens exits ("Failed to connect").
+        self.pipewire.wait_until(lambda: _listening(core), "listening")
         self.wireplumber = ManagedProcess(
             "wireplumber", ["wireplumber"], env, logs / "wireplumber.log"
         )
@@ -480,11 +477,17 @@ class PipeWireServer(AudioServer):
             "pipewire-pulse", ["pipewire-pulse"], env, logs / "pipewire-pulse.log"
         )
         self.pipewire_pulse.wait_until(self._ready, "accepting pulse clients")
+        # A session priority, as real sinks have: while WirePlumber's default names a
+        # sink that is gone (or none), pipewire-pulse reports the sink of highest
+        # priority as the default. Without any it reports "@DEFAULT_SINK@", a name no
+        # sink has, for as long as that lasts: seconds on a loaded machine, or until
+        # some other device changes, so a default output removed in a test stayed unknown.
         self._pactl_sync(
             "load-module",
             "module-null-sink",
             f"sink_name={SPEAKER}",
-            "sink_properties='device.description=Speaker device.form_factor=internal'",
+            "sink_properties='device.description=Speaker device.form_factor=internal "
+            "priority.session=1000'",
         )
         # WirePlumber picks the default sink on its own schedule; make sure it is ours.
         self.wireplumber.wait_until(self._speaker_is_default, "making the speaker the default")
@@ -512,6 +515,16 @@ def start_audio_server(flavour: AudioServerFlavour, root: Path | None = None) ->
     if flavour == "pipewire":
         return PipeWireServer(root).start()
     raise ValueError(f"unknown audio server flavour {flavour!r}; choose from {FLAVOURS}")
+
+
+def _listening(path: Path) -> bool:
+    """Whether a server accepts connections on the Unix socket ``path``."""
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 def _pa_quote(value: str) -> str:
