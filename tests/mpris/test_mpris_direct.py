@@ -6,7 +6,6 @@ import asyncio
 import io
 import logging
 from functools import partial
-from typing import Any
 
 import pytest
 from dbus_fast import Message, MessageFlag, MessageType
@@ -20,8 +19,8 @@ from audio_service._service._requests import Play
 from audio_service._surfaces._linux._mpris import MprisServer
 from audio_service._surfaces._linux._mpris._interfaces import PlayerInterface, PlaylistsInterface
 from audio_service._surfaces._linux._mpris._link import MARSHALLED_KEPT
-from audio_session._bus import write_hold
 from audio_session.testing import PrivateSessionBus
+from bus_writes_support import record_writes
 
 
 async def test_the_reply_comes_after_the_state_it_caused(player: Harness) -> None:
@@ -42,19 +41,6 @@ async def test_the_reply_comes_after_the_state_it_caused(player: Harness) -> Non
     assert await player.playerctl("status") == "Playing"
 
 
-class _RecordingSocket:
-    """Passes sends on to the real socket and keeps a copy of each."""
-
-    def __init__(self, sock: Any) -> None:
-        self._socket = sock
-        self.sent: list[bytes] = []
-
-    def send(self, data: Any) -> int:
-        sent: int = self._socket.send(data)
-        self.sent.append(bytes(data[:sent]))
-        return sent
-
-
 def _messages(data: bytes) -> list[Message]:
     stream = io.BytesIO(data)
     unmarshaller = Unmarshaller(stream)
@@ -69,10 +55,7 @@ def _messages(data: bytes) -> list[Message]:
 async def test_the_state_and_the_reply_leave_in_one_write(player: Harness) -> None:
     bus = player.server._bus
     assert bus is not None
-    writes = write_hold(bus)
-    assert writes is not None
-    recorder = _RecordingSocket(writes._socket)
-    writes._socket = recorder  # type: ignore[assignment]
+    _writes, recorder = record_writes(bus)
     caller = await MessageBus(bus_address=player.bus.address).connect()
     try:
         reply = await caller.call(
@@ -326,10 +309,7 @@ async def test_toggling_sends_the_signals_and_replies_marshalled_once_renumbered
 ) -> None:
     bus = player.server._bus
     assert bus is not None
-    writes = write_hold(bus)
-    assert writes is not None
-    recorder = _RecordingSocket(writes._socket)
-    writes._socket = recorder  # type: ignore[assignment]
+    _writes, recorder = record_writes(bus)
     caller = await MessageBus(bus_address=player.bus.address).connect()
     serials = []
     try:

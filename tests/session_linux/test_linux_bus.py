@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from dbus_fast import Message, MessageFlag, MessageType, NameFlag, RequestNameReply, Variant
@@ -18,6 +17,7 @@ from audio_session._bus import (
     write_hold,
 )
 from audio_session.testing import PrivateSessionBus
+from bus_writes_support import record_writes
 
 NAME = "org.example.BusHelpers"
 
@@ -90,23 +90,6 @@ def test_backoff_checks_its_delays(
         Backoff(initial, maximum)  # type: ignore[arg-type]
 
 
-class _RecordingSocket:
-    """Passes sends on to the real socket and records their sizes; ``take`` caps the first."""
-
-    def __init__(self, sock: Any, take: int | None = None) -> None:
-        self._socket = sock
-        self._take = take
-        self.sends: list[int] = []
-
-    def send(self, data: Any) -> int:
-        view = memoryview(data)
-        if self._take is not None:
-            view, self._take = view[: self._take], None
-        sent: int = self._socket.send(view)
-        self.sends.append(sent)
-        return sent
-
-
 async def _receiver(address: str) -> tuple[MessageBus, list[str]]:
     bus = await connect_bus(address)
     members: list[str] = []
@@ -146,10 +129,7 @@ async def test_held_messages_leave_in_one_write_in_order(dbus_session: PrivateSe
     bus = await connect_bus(dbus_session.address)
     receiver, members = await _receiver(dbus_session.address)
     try:
-        writes = write_hold(bus)
-        assert writes is not None
-        recorder = _RecordingSocket(writes._socket)
-        writes._socket = recorder  # type: ignore[assignment]
+        writes, recorder = record_writes(bus)
         to = receiver.unique_name
         assert to is not None
         assert not writes.take(_message(to, "Never"))  # not holding: the caller sends it
@@ -178,10 +158,7 @@ async def test_what_the_socket_does_not_take_at_release_goes_first(
     bus = await connect_bus(dbus_session.address)
     receiver, members = await _receiver(dbus_session.address)
     try:
-        writes = write_hold(bus)
-        assert writes is not None
-        recorder = _RecordingSocket(writes._socket, take=10)
-        writes._socket = recorder  # type: ignore[assignment]
+        writes, recorder = record_writes(bus, take=10)
         to = receiver.unique_name
         assert to is not None
         writes.hold()
@@ -255,10 +232,7 @@ async def test_a_held_marshalled_message_goes_out_under_a_new_serial(
     bus = await connect_bus(dbus_session.address)
     receiver, members = await _receiver(dbus_session.address)
     try:
-        writes = write_hold(bus)
-        assert writes is not None
-        recorder = _RecordingSocket(writes._socket)
-        writes._socket = recorder  # type: ignore[assignment]
+        writes, recorder = record_writes(bus)
         to = receiver.unique_name
         assert to is not None
         marshalled = Marshalled(_message(to, "Again"))
