@@ -158,42 +158,6 @@ async def test_events_published_while_answering_leave_with_the_reply_in_one_writ
         await peer.close()
 
 
-async def test_other_clients_get_a_requests_events_right_after_its_reply_in_one_write(
-    pending: Pending,
-) -> None:
-    # A process holding several connections (a UI with two clients, say) is woken once for
-    # all of them, and its requester first, instead of once per connection before the reply.
-    server = pending.server
-    assert server is not None
-    requester = await RawPeer.open(server.path)
-    other = await RawPeer.open(server.path)
-    try:
-        await requester.handshake()
-        await other.handshake()
-        await wait_until(lambda: len(server.connections) == 2)
-        writes: list[tuple[str, list[str]]] = []
-        for name, connection in zip(("requester", "other"), server.connections, strict=True):
-            transport = connection._protocol._transport
-            assert transport is not None
-
-            def counting_write(data: Any, name: str = name, real: Any = transport.write) -> None:
-                writes.append((name, [m[0] for m in _split(bytes(data))]))
-                real(data)
-
-            transport.write = counting_write  # type: ignore[method-assign]
-        requester.send(["req", 9, "publish", b"s"])
-        await requester.until(lambda message: message[0] == "rep")
-        seen = await other.until(lambda message: message[0] == "evt" and message[2] == b"s!")
-        assert [m[2] for m in seen if m[0] == "evt"][-2:] == [b"s", b"s!"]
-        assert writes == [("requester", ["evt", "evt", "rep"]), ("other", ["evt", "evt"])]
-        # Outside a request, an event goes to every client at once, as before.
-        server.broadcast("state", b"alone")
-        assert writes[2:] == [("requester", ["evt"]), ("other", ["evt"])]
-    finally:
-        await requester.close()
-        await other.close()
-
-
 async def test_an_event_too_large_to_share_a_write_is_not_held_for_the_reply(
     pending: Pending,
 ) -> None:

@@ -324,10 +324,6 @@ class Server:
         self._state = _ServerState.NEW
         self._all_gone: asyncio.Event | None = None
         self._closed_event: asyncio.Event | None = None
-        # While a request's handler runs its synchronous part: the other clients whose frames
-        # it published are held here, and written right after the requester's reply (see
-        # _ServerProtocol._start_request).
-        self._held: list[_ServerProtocol] | None = None
 
     @property
     def path(self) -> Path:
@@ -835,16 +831,9 @@ class _ServerProtocol(asyncio.BufferedProtocol):
         # A handler that runs its callback's first step at once (the service's does) publishes
         # and often settles in this call: all of it leaves in one write, right after.
         holding, self._holding = self._holding, True
-        # The other clients' copies of what the handler publishes wait too, and leave right
-        # after the requester's write: written at once, the first would wake a client process
-        # that holds several connections before the reply is out, and again for the reply.
-        server = self.server
-        held = server._held
-        if held is None:
-            server._held = []
         try:
             try:
-                result = server._handler(request.method, request.payload, self.connection.peer)
+                result = self.server._handler(request.method, request.payload, self.connection.peer)
             except Exception as error:
                 self._deferred_settled(request, None, error)
                 return
@@ -859,11 +848,6 @@ class _ServerProtocol(asyncio.BufferedProtocol):
             self._holding = holding
             if not holding:
                 self._flush()
-            if held is None:
-                others, server._held = server._held, None
-                if others:
-                    for protocol in others:
-                        protocol._flush()
         self._deferred -= 1
         number = next(self._task_numbers)
         self._tasks[number] = self._loop.create_task(self._run(number, request, result))
@@ -981,11 +965,6 @@ class _ServerProtocol(asyncio.BufferedProtocol):
             self._pending_size = len(frame)
             if not self._holding:
                 self._loop.call_soon(self._flush)
-        elif self.server._held is not None and len(frame) < _BATCH:
-            # Another client's request is being handled: written right after its reply.
-            self._pending = [frame]
-            self._pending_size = len(frame)
-            self.server._held.append(self)
         else:
             # Also a frame too large to share a write (a long queue's event): held, it would
             # reach the requesting client after every other client has it.
