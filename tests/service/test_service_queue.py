@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audio_service import MediaItem, MediaQueue
-from audio_service._model._queue import QueueReplace, QueueSplice, QueueUpdate, apply, diff
+from audio_service._model._queue import (
+    _BLOCK,
+    QueueReplace,
+    QueueSplice,
+    QueueUpdate,
+    apply,
+    diff,
+)
 from service_support import item
 
 
@@ -95,6 +102,22 @@ def test_many_single_deletes_keep_the_queue_correct_and_its_blocks_healthy() -> 
     assert list(queue) == source
     assert content(queue) == content(source)
     assert len(queue._blocks) <= len(source) // 64 + 2
+    _assert_block_table(queue)
+
+
+def test_blocks_that_grow_by_inserts_split_before_they_pass_the_block_size() -> None:
+    # An insert copies the block it lands in: blocks stay at most _BLOCK items, including
+    # a short queue's only block and one that many inserts in one place made grow.
+    source = items(1000)
+    queue = MediaQueue(source)
+    assert max(map(len, queue._blocks)) <= _BLOCK
+    for number in range(1500):
+        new = item(f"new-{number}")
+        queue = queue.splice(len(queue) // 2, 0, [new])
+        source.insert(len(source) // 2, new)
+    assert list(queue) == source
+    assert max(map(len, queue._blocks)) <= _BLOCK
+    assert min(map(len, queue._blocks)) >= _BLOCK // 4
     _assert_block_table(queue)
 
 
