@@ -137,7 +137,11 @@ class MediaQueue(Sequence[MediaItem]):
         if not 0 <= position < self._len:
             raise IndexError(f"queue index {index} out of range for {self._len} items")
         block = self._block_of(position)
-        return _items_of(self._blocks[block])[position - self._start(block)]
+        # _start's body: every read of an item comes here.
+        start = self._starts[block]
+        if block >= self._shift_from:
+            start += self._shift
+        return _items_of(self._blocks[block])[position - start]
 
     def __iter__(self) -> Iterator[MediaItem]:
         return itertools.chain.from_iterable(map(_items_of, self._blocks))
@@ -229,8 +233,13 @@ class MediaQueue(Sequence[MediaItem]):
             shift_from = self._shift_from
             if shift_from >= len(blocks) or shift_from == first + 1:
                 after = first + 1
-                end = self._start(after) if after < len(blocks) else self._len
-                change = len(new[0]) - (end - self._start(first))
+                # _start without its calls: ``first`` is before any shift, ``after`` at it.
+                starts = self._starts
+                if after < len(blocks):
+                    end = starts[after] + (self._shift if shift_from == after else 0)
+                else:
+                    end = self._len
+                change = len(new[0]) - (end - starts[first])
                 queue = MediaQueue.__new__(MediaQueue)
                 queue._blocks = blocks[:first] + new + blocks[after:]
                 queue._starts = self._starts
