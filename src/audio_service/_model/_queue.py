@@ -199,7 +199,9 @@ class MediaQueue(Sequence[MediaItem]):
             return MediaQueue._of_blocks(_chunk(inserted))
         first = len(blocks) - 1 if index == self._len else self._block_of(index)
         last = self._block_of(end - 1) if delete_count else first
-        base = self._start(first)
+        base = self._starts[first]
+        if first >= self._shift_from:
+            base += self._shift
         # An insert touches one block: take it as it is rather than through an iterator.
         window = (
             _items_of(blocks[first])
@@ -230,24 +232,20 @@ class MediaQueue(Sequence[MediaItem]):
         blocks = self._blocks
         if first == last and len(new) == 1:
             # The same blocks but one: the table is shared, its shift after ``first`` grows.
-            shift_from = self._shift_from
-            if shift_from >= len(blocks) or shift_from == first + 1:
-                after = first + 1
+            shift_from, count, after = self._shift_from, len(blocks), first + 1
+            if shift_from >= count or shift_from == after:
                 # _start without its calls: ``first`` is before any shift, ``after`` at it.
                 starts = self._starts
-                if after < len(blocks):
-                    end = starts[after] + (self._shift if shift_from == after else 0)
-                else:
-                    end = self._len
+                shift = self._shift if shift_from == after else 0
+                end = starts[after] + shift if after < count else self._len
                 change = len(new[0]) - (end - starts[first])
                 queue = MediaQueue.__new__(MediaQueue)
                 queue._blocks = blocks[:first] + new + blocks[after:]
-                queue._starts = self._starts
-                if after < len(blocks):
-                    queue._shift_from = after
-                    queue._shift = (self._shift if shift_from == after else 0) + change
+                queue._starts = starts
+                if after < count:
+                    queue._shift_from, queue._shift = after, shift + change
                 else:
-                    queue._shift_from, queue._shift = len(blocks), 0
+                    queue._shift_from, queue._shift = count, 0
                 queue._len = self._len + change
                 return queue
         starts = self._block_starts()
