@@ -7,10 +7,11 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from audio_service import MediaItem, MediaQueue
+from audio_service import BackgroundAudioTask, MediaItem, MediaQueue
 from audio_service._model._events import QueueChanged, ServiceSnapshot, StateChanged
 from audio_service._model._models import PlaybackState, ServiceConfig
 from audio_service._model._queue import QueueSplice, queue_blocks
+from audio_service._service._core import ServiceCore
 from audio_service._service._persistence import SessionStore
 from audio_service._service._saved_queue import QueueEncoder
 from service_support import item
@@ -88,4 +89,28 @@ async def test_changes_while_a_save_is_armed_go_with_it(tmp_path: Path) -> None:
     saved = store.load()
     assert saved is not None
     assert saved.speed == 2.0
+    await store.close()
+
+
+async def test_a_store_following_a_core_saves_the_cores_queue_after_each_edit(
+    tmp_path: Path,
+) -> None:
+    # The core applied the edit already: the store takes that queue instead of a copy of its own.
+    core = ServiceCore(BackgroundAudioTask(), ServiceConfig(app_id="org.example.Saved"))
+    store = SessionStore(tmp_path / "session.sqlite3", delay=60.0)
+    store.attach(core, close_when_stopped=False)
+    await core.start()
+    try:
+        core.set_queue(items(1500))
+        core.splice_queue(700, 1, [item("x")])
+        assert store._queue is core.queue
+        await store.flush()
+        saved = store.load()
+        assert saved is not None
+        assert list(saved.queue) == list(core.queue)
+        edited = core.queue
+    finally:
+        await core.shutdown()
+    assert len(core.queue) == 0
+    assert store._queue is edited  # the last real queue, not the stopped core's empty one
     await store.close()

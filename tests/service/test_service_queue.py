@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audio_service import MediaItem, MediaQueue
-from audio_service._model._queue import QueueReplace, QueueSplice, QueueUpdate, apply, diff
+from audio_service._model._queue import (
+    _BLOCK,
+    QueueReplace,
+    QueueSplice,
+    QueueUpdate,
+    apply,
+    diff,
+)
 from service_support import item
 
 
@@ -98,11 +105,69 @@ def test_many_single_deletes_keep_the_queue_correct_and_its_blocks_healthy() -> 
     _assert_block_table(queue)
 
 
+def test_blocks_that_grow_by_inserts_split_before_they_pass_the_block_size() -> None:
+    # An insert copies the block it lands in: blocks stay at most _BLOCK items, including
+    # a short queue's only block and one that many inserts in one place made grow.
+    source = items(1000)
+    queue = MediaQueue(source)
+    assert max(map(len, queue._blocks)) <= _BLOCK
+    for number in range(1500):
+        new = item(f"new-{number}")
+        queue = queue.splice(len(queue) // 2, 0, [new])
+        source.insert(len(source) // 2, new)
+    assert list(queue) == source
+    assert max(map(len, queue._blocks)) <= _BLOCK
+    assert min(map(len, queue._blocks)) >= _BLOCK // 4
+    _assert_block_table(queue)
+
+
+def test_edits_in_one_place_share_the_table_of_block_starts_and_stay_correct() -> None:
+    # Inserts and deletes within one block leave the other blocks where they were: the table
+    # is shared and only its shift after that block changes; an edit elsewhere settles it.
+    model = items(20_000)
+    queue = MediaQueue(model)
+    table = queue._starts
+    once = queue.splice(7_000, 0, [item("once")])
+    assert once._starts is table
+    assert once[7_000].id == "once"
+    assert once[7_001] is model[7_000]
+    assert once[len(model)] is model[-1]
+    for number in range(300):
+        index = 7_000 + number % 5
+        if number % 7 == 6:
+            del model[index]
+            queue = queue.splice(index, 1)
+        else:
+            new = item(f"here-{number}")
+            model.insert(index, new)
+            queue = queue.splice(index, 0, [new])
+        if number % 50 == 49:
+            edited = item(f"edited-{number}")
+            model[15_000] = edited
+            queue = queue.update(15_000, edited)
+        for probe in (0, 6_999, index, index + 1, 7_600, 15_000, len(model) - 1):
+            assert queue[probe] is model[probe]
+        assert queue[index - 3 : index + 700] == tuple(model[index - 3 : index + 700])
+        _assert_block_table(queue)
+    assert list(queue) == model
+    new = item("elsewhere")
+    model.insert(100, new)
+    queue = queue.splice(100, 0, [new])
+    new = item("after")
+    model.insert(12_000, new)
+    queue = queue.splice(12_000, 0, [new])
+    assert list(queue) == model
+    assert [queue.index_of(entry.id) for entry in model[11_990:12_010]] == list(
+        range(11_990, 12_010)
+    )
+    _assert_block_table(queue)
+
+
 def _assert_block_table(queue: MediaQueue) -> None:
     # Edits carry the table of block starts over instead of recounting it: it must still
     # be what a recount gives.
     counted = tuple(itertools.accumulate(map(len, queue._blocks), initial=0))
-    assert queue._starts == counted[:-1]
+    assert queue._block_starts() == counted[:-1]
     assert len(queue) == counted[-1]
 
 

@@ -99,6 +99,8 @@ class SessionStore:
         self._db: sqlite3.Connection | None = None
         self._db_lock = threading.Lock()
         self._queue = MediaQueue()
+        # The core followed (see attach): its queue after an edit is the one to save.
+        self._core: ServiceCore | None = None
         self._state: PlaybackState | None = None
         self._media_item: MediaItem | None = None
         self._queue_dirty = False
@@ -158,7 +160,10 @@ class SessionStore:
             self._media_item = event.media_item
             self._current_dirty = True
         elif isinstance(event, QueueChanged):
-            self._queue = apply(event.ops, self._queue)
+            # The core has applied the edit already: applying it again here copied a block
+            # and the table of blocks (100k items: 200 entries) per insert, cold when paced.
+            core = self._core
+            self._queue = core.queue if core is not None else apply(event.ops, self._queue)
             self._queue_dirty = True
         elif isinstance(event, ServiceStopped):
             # The core has reset its values by now; keep the last real ones and write them.
@@ -250,6 +255,7 @@ class SessionStore:
         # start(resume=False): the task starts fresh, and this run is still saved for the next.
         saved = self.load() if core.config.resume else None
         core.saved_session = saved
+        self._core = core
         core.observe(self.observe)
         if close_when_stopped:
 
