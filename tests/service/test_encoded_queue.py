@@ -142,3 +142,14 @@ async def test_host_queue_reads_as_sent(
     expected = [item.id for item in host_task.big_queue(5000)]
     expected += [f"edit-{number}-{i}" for number in range(2) for i in range(700)] + ["extra"]
     assert [item.id for item in queue] == expected
+
+
+@pytest.mark.parametrize("count", [1, 512, 513, 1000, 3000])
+def test_a_received_queue_is_cut_into_the_blocks_a_local_one_has(count: int) -> None:
+    # A client decodes a block whole when one of its items is first read, and an insert
+    # copies the block it lands in: a received 1000-item queue must not be one block.
+    source = items(count)
+    remote = apply(received(QueueReplace(tuple(source)), length=count).ops, MediaQueue())
+    local = MediaQueue(source)
+    assert [len(b) for b in remote._blocks] == [len(b) for b in local._blocks]
+    assert max(len(b) for b in remote._blocks) <= 512

@@ -56,7 +56,7 @@ class MediaQueue(Sequence[MediaItem]):
     It behaves like a tuple (``len``, indexing, slicing to a tuple, iteration,
     ``==`` with tuples and lists by item id), and is stored as blocks that edited
     copies share, so :meth:`splice` and :meth:`update` on a 100 000-item queue
-    copy about a thousand references instead of all of them.
+    copy a few hundred references instead of all of them.
     """
 
     __slots__ = ("_blocks", "_len", "_shift", "_shift_from", "_starts")
@@ -315,24 +315,28 @@ def queue_blocks(queue: MediaQueue) -> tuple[tuple[MediaItem, ...], ...]:
 
 
 def _chunk(items: tuple[MediaItem, ...]) -> tuple[tuple[MediaItem, ...], ...]:
-    # Blocks of at most _BLOCK items, of equal size: a block that grows past _BLOCK splits in
-    # two halves. An insert copies the block it lands in, item by item (a reference count
-    # each, a cache line each when cold): letting blocks grow to twice _BLOCK before a split
-    # made that about 700 items on average in an edited region, and a whole 1000-item queue.
-    count = len(items)
-    if count <= _BLOCK:
-        return (items,) if items else ()
-    parts = -(-count // _BLOCK)
-    size = -(-count // parts)
-    return tuple(items[i : i + size] for i in range(0, count, size))
+    return tuple(items[i : i + size] for i, size in _cuts(len(items)))
 
 
 def _encoded_chunks(raw: tuple[msgspec.Raw, ...]) -> tuple[EncodedBlock, ...]:
-    if not raw:
-        return ()
-    if len(raw) <= 2 * _BLOCK:
-        return (EncodedBlock(raw),)
-    return tuple(EncodedBlock(raw[i : i + _BLOCK]) for i in range(0, len(raw), _BLOCK))
+    # The same cuts as _chunk: a client decodes a block whole when one of its items is first
+    # read, and an insert into it decodes and copies it.
+    return tuple(EncodedBlock(raw[i : i + size]) for i, size in _cuts(len(raw)))
+
+
+def _cuts(count: int) -> Iterator[tuple[int, int]]:
+    """Where the blocks of ``count`` items start, and their size: at most _BLOCK, all equal.
+
+    A block that grows past _BLOCK splits in two halves. An insert copies the block it lands
+    in, item by item (a reference count each, a cache line each when cold): letting blocks
+    grow to twice _BLOCK before a split made that about 700 items on average in an edited
+    region, and a whole 1000-item queue.
+    """
+    if count <= _BLOCK:
+        return iter(((0, count),) if count else ())
+    parts = -(-count // _BLOCK)
+    size = -(-count // parts)
+    return ((i, size) for i in range(0, count, size))
 
 
 def _check_index(value: object, field: str) -> None:
