@@ -7,7 +7,8 @@ never waits for the disk. The next start offers it to the task as
 ``AudioServiceBackground.saved_session`` (Android calls this media resumption).
 
 The queue and the "current" record are separate rows: a position update never
-rewrites a 100 000-item queue.
+rewrites a 100 000-item queue, and the queue is a row per block of items, so an
+insert rewrites one block (see ``_saved_queue``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,12 @@ from audio_service._model._models import (
 )
 from audio_service._model._queue import MediaQueue, apply
 from audio_service._service._core import ServiceCore
-from audio_service._service._saved_queue import QueueEncoder
+from audio_service._service._saved_queue import (
+    BLOCKS_KEY,
+    LEGACY_KEY,
+    QueueRows,
+    read_queue,
+)
 from audio_service._service._statedir import private_file, state_dir
 from audio_session._tasks import BackgroundTasks
 
@@ -77,6 +83,10 @@ class _Current(msgspec.Struct, frozen=True, kw_only=True):
     saved_at: float
 
 
+def _one(value: str) -> tuple[str]:
+    return (value,)
+
+
 def store_path(app_id: str) -> Path:
     return state_dir() / f"{app_id}.sqlite3"
 
@@ -95,7 +105,7 @@ class SessionStore:
         self._delay = delay
         self._clock = clock
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="audio-service-store")
-        self._queue_encoder = QueueEncoder()
+        self._queue_rows = QueueRows()
         self._db: sqlite3.Connection | None = None
         self._db_lock = threading.Lock()
         self._queue = MediaQueue()
@@ -120,10 +130,10 @@ class SessionStore:
         except sqlite3.Error as error:
             _log.warning("cannot read the saved session from %s: %s", self.path, error)
             return None
-        if "current" not in rows and "queue" not in rows:
+        if "current" not in rows and BLOCKS_KEY not in rows and LEGACY_KEY not in rows:
             return None
         try:
-            queue = msgspec.msgpack.decode(rows.get("queue", b"\x90"), type=tuple[MediaItem, ...])
+            queue = read_queue(rows) or ()
             current = (
                 msgspec.msgpack.decode(rows["current"], type=_Current)
                 if "current" in rows
@@ -205,9 +215,8 @@ class SessionStore:
 
     def _store(self, queue: MediaQueue | None, current: _Current | None) -> None:
         # Runs in the worker thread: encoding a large queue happens here too (what changed).
-        rows = []
-        if queue is not None:
-            rows.append(("queue", self._queue_encoder.encode(queue)))
+        plan = self._queue_rows.plan(queue) if queue is not None else None
+        rows = plan.rows if plan is not None else []
         if current is not None:
             rows.append(("current", msgspec.msgpack.encode(current)))
         try:
@@ -215,12 +224,23 @@ class SessionStore:
                 db = self._connection()
                 db.execute("BEGIN")
                 try:
+                    if plan is not None and plan.reset:
+                        db.execute(
+                            "DELETE FROM session WHERE key = ? OR key LIKE 'queue.block.%'",
+                            (LEGACY_KEY,),
+                        )
+                    if plan is not None and plan.drop:
+                        db.executemany("DELETE FROM session WHERE key = ?", map(_one, plan.drop))
                     db.executemany("INSERT OR REPLACE INTO session VALUES (?, ?)", rows)
                 except BaseException:
                     db.execute("ROLLBACK")
+                    if plan is not None:
+                        self._queue_rows.forget()
                     raise
                 db.execute("COMMIT")
         except sqlite3.Error as error:
+            if plan is not None:
+                self._queue_rows.forget()
             _log.warning("cannot save the session to %s: %s", self.path, error)
 
     async def flush(self) -> None:
