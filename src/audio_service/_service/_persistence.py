@@ -42,6 +42,7 @@ from audio_service._model._models import (
 from audio_service._model._queue import MediaQueue, apply
 from audio_service._service._core import ServiceCore
 from audio_service._service._saved_queue import (
+    BLOCK_ROWS,
     BLOCKS_KEY,
     LEGACY_KEY,
     QueueRows,
@@ -226,8 +227,8 @@ class SessionStore:
                 try:
                     if plan is not None and plan.reset:
                         db.execute(
-                            "DELETE FROM session WHERE key = ? OR key LIKE 'queue.block.%'",
-                            (LEGACY_KEY,),
+                            "DELETE FROM session WHERE key = ? OR key LIKE ?",
+                            (LEGACY_KEY, BLOCK_ROWS),
                         )
                     if plan is not None and plan.drop:
                         db.executemany("DELETE FROM session WHERE key = ?", map(_one, plan.drop))

@@ -23,11 +23,21 @@ import msgspec
 from audio_service._model._models import MediaItem
 from audio_service._model._queue import MediaQueue, queue_blocks
 
-__all__ = ["BLOCKS_KEY", "LEGACY_KEY", "QueuePlan", "QueueRows", "block_key", "read_queue"]
+__all__ = [
+    "BLOCKS_KEY",
+    "BLOCK_ROWS",
+    "LEGACY_KEY",
+    "QueuePlan",
+    "QueueRows",
+    "block_key",
+    "read_queue",
+]
 
 BLOCKS_KEY = "queue.blocks"
 LEGACY_KEY = "queue"
 _BLOCK_PREFIX = "queue.block."
+#: A ``LIKE`` pattern that matches every block row.
+BLOCK_ROWS = f"{_BLOCK_PREFIX}%"
 
 _encoder = msgspec.msgpack.Encoder()
 _order_decoder = msgspec.msgpack.Decoder(list[tuple[int, int]])
