@@ -31,7 +31,6 @@ import os
 import statistics
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 from audio_service import AudioServiceError, MediaItem, MediaQueue
@@ -55,6 +54,7 @@ from benchmarks.service_support import (
     STEP_TIMEOUT,
     host_client,
     ms,
+    music_items,
     percentile,
     private_runtime,
     running_host,
@@ -74,21 +74,6 @@ INSERT_WARM_UP = 20
 #: that alone makes a bare socket echo several times slower than back to back).
 PACED_INSERTS = 60
 PACE = 0.025
-
-
-def _items(tag: str, count: int) -> list[MediaItem]:
-    """Items as a music app makes them: a few strings and a duration each."""
-    return [
-        MediaItem(
-            id=f"{tag}-{i}",
-            title=f"Track {i}",
-            album=f"Album {i // 12}",
-            artist="Bench Artist",
-            duration=timedelta(seconds=150 + i % 90),
-            art_uri=f"file:///music/art/{i // 12}.jpg",
-        )
-        for i in range(count)
-    ]
 
 
 class _SetResult:
@@ -195,7 +180,7 @@ async def main() -> None:
                 EchoClient, os.fspath(Path(directory, "echo.sock"))
             )
             # As long as an insert's request frame.
-            sample = encode_request(AddQueueItemAt(media_item=_items("m", 1)[0], index=0))
+            sample = encode_request(AddQueueItemAt(media_item=music_items("m", 1)[0], index=0))
             message = b"\x00" * len(encode_frame(encoder(), Request(1, METHOD_REQUEST, sample)))
             await _run(rows, targets, notes, echo, message)
             echo.transport.close()
@@ -219,7 +204,7 @@ async def _run(
             for size in SIZES:
                 sets: list[_SetResult] = []
                 for trial in range(SETS[size]):
-                    items = _items(f"q{size}-{trial}", size)
+                    items = music_items(f"q{size}-{trial}", size)
                     result = await _set_queue(requester, other, items)
                     sets.append(result)
                     if result.failure is None:
@@ -242,7 +227,7 @@ async def _run(
                 inserts: dict[str, list[int]] = {}
                 for mode, count in INSERTS.items():
                     await requester.custom_action("insert_mode", mode)
-                    new = _items(f"i{size}-{mode}", INSERT_WARM_UP + count)
+                    new = music_items(f"i{size}-{mode}", INSERT_WARM_UP + count)
                     for item in new[:INSERT_WARM_UP]:
                         await _insert(requester, item, len(requester.queue) // 2)
                     inserts[mode] = [
@@ -251,7 +236,7 @@ async def _run(
                     ]
                 await requester.custom_action("insert_mode", "splice")
                 paced, echoes = [], []
-                for item in _items(f"p{size}", PACED_INSERTS):
+                for item in music_items(f"p{size}", PACED_INSERTS):
                     # The baseline paced alike, in turn: what waking both sides costs.
                     await asyncio.sleep(PACE)
                     start = time.perf_counter_ns()
@@ -259,7 +244,7 @@ async def _run(
                     echoes.append(time.perf_counter_ns() - start)
                     await asyncio.sleep(PACE)
                     paced.append(await _insert(requester, item, len(requester.queue) // 2))
-                extra = _items(f"w{size}", 1)[0]
+                extra = music_items(f"w{size}", 1)[0]
                 middle = len(requester.queue) // 2
                 frame = await _insert_on_the_wire(requester, raw, extra, middle)
                 request = encode_request(AddQueueItemAt(media_item=extra, index=middle))

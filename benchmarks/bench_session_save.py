@@ -25,32 +25,18 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import msgspec
 
-from audio_service import MediaItem
 from audio_service._model._events import QueueChanged, ServiceSnapshot
 from audio_service._model._models import PlaybackState, ServiceConfig
 from audio_service._model._queue import MediaQueue, QueueSplice
 from audio_service._service._persistence import SessionStore
+from benchmarks.service_support import music_items
 
 SIZE = 100_000
 ROUNDS = 40
-
-
-def _items(prefix: str, count: int) -> list[MediaItem]:
-    return [
-        MediaItem(
-            id=f"{prefix}{number}",
-            title=f"Track {number}",
-            album=f"Album {number // 12}",
-            artist="Someone",
-            duration=timedelta(seconds=150 + number % 90),
-        )
-        for number in range(count)
-    ]
 
 
 def _whole_value_db(path: Path) -> sqlite3.Connection:
@@ -77,7 +63,7 @@ async def main() -> None:
                 running=True, config=ServiceConfig(), state=PlaybackState(), media_item=None
             )
         )
-        source = _items("q", SIZE)
+        source = music_items("q", SIZE)
         store.observe(QueueChanged(ops=(QueueSplice(0, 0, tuple(source)),), length=SIZE))
         await store.flush()
         whole = _whole_value_db(whole_path)
@@ -87,7 +73,7 @@ async def main() -> None:
         ours_bytes: list[int] = []
         whole_bytes: list[int] = []
         length = SIZE
-        for number, new in enumerate(_items("added-", ROUNDS)):
+        for number, new in enumerate(music_items("added", ROUNDS)):
             index = length // 2
             queue = queue.splice(index, 0, [new])
             before = _wal_size(whole_path)

@@ -14,10 +14,11 @@ import signal
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from audio_service import AudioServiceError
+from audio_service import AudioServiceError, MediaItem
 from audio_service._api._client import AudioServiceClient
 from audio_service._connect._remote import HostLauncher
 from audio_session._stream import Stream
@@ -29,6 +30,21 @@ T = TypeVar("T")
 STEP_TIMEOUT = 30.0
 
 _ENV = ("XDG_RUNTIME_DIR", "XDG_STATE_HOME")
+
+
+def music_items(tag: str, count: int) -> list[MediaItem]:
+    """Items as a music app makes them: a few strings and a duration each."""
+    return [
+        MediaItem(
+            id=f"{tag}-{i}",
+            title=f"Track {i}",
+            album=f"Album {i // 12}",
+            artist="Bench Artist",
+            duration=timedelta(seconds=150 + i % 90),
+            art_uri=f"file:///music/art/{i // 12}.jpg",
+        )
+        for i in range(count)
+    ]
 
 
 @contextlib.contextmanager
