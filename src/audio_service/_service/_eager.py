@@ -24,11 +24,6 @@ __all__ = ["start_eagerly"]
 
 T = TypeVar("T")
 
-# The task each loop is running a step of (the dict asyncio's own bookkeeping uses).
-_current_tasks: dict[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = getattr(
-    asyncio.tasks, "_current_tasks", None
-)
-
 
 def start_eagerly(
     loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T], *, name: str | None = None
@@ -47,8 +42,7 @@ def start_eagerly(
     if (
         type(ready) is not deque
         or getattr(loop, "_task_factory", True) is not None
-        or _current_tasks is None
-        or _current_tasks.get(loop) is not None
+        or asyncio.current_task(loop) is not None
     ):
         return loop.create_task(coro, name=name)
     # What create_task does without a factory, minus its own frame and checks (a closed

@@ -54,11 +54,6 @@ __all__ = ["Client", "connect"]
 
 _log = logging.getLogger(__name__)
 
-# The task each loop is running a step of (the dict asyncio's own bookkeeping uses).
-_current_tasks: dict[asyncio.AbstractEventLoop, asyncio.Task[Any]] | None = getattr(
-    asyncio.tasks, "_current_tasks", None
-)
-
 DEFAULT_CONNECT_TIMEOUT = 5.0
 #: Events kept for the first listener when they arrive before anyone listens.
 DEFAULT_EVENT_BUFFER = 1024
@@ -464,8 +459,7 @@ class _ClientProtocol(asyncio.BufferedProtocol):
                     and ready is not None
                     and not ready
                     and type(future) is asyncio.Future
-                    and _current_tasks is not None
-                    and _current_tasks.get(self.loop) is None
+                    and asyncio.current_task(self.loop) is None
                 ):
                     # Asyncio's own loop with nothing ready: settled at the end of the read.
                     self._held = (future, message.payload)
