@@ -26,10 +26,9 @@ DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024
 #: The largest limit the 4-byte length prefix can express.
 _ABSOLUTE_MAX_FRAME_SIZE = 2**32 - 1
 
-_HEADER = struct.Struct(">I")
-#: The length prefix's layout, for code that makes frames without :func:`encode_frame`.
-HEADER = _HEADER
-HEADER_SIZE = _HEADER.size
+#: The length prefix's layout (also for code that makes frames without :func:`encode_frame`).
+HEADER = struct.Struct(">I")
+HEADER_SIZE = HEADER.size
 
 # A frame's body is handed over as a read-only view when it can be (no copy), else as bytes.
 Frame = memoryview | bytes | bytearray
@@ -51,7 +50,7 @@ def encode_frame(encoder: msgspec.msgpack.Encoder, message: Any) -> bytearray:
     """
     frame = bytearray(HEADER_SIZE)
     encoder.encode_into(message, frame, HEADER_SIZE)
-    _HEADER.pack_into(frame, 0, len(frame) - HEADER_SIZE)
+    HEADER.pack_into(frame, 0, len(frame) - HEADER_SIZE)
     return frame
 
 
@@ -131,7 +130,7 @@ class FrameReader:
                 return whole
         wanted = self._read_size // 4
         if held >= HEADER_SIZE:
-            size = _HEADER.unpack_from(buffer, start)[0]
+            size = HEADER.unpack_from(buffer, start)[0]
             if size <= self.max_frame_size:
                 wanted = max(wanted, HEADER_SIZE + size - held)
         if len(buffer) - end < wanted:
@@ -178,7 +177,7 @@ class FrameReader:
             buffer = self._buffer
             view = memoryview(buffer)
             limit = self.max_frame_size
-            unpack_from = _HEADER.unpack_from
+            unpack_from = HEADER.unpack_from
             start, end = self._start, self._end
             while end - start >= HEADER_SIZE:
                 size = unpack_from(buffer, start)[0]
