@@ -84,10 +84,6 @@ class _Current(msgspec.Struct, frozen=True, kw_only=True):
     saved_at: float
 
 
-def _one(value: str) -> tuple[str]:
-    return (value,)
-
-
 def store_path(app_id: str) -> Path:
     return state_dir() / f"{app_id}.sqlite3"
 
@@ -225,13 +221,14 @@ class SessionStore:
                 db = self._connection()
                 db.execute("BEGIN")
                 try:
-                    if plan is not None and plan.reset:
-                        db.execute(
-                            "DELETE FROM session WHERE key = ? OR key LIKE ?",
-                            (LEGACY_KEY, BLOCK_ROWS),
-                        )
-                    if plan is not None and plan.drop:
-                        db.executemany("DELETE FROM session WHERE key = ?", map(_one, plan.drop))
+                    if plan is not None:
+                        if plan.reset:
+                            db.execute(
+                                "DELETE FROM session WHERE key = ? OR key LIKE ?",
+                                (LEGACY_KEY, BLOCK_ROWS),
+                            )
+                        drop = [(key,) for key in plan.drop]
+                        db.executemany("DELETE FROM session WHERE key = ?", drop)
                     db.executemany("INSERT OR REPLACE INTO session VALUES (?, ?)", rows)
                 except BaseException:
                     db.execute("ROLLBACK")
