@@ -49,6 +49,7 @@ from audio_service._connect._wire import METHOD_REQUEST, encode_request
 from audio_service._service._requests import Play
 from benchmarks.bench_service_requests import _toggle
 from benchmarks.echo import ECHO_SERVER_SCRIPT, EchoClient, end_child, start_child_server
+from benchmarks.placement import switches
 from benchmarks.service_support import STEP_TIMEOUT, private_runtime, running_host
 
 APP_ID = "org.example.BenchSyscalls"
@@ -77,19 +78,6 @@ def _threads(pid: int) -> list[int]:
 def _traced_now(pid: int, tid: int) -> bool:
     status = Path(f"/proc/{pid}/task/{tid}/status").read_text()
     return re.search(r"^TracerPid:\s*0$", status, re.M) is None
-
-
-def _switches(pid: int) -> tuple[int, int]:
-    """The voluntary and the involuntary context switches of all of ``pid``'s threads."""
-    voluntary = involuntary = 0
-    for tid in _threads(pid):
-        with contextlib.suppress(FileNotFoundError):
-            for line in Path(f"/proc/{pid}/task/{tid}/status").read_text().splitlines():
-                if line.startswith("voluntary_ctxt_switches:"):
-                    voluntary += int(line.split()[1])
-                elif line.startswith("nonvoluntary_ctxt_switches:"):
-                    involuntary += int(line.split()[1])
-    return voluntary, involuntary
 
 
 def _parse_summary(text: str) -> Counter[str]:
@@ -132,10 +120,10 @@ async def _measure(subject: Callable[[], Awaitable[None]], pids: list[int]) -> l
     for _ in range(WARM_UP):
         await subject()
     # Wake-ups in a pass of their own: every stop under strace is a context switch too.
-    before = [_switches(pid) for pid in pids]
+    before = [switches(pid) for pid in pids]
     for _ in range(REQUESTS):
         await subject()
-    after = [_switches(pid) for pid in pids]
+    after = [switches(pid) for pid in pids]
     counts: list[SideCounts] = []
     async with _traced(pids, counts):
         for _ in range(REQUESTS):

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["PLACEMENTS", "available", "cpu_ns", "placed"]
+__all__ = ["PLACEMENTS", "available", "cpu_ns", "placed", "switches"]
 
 #: Scheduler's choice, both ends on one CPU, the ends on two CPUs.
 PLACEMENTS = ("as scheduled", "one CPU", "two CPUs")
@@ -36,6 +36,19 @@ def cpu_ns(pid: int) -> int:
         with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a thread that ended
             total += int((task / "schedstat").read_text().split()[0])
     return total
+
+
+def switches(pid: int) -> tuple[int, int]:
+    """The voluntary and the involuntary context switches of all of ``pid``'s threads."""
+    voluntary = involuntary = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a thread that ended
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    voluntary += int(line.split()[1])
+                elif line.startswith("nonvoluntary_ctxt_switches:"):
+                    involuntary += int(line.split()[1])
+    return voluntary, involuntary
 
 
 def _pin(pid: int, cpus: set[int]) -> None:
