@@ -8,7 +8,9 @@ bare echo's two ends are small and often end up sharing a CPU, a host that
 works longer seldom does. A wall-clock ratio measured as scheduled then
 compares two placements as much as two programs, so the round-trip benchmarks
 also run with both ends on one CPU and on two, and read each end's CPU time
-(``/proc/<pid>/task/*/schedstat``), which does not depend on placement.
+(``/proc/<pid>/task/*/schedstat``), which does not depend on placement, and the
+involuntary context switches (``status``), which tell whether the two ends took
+turns on one CPU: there each end is preempted by the one it woke, on two CPUs never.
 """
 
 from __future__ import annotations
