@@ -10,7 +10,7 @@ compares two placements as much as two programs, so the round-trip benchmarks
 also run with both ends on one CPU and on two, and read each end's CPU time
 (``/proc/<pid>/task/*/schedstat``), which does not depend on placement, and the
 involuntary context switches (``status``), which tell whether the two ends took
-turns on one CPU: there each end is preempted by the one it woke, on two CPUs never.
+turns on one CPU: there an end is preempted by the end it just woke, on two CPUs never.
 """
 
 from __future__ import annotations
