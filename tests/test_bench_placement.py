@@ -126,6 +126,8 @@ def _preempted_per_round_trip(placement: str, rounds: int = 500) -> float:
 def test_preemptions_tell_ends_on_one_cpu_from_ends_on_two() -> None:
     # On one CPU a woken end often preempts the end that woke it before that one sleeps
     # (0.34 to 2.00 per round trip seen with these blocking ends, 0.99 to 1.00 with the
-    # benchmarks' asyncio ends); on two CPUs neither is in the other's way (0.00 seen).
-    assert _preempted_per_round_trip("one CPU") >= 0.1
-    assert _preempted_per_round_trip("two CPUs") <= 0.05
+    # benchmarks' asyncio ends); on two CPUs neither is in the other's way (0.00, and up
+    # to 0.11 in one of 200 tries while a whole CI run shared the machine). Best of three,
+    # so that another process's preemptions in one try do not decide.
+    assert max(_preempted_per_round_trip("one CPU") for _ in range(3)) >= 0.1
+    assert min(_preempted_per_round_trip("two CPUs") for _ in range(3)) <= 0.05
