@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest
 from dbus_fast import Message, MessageFlag, MessageType, NameFlag, RequestNameReply, Variant
@@ -104,6 +106,27 @@ async def _receiver(address: str) -> tuple[MessageBus, list[str]]:
     return bus, members
 
 
+@dataclass
+class _Pair:
+    """A sending connection and the unique name of one that records what it receives."""
+
+    bus: MessageBus
+    to: str
+    members: list[str]
+
+
+@pytest.fixture
+async def pair(dbus_session: PrivateSessionBus) -> AsyncIterator[_Pair]:
+    bus = await connect_bus(dbus_session.address)
+    receiver, members = await _receiver(dbus_session.address)
+    try:
+        assert receiver.unique_name is not None
+        yield _Pair(bus, receiver.unique_name, members)
+    finally:
+        await close_bus(receiver)
+        await close_bus(bus)
+
+
 def _message(destination: str, member: str) -> Message:
     return Message(
         destination=destination,
@@ -125,58 +148,42 @@ async def _received(members: list[str], count: int) -> list[str]:
     return members
 
 
-async def test_held_messages_leave_in_one_write_in_order(dbus_session: PrivateSessionBus) -> None:
-    bus = await connect_bus(dbus_session.address)
-    receiver, members = await _receiver(dbus_session.address)
-    try:
-        writes, recorder = record_writes(bus)
-        to = receiver.unique_name
-        assert to is not None
-        assert not writes.take(_message(to, "Never"))  # not holding: the caller sends it
-        writes.hold()
-        _note(bus, to, "First")
-        writes.hold()  # nested: only the outermost release writes
-        second = _message(to, "Second")
-        assert writes.take(second)  # straight into the held bytes, in its turn
-        assert second.serial
-        writes.release()
-        _note(bus, to, "Third")
-        assert recorder.sends == []
-        writes.release()
-        assert len(recorder.sends) == 1
-        _note(bus, to, "Fourth")  # not held: written at once, on its own
-        assert len(recorder.sends) == 2
-        assert await _received(members, 4) == ["First", "Second", "Third", "Fourth"]
-    finally:
-        await close_bus(receiver)
-        await close_bus(bus)
+async def test_held_messages_leave_in_one_write_in_order(pair: _Pair) -> None:
+    writes, recorder = record_writes(pair.bus)
+    bus, to, members = pair.bus, pair.to, pair.members
+    assert not writes.take(_message(to, "Never"))  # not holding: the caller sends it
+    writes.hold()
+    _note(bus, to, "First")
+    writes.hold()  # nested: only the outermost release writes
+    second = _message(to, "Second")
+    assert writes.take(second)  # straight into the held bytes, in its turn
+    assert second.serial
+    writes.release()
+    _note(bus, to, "Third")
+    assert recorder.sends == []
+    writes.release()
+    assert len(recorder.sends) == 1
+    _note(bus, to, "Fourth")  # not held: written at once, on its own
+    assert len(recorder.sends) == 2
+    assert await _received(members, 4) == ["First", "Second", "Third", "Fourth"]
 
 
-async def test_what_the_socket_does_not_take_at_release_goes_first(
-    dbus_session: PrivateSessionBus,
-) -> None:
-    bus = await connect_bus(dbus_session.address)
-    receiver, members = await _receiver(dbus_session.address)
-    try:
-        writes, recorder = record_writes(bus, take=10)
-        to = receiver.unique_name
-        assert to is not None
-        writes.hold()
-        _note(bus, to, "First")
-        _note(bus, to, "Second")
-        writes.release()
-        assert recorder.sends == [10]
-        # Sent after the release: it goes behind the held bytes' rest, not into a new hold.
-        writes.hold()
-        third = _message(to, "Third")
-        assert not writes.take(third)
-        bus.send(third)
-        writes.release()
-        assert await _received(members, 3) == ["First", "Second", "Third"]
-        assert bus.connected
-    finally:
-        await close_bus(receiver)
-        await close_bus(bus)
+async def test_what_the_socket_does_not_take_at_release_goes_first(pair: _Pair) -> None:
+    writes, recorder = record_writes(pair.bus, take=10)
+    bus, to, members = pair.bus, pair.to, pair.members
+    writes.hold()
+    _note(bus, to, "First")
+    _note(bus, to, "Second")
+    writes.release()
+    assert recorder.sends == [10]
+    # Sent after the release: it goes behind the held bytes' rest, not into a new hold.
+    writes.hold()
+    third = _message(to, "Third")
+    assert not writes.take(third)
+    bus.send(third)
+    writes.release()
+    assert await _received(members, 3) == ["First", "Second", "Third"]
+    assert bus.connected
 
 
 async def test_write_hold_is_none_for_a_connection_made_elsewhere(
@@ -226,26 +233,17 @@ def test_a_message_with_file_descriptors_is_not_marshalled_for_later() -> None:
         Marshalled(message)
 
 
-async def test_a_held_marshalled_message_goes_out_under_a_new_serial(
-    dbus_session: PrivateSessionBus,
-) -> None:
-    bus = await connect_bus(dbus_session.address)
-    receiver, members = await _receiver(dbus_session.address)
-    try:
-        writes, recorder = record_writes(bus)
-        to = receiver.unique_name
-        assert to is not None
-        marshalled = Marshalled(_message(to, "Again"))
-        assert not writes.take_marshalled(marshalled)  # not holding: the caller sends it
-        writes.hold()
-        before = bus.next_serial()
-        assert writes.take_marshalled(marshalled)
-        assert writes.take_marshalled(marshalled)
-        _note(bus, to, "Last")
-        writes.release()
-        assert len(recorder.sends) == 1
-        assert await _received(members, 3) == ["Again", "Again", "Last"]
-        assert bus.next_serial() == before + 4  # two renumbered, one sent, this one
-    finally:
-        await close_bus(receiver)
-        await close_bus(bus)
+async def test_a_held_marshalled_message_goes_out_under_a_new_serial(pair: _Pair) -> None:
+    writes, recorder = record_writes(pair.bus)
+    bus, to, members = pair.bus, pair.to, pair.members
+    marshalled = Marshalled(_message(to, "Again"))
+    assert not writes.take_marshalled(marshalled)  # not holding: the caller sends it
+    writes.hold()
+    before = bus.next_serial()
+    assert writes.take_marshalled(marshalled)
+    assert writes.take_marshalled(marshalled)
+    _note(bus, to, "Last")
+    writes.release()
+    assert len(recorder.sends) == 1
+    assert await _received(members, 3) == ["Again", "Again", "Last"]
+    assert bus.next_serial() == before + 4  # two renumbered, one sent, this one
